@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cpumodeld: the daemon and its CLI in one binary.  Each command lives in its
+ * own file; commands from modules not built in this tree are weak and report
+ * themselves missing. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    {"import", cmd_import, "import --from firecracker FILE [-o OUT] [--json]"},
+    {"baseline", cmd_baseline, "baseline FILE... [--json] [-o MODEL] [--groups]"},
+    {"compare", cmd_compare, "compare FROM TO [--json]"},
+    {"plan", cmd_plan, "plan MODEL HOST [--json]"},
+    {"show", cmd_show, "show FILE [--json]: the decoded feature vector"},
+    {"probe", cmd_probe, "probe [--json] [-o FILE]: read this host's KVM"},
+    {"verify", cmd_verify, "verify PLAN: apply a plan on a scratch vCPU and read back"},
+    {"serve", cmd_serve, "serve [--config FILE] [--snapshot FILE]: run the daemon"},
+    {"query", cmd_query, "query [--json]: this host, the cluster baseline, pinned models"},
+    {"models", cmd_models, "models: list pinned models"},
+    {"pin", cmd_pin, "pin NAME: pin the current cluster baseline"},
+    {"unpin", cmd_unpin, "unpin NAME"},
+    {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: cpumodeld COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %s%s\n", commands[i].help, commands[i].fn ? "" : "   (not built)");
+    fprintf(f, "\nexit codes: 0 ok/compatible, 1 incompatible/not enforceable, 2 usage or input error, "
+               "3 KVM/system error\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CM_EXIT_USAGE : 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        if (!commands[i].fn) {
+            fprintf(stderr, "cpumodeld: command '%s' is not built into this binary\n", argv[1]);
+            return CM_EXIT_USAGE;
+        }
+        return commands[i].fn(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "cpumodeld: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return CM_EXIT_USAGE;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Maps an arch to its driver.  Drivers are weak references so that the core
+ * links (and says "no driver") while an arch directory is still empty. */
+#include <stddef.h>
+
+#include "cpumodel/arch.h"
+
+extern const struct cm_arch_ops cm_arm64_ops __attribute__((weak));
+extern const struct cm_arch_ops cm_riscv64_ops __attribute__((weak));
+extern const struct cm_arch_ops cm_x86_64_ops __attribute__((weak));
+
+const struct cm_arch_ops *cm_arch_ops(enum cm_arch arch)
+{
+    switch (arch) {
+    case CM_ARCH_ARM64: return &cm_arm64_ops;
+    case CM_ARCH_RISCV64: return &cm_riscv64_ops;
+    case CM_ARCH_X86_64: return &cm_x86_64_ops;
+    case CM_ARCH_UNKNOWN: break;
+    }
+    return NULL;
+}

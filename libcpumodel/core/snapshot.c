@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The snapshot container: allocation, registers, capabilities, CPUID, MSRs. */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cpumodel/snapshot.h"
+
+const char *cm_arch_name(enum cm_arch a)
+{
+    switch (a) {
+    case CM_ARCH_ARM64: return "arm64";
+    case CM_ARCH_RISCV64: return "riscv64";
+    case CM_ARCH_X86_64: return "x86_64";
+    case CM_ARCH_UNKNOWN: break;
+    }
+    return "unknown";
+}
+
+enum cm_arch cm_arch_from_name(const char *name)
+{
+    if (!name)
+        return CM_ARCH_UNKNOWN;
+    if (!strcasecmp(name, "arm64") || !strcasecmp(name, "aarch64"))
+        return CM_ARCH_ARM64;
+    if (!strcasecmp(name, "riscv64"))
+        return CM_ARCH_RISCV64;
+    if (!strcasecmp(name, "x86_64") || !strcasecmp(name, "amd64"))
+        return CM_ARCH_X86_64;
+    return CM_ARCH_UNKNOWN;
+}
+
+struct cm_snapshot *cm_snapshot_new(enum cm_arch arch)
+{
+    struct cm_snapshot *s = cm_xcalloc(1, sizeof(*s));
+    s->arch = arch;
+    return s;
+}
+
+void cm_snapshot_free(struct cm_snapshot *s)
+{
+    if (!s)
+        return;
+    free(s->host);
+    free(s->kernel);
+    free(s->cpu);
+    free(s->microcode);
+    free(s->bios);
+    free(s->source);
+    free(s->created);
+    free(s->caps);
+    free(s->regs);
+    free(s->words);
+    free(s->writable_masks);
+    free(s->cpuid);
+    free(s->cpuid_emulated);
+    free(s->msrs);
+    free(s->msr_index_list);
+    for (size_t i = 0; i < s->nmembers; i++)
+        free(s->members[i]);
+    free(s->members);
+    free(s);
+}
+
+#define DUP_ARRAY(dst, src, n)                                                 \
+    do {                                                                       \
+        if ((src) && (n)) {                                                    \
+            (dst) = cm_xmalloc((n) * sizeof(*(src)));                          \
+            memcpy((dst), (src), (n) * sizeof(*(src)));                        \
+        } else {                                                               \
+            (dst) = NULL;                                                      \
+        }                                                                      \
+    } while (0)
+
+struct cm_snapshot *cm_snapshot_dup(const struct cm_snapshot *s)
+{
+    struct cm_snapshot *d = cm_xcalloc(1, sizeof(*d));
+    *d = *s;
+    d->host = cm_xstrdup(s->host);
+    d->kernel = cm_xstrdup(s->kernel);
+    d->cpu = cm_xstrdup(s->cpu);
+    d->microcode = cm_xstrdup(s->microcode);
+    d->bios = cm_xstrdup(s->bios);
+    d->source = cm_xstrdup(s->source);
+    d->created = cm_xstrdup(s->created);
+    DUP_ARRAY(d->caps, s->caps, s->ncaps);
+    DUP_ARRAY(d->regs, s->regs, s->nregs);
+    DUP_ARRAY(d->words, s->words, s->nwords);
+    if (s->writable_masks)
+        DUP_ARRAY(d->writable_masks, s->writable_masks, (size_t)CM_ARM64_MASKS_LEN);
+    DUP_ARRAY(d->cpuid, s->cpuid, s->ncpuid);
+    DUP_ARRAY(d->cpuid_emulated, s->cpuid_emulated, s->ncpuid_emulated);
+    DUP_ARRAY(d->msrs, s->msrs, s->nmsrs);
+    DUP_ARRAY(d->msr_index_list, s->msr_index_list, s->nmsr_index_list);
+    d->members = NULL;
+    d->nmembers = 0;
+    d->cap_members = 0;
+    for (size_t i = 0; i < s->nmembers; i++)
+        cm_snapshot_add_member(d, s->members[i]);
+    d->cap_regs = d->nregs;
+    d->cap_words = d->nwords;
+    d->cap_caps = d->ncaps;
+    d->cap_cpuid = d->ncpuid;
+    d->cap_cpuid_emulated = d->ncpuid_emulated;
+    d->cap_msrs = d->nmsrs;
+    d->cap_msr_index_list = d->nmsr_index_list;
+    return d;
+}
+
+void cm_snapshot_set_str(char **field, const char *value)
+{
+    free(*field);
+    *field = cm_xstrdup(value);
+}
+
+static int reg_cmp(const void *a, const void *b)
+{
+    const struct cm_reg *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+static bool regs_sorted(const struct cm_snapshot *s)
+{
+    for (size_t i = 1; i < s->nregs; i++)
+        if (s->regs[i - 1].id >= s->regs[i].id)
+            return false;
+    return true;
+}
+
+int cm_snapshot_add_reg(struct cm_snapshot *s, uint64_t id, const uint64_t *val, uint32_t flags, cm_error *err)
+{
+    /* Duplicates are cheap to detect while the list is still sorted (the
+     * common case: probes and imports add in list order). */
+    if (s->nregs && s->regs[s->nregs - 1].id >= id && cm_snapshot_find_reg(s, id))
+        return cm_fail(err, CM_E_INPUT, "duplicate register 0x%016llx", (unsigned long long)id);
+    size_t nw = cm_reg_words(id);
+    cm_grow(&s->regs, &s->cap_regs, s->nregs + 1, sizeof(*s->regs));
+    cm_grow(&s->words, &s->cap_words, s->nwords + nw, sizeof(*s->words));
+    struct cm_reg *r = &s->regs[s->nregs++];
+    r->id = id;
+    r->flags = flags;
+    r->off = (uint32_t)s->nwords;
+    if (val)
+        memcpy(&s->words[s->nwords], val, nw * sizeof(uint64_t));
+    else
+        memset(&s->words[s->nwords], 0, nw * sizeof(uint64_t));
+    s->nwords += nw;
+    return 0;
+}
+
+int cm_snapshot_finish(struct cm_snapshot *s, cm_error *err)
+{
+    if (!regs_sorted(s)) {
+        qsort(s->regs, s->nregs, sizeof(*s->regs), reg_cmp);
+        for (size_t i = 1; i < s->nregs; i++)
+            if (s->regs[i - 1].id == s->regs[i].id)
+                return cm_fail(err, CM_E_INPUT, "duplicate register 0x%016llx",
+                               (unsigned long long)s->regs[i].id);
+    }
+    if (s->kver == CM_KVER_UNKNOWN && s->kernel)
+        s->kver = cm_kver_parse(s->kernel);
+    return 0;
+}
+
+const struct cm_reg *cm_snapshot_find_reg(const struct cm_snapshot *s, uint64_t id)
+{
+    if (!regs_sorted(s)) {
+        for (size_t i = 0; i < s->nregs; i++)
+            if (s->regs[i].id == id)
+                return &s->regs[i];
+        return NULL;
+    }
+    size_t lo = 0, hi = s->nregs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->regs[mid].id < id)
+            lo = mid + 1;
+        else if (s->regs[mid].id > id)
+            hi = mid;
+        else
+            return &s->regs[mid];
+    }
+    return NULL;
+}
+
+bool cm_snapshot_get_u64(const struct cm_snapshot *s, uint64_t id, uint64_t *out)
+{
+    const struct cm_reg *r = cm_snapshot_find_reg(s, id);
+    if (!r)
+        return false;
+    *out = s->words[r->off];
+    return true;
+}
+
+void cm_snapshot_set_u64(struct cm_snapshot *s, uint64_t id, uint64_t v)
+{
+    const struct cm_reg *r = cm_snapshot_find_reg(s, id);
+    if (r) {
+        s->words[r->off] = v;
+        return;
+    }
+    uint64_t val[1] = {v};
+    size_t nw = cm_reg_words(id);
+    if (nw == 1) {
+        cm_snapshot_add_reg(s, id, val, 0, NULL);
+    } else {
+        uint64_t *w = cm_xcalloc(nw, sizeof(uint64_t));
+        w[0] = v;
+        cm_snapshot_add_reg(s, id, w, 0, NULL);
+        free(w);
+    }
+    cm_snapshot_finish(s, NULL);
+}
+
+void cm_snapshot_add_cap(struct cm_snapshot *s, uint32_t id, int64_t sys, bool has_vm, int64_t vm)
+{
+    cm_grow(&s->caps, &s->cap_caps, s->ncaps + 1, sizeof(*s->caps));
+    s->caps[s->ncaps++] = (struct cm_cap){.id = id, .sys = sys, .vm = has_vm ? vm : sys, .has_vm = has_vm};
+}
+
+const struct cm_cap *cm_snapshot_find_cap(const struct cm_snapshot *s, uint32_t id)
+{
+    for (size_t i = 0; i < s->ncaps; i++)
+        if (s->caps[i].id == id)
+            return &s->caps[i];
+    return NULL;
+}
+
+void cm_snapshot_add_cpuid(struct cm_snapshot *s, const struct cm_cpuid_entry *e)
+{
+    cm_grow(&s->cpuid, &s->cap_cpuid, s->ncpuid + 1, sizeof(*s->cpuid));
+    s->cpuid[s->ncpuid++] = *e;
+}
+
+void cm_snapshot_add_cpuid_emulated(struct cm_snapshot *s, const struct cm_cpuid_entry *e)
+{
+    cm_grow(&s->cpuid_emulated, &s->cap_cpuid_emulated, s->ncpuid_emulated + 1, sizeof(*s->cpuid_emulated));
+    s->cpuid_emulated[s->ncpuid_emulated++] = *e;
+}
+
+const struct cm_cpuid_entry *cm_snapshot_find_cpuid(const struct cm_snapshot *s, uint32_t function, uint32_t index)
+{
+    for (size_t i = 0; i < s->ncpuid; i++) {
+        const struct cm_cpuid_entry *e = &s->cpuid[i];
+        if (e->function != function)
+            continue;
+        /* KVM_CPUID_FLAG_SIGNIFCANT_INDEX (1): only then does the subleaf matter */
+        if (!(e->flags & 1) || e->index == index)
+            return e;
+    }
+    return NULL;
+}
+
+void cm_snapshot_add_msr(struct cm_snapshot *s, uint32_t index, uint64_t value)
+{
+    cm_grow(&s->msrs, &s->cap_msrs, s->nmsrs + 1, sizeof(*s->msrs));
+    s->msrs[s->nmsrs++] = (struct cm_msr){.index = index, .value = value};
+}
+
+const struct cm_msr *cm_snapshot_find_msr(const struct cm_snapshot *s, uint32_t index)
+{
+    for (size_t i = 0; i < s->nmsrs; i++)
+        if (s->msrs[i].index == index)
+            return &s->msrs[i];
+    return NULL;
+}
+
+void cm_snapshot_add_msr_index(struct cm_snapshot *s, uint32_t index)
+{
+    cm_grow(&s->msr_index_list, &s->cap_msr_index_list, s->nmsr_index_list + 1, sizeof(*s->msr_index_list));
+    s->msr_index_list[s->nmsr_index_list++] = index;
+}
+
+void cm_snapshot_add_member(struct cm_snapshot *s, const char *name)
+{
+    cm_grow(&s->members, &s->cap_members, s->nmembers + 1, sizeof(*s->members));
+    s->members[s->nmembers++] = cm_xstrdup(name);
+}
+
+const char *cm_snapshot_name(const struct cm_snapshot *s)
+{
+    if (s->host && *s->host)
+        return s->host;
+    if (s->source && *s->source)
+        return s->source;
+    return "(unnamed)";
+}

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Feature vectors: decoding a snapshot through its arch driver. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpumodel/arch.h"
+#include "cpumodel/vector.h"
+
+void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const char *name)
+{
+    memset(v, 0, sizeof(*v));
+    v->ops = ops;
+    v->name = cm_xstrdup(name ? name : "(unnamed)");
+    v->val = cm_xcalloc(ops->nwords, sizeof(*v->val));
+    v->present = cm_xcalloc(ops->nwords, 1);
+    v->novalue = cm_xcalloc(ops->nwords, 1);
+}
+
+void cm_vector_free(struct cm_vector *v)
+{
+    if (!v)
+        return;
+    free(v->name);
+    free(v->masks);
+    free(v->val);
+    free(v->present);
+    free(v->novalue);
+    free(v->reg_ids);
+    memset(v, 0, sizeof(*v));
+}
+
+void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src)
+{
+    cm_vector_init(dst, src->ops, src->name);
+    dst->is_model = src->is_model;
+    dst->kver = src->kver;
+    dst->has_vcpu_features = src->has_vcpu_features;
+    dst->vcpu_features = src->vcpu_features;
+    dst->host_flags = src->host_flags;
+    dst->snap = src->snap;
+    if (src->masks) {
+        dst->masks = cm_xmalloc(CM_ARM64_MASKS_LEN * sizeof(uint64_t));
+        memcpy(dst->masks, src->masks, CM_ARM64_MASKS_LEN * sizeof(uint64_t));
+    }
+    size_t n = src->ops->nwords;
+    memcpy(dst->val, src->val, n * sizeof(*dst->val));
+    memcpy(dst->present, src->present, n);
+    memcpy(dst->novalue, src->novalue, n);
+    dst->nregs = src->nregs;
+    dst->reg_ids = cm_xmalloc((src->nregs ? src->nregs : 1) * sizeof(uint64_t));
+    if (src->nregs)
+        memcpy(dst->reg_ids, src->reg_ids, src->nregs * sizeof(uint64_t));
+}
+
+int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err)
+{
+    const struct cm_arch_ops *ops = cm_arch_ops(s->arch);
+    if (!ops)
+        return cm_fail(err, CM_E_NOTSUP, "%s: no negotiation driver for architecture %s", cm_snapshot_name(s),
+                       cm_arch_name(s->arch));
+    if (s->partial)
+        return cm_fail(err, CM_E_INPUT, "%s: the snapshot is marked partial (an incomplete probe); refusing to "
+                       "negotiate with it", cm_snapshot_name(s));
+    cm_vector_init(v, ops, cm_snapshot_name(s));
+    v->is_model = s->kind == CM_KIND_MODEL;
+    v->kver = s->kver ? s->kver : cm_kver_parse(s->kernel);
+    v->has_vcpu_features = s->has_vcpu_features;
+    v->vcpu_features = s->vcpu_features;
+    v->snap = s;
+    if (s->writable_masks) {
+        v->masks = cm_xmalloc(CM_ARM64_MASKS_LEN * sizeof(uint64_t));
+        memcpy(v->masks, s->writable_masks, CM_ARM64_MASKS_LEN * sizeof(uint64_t));
+    }
+    v->nregs = s->nregs;
+    v->reg_ids = cm_xmalloc((s->nregs ? s->nregs : 1) * sizeof(uint64_t));
+    for (size_t i = 0; i < s->nregs; i++)
+        v->reg_ids[i] = s->regs[i].id;
+    for (size_t i = 1; i < v->nregs; i++)
+        if (v->reg_ids[i - 1] >= v->reg_ids[i]) {
+            cm_vector_free(v);
+            return cm_fail(err, CM_E_INPUT, "%s: register list not sorted/unique (call cm_snapshot_finish)",
+                           cm_snapshot_name(s));
+        }
+    if (ops->decode(s, v, err) < 0) {
+        cm_vector_free(v);
+        return cm_fail_prefix(err, "%s", cm_snapshot_name(s));
+    }
+    return 0;
+}
+
+bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id)
+{
+    size_t lo = 0, hi = v->nregs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->reg_ids[mid] < id)
+            lo = mid + 1;
+        else if (v->reg_ids[mid] > id)
+            hi = mid;
+        else
+            return true;
+    }
+    return false;
+}
+
+long cm_vector_word_index(const struct cm_vector *v, uint64_t id)
+{
+    for (size_t i = 0; i < v->ops->nwords; i++)
+        if (v->ops->words[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+size_t cm_vector_heap_bytes(const struct cm_vector *v)
+{
+    size_t n = v->ops->nwords;
+    return n * (sizeof(uint64_t) + 2) + v->nregs * sizeof(uint64_t) + (v->name ? strlen(v->name) + 1 : 0) +
+           (v->masks ? CM_ARM64_MASKS_LEN * sizeof(uint64_t) : 0);
+}

@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The architecture driver: one small struct of function pointers per arch
+ * (libvirt src/cpu style).  Everything an arch knows lives in its directory
+ * (libcpumodel/arm64, riscv64, x86_64) as tables; the common core
+ * (baseline, compare, groups, plan) only calls through this struct.
+ */
+#ifndef CPUMODEL_ARCH_H
+#define CPUMODEL_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumodel/error.h"
+#include "cpumodel/field.h"
+#include "cpumodel/snapshot.h"
+#include "cpumodel/util.h"
+#include "cpumodel/vector.h"
+
+/* How a host can be brought from its own value to the model's value. */
+enum cm_enforce {
+    CM_ENF_SAME = 0,   /* nothing to do */
+    CM_ENF_WRITE,      /* KVM_SET_ONE_REG (or KVM_SET_CPUID2) before the first KVM_RUN */
+    CM_ENF_INIT_DROP,  /* leave a KVM_ARM_VCPU_INIT feature out (*init_feature says which) */
+    CM_ENF_NO,         /* this host's kernel cannot present that value */
+};
+
+/* A register the host lists but an older member kernel does not. */
+enum cm_rollback {
+    CM_RB_HIDDEN = 0,  /* goes away with a feature the model hides */
+    CM_RB_DROPPABLE,   /* its value equals what the older kernel behaves as (after the plan's writes) */
+    CM_RB_BLOCKING,    /* neither: migration to that kernel would fail or change the guest */
+};
+
+struct cm_arch_ops {
+    enum cm_arch arch;
+    const char *name;
+
+    /* The vector layout: slot i is words[i]. */
+    const struct cm_word *words;
+    size_t nwords;
+
+    /* snapshot -> v->val / v->present (v is initialised, reg_ids filled by the core). */
+    int (*decode)(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err);
+
+    /* Writes a model vector back into a model snapshot: feature register
+     * values (and on x86 the CPUID table / MSRs).  `out` already has the
+     * model's register list (state registers flagged CM_REGF_NOVALUE). */
+    int (*encode)(const struct cm_vector *model, struct cm_snapshot *out, cm_error *err);
+
+    /* Can `host` present `want` instead of its own `have` for field f of word
+     * `slot` (f == NULL: the word's raw bits)?  Explains the rule in `why`
+     * (e.g. "ID_AA64ISAR1_EL1 is not writable before Linux 6.7").
+     * For CM_ENF_INIT_DROP, *init_feature gets the feature bit. */
+    enum cm_enforce (*enforce)(const struct cm_vector *host, size_t slot, const struct cm_field *f,
+                               uint64_t have, uint64_t want, struct cm_buf *why, uint32_t *init_feature);
+
+    /* After `host` is restricted to `model`, which of the host's registers
+     * leave its KVM_GET_REG_LIST (FPMR, POR_EL1, TCR2_EL1, … on arm64)?
+     * Appends ids to *ids (caller frees).  May be NULL. */
+    void (*vanishing)(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
+
+    /* A register `host` lists and the model (an older member kernel) does not.
+     * `value` is the host's value; on CM_RB_DROPPABLE the driver may ask for a
+     * write first (*write = true, *write_value).  May be NULL (all blocking). */
+    enum cm_rollback (*classify_missing)(const struct cm_snapshot *host, const struct cm_vector *model, uint64_t id,
+                                         const uint64_t *value, bool *write, uint64_t *write_value,
+                                         struct cm_buf *why);
+
+    /* Applies the effect of leaving init feature `bit` out to a vector
+     * (zeroes the fields it controls).  Used to verify plans.  May be NULL. */
+    void (*drop_init_feature)(struct cm_vector *v, uint32_t bit);
+
+    /* Names: "ID_AA64PFR0_EL1", "x3", "ISA_EXT.zba"…; unknown ids get a generic
+     * rendering ("S3_0_C0_C4_0", "0x…").  Always returns buf. */
+    const char *(*reg_name)(uint64_t id, char *buf, size_t len);
+    bool (*reg_volatile)(uint64_t id);
+    const char *(*init_feature_name)(uint32_t bit); /* may be NULL */
+
+    /* Optional extra plan output (x86: the CPUID table for KVM_SET_CPUID2).
+     * Returns a json_object or NULL. */
+    struct json_object *(*plan_extra)(const struct cm_vector *model, const struct cm_snapshot *host);
+};
+
+const struct cm_arch_ops *cm_arch_ops(enum cm_arch arch); /* NULL when no driver */
+
+/* Drivers (each arch directory defines one). */
+extern const struct cm_arch_ops cm_arm64_ops;
+extern const struct cm_arch_ops cm_riscv64_ops;
+extern const struct cm_arch_ops cm_x86_64_ops;
+
+#endif

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Small shared helpers: cleanup attributes, kernel versions, growable buffers. */
+#ifndef CPUMODEL_UTIL_H
+#define CPUMODEL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CM_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* systemd-style scope cleanup: `_cleanup_free_ char *s = ...;` */
+static inline void cm_freep(void *p) { free(*(void **)p); }
+static inline void cm_fclosep(FILE **f) { if (*f) fclose(*f); }
+#define _cleanup_free_ __attribute__((cleanup(cm_freep)))
+#define _cleanup_fclose_ __attribute__((cleanup(cm_fclosep)))
+
+/* Kernel versions packed as major<<16 | minor<<8 | patch(clamped to 255).
+ * Facts in KVM-FACTS.md are per major.minor; the patch level is kept for display. */
+typedef uint32_t cm_kver;
+#define CM_KVER(maj, min) ((cm_kver)(((maj) << 16) | ((min) << 8)))
+#define CM_KVER_MAJOR(v) ((unsigned)((v) >> 16))
+#define CM_KVER_MINOR(v) ((unsigned)(((v) >> 8) & 0xff))
+#define CM_KVER_UNKNOWN 0u
+/* "6.1.172-216.329.amzn2023.aarch64" -> CM_KVER(6,1)|172; unparsable -> 0 */
+cm_kver cm_kver_parse(const char *release);
+/* Compares major.minor only (patch ignored): <0, 0, >0 */
+int cm_kver_cmp(cm_kver a, cm_kver b);
+/* "6.1" */
+const char *cm_kver_str(cm_kver v, char *buf, size_t len);
+
+/* A growable string used for reasons and human output. */
+struct cm_buf {
+    char *s;
+    size_t len, cap;
+};
+void cm_buf_printf(struct cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cm_buf_free(struct cm_buf *b);
+/* Returns the string and resets the buffer (caller frees). Never NULL. */
+char *cm_buf_steal(struct cm_buf *b);
+
+void *cm_xmalloc(size_t n);           /* aborts on OOM: the library is not an allocator test */
+void *cm_xcalloc(size_t n, size_t m);
+void *cm_xrealloc(void *p, size_t n);
+char *cm_xstrdup(const char *s);      /* NULL-safe: NULL -> NULL */
+char *cm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Grow *v (element size sz) so that it holds at least need elements. */
+void cm_grow(void *vp, size_t *cap, size_t need, size_t sz);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The feature vector: a host (or model) normalised for negotiation.  It is
+ * self-contained (the snapshot may be freed): the values of the arch's feature
+ * words, which words the host lists, the full sorted register list, and the
+ * host facts enforceability needs (kernel version, init features, masks).
+ */
+#ifndef CPUMODEL_VECTOR_H
+#define CPUMODEL_VECTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumodel/error.h"
+#include "cpumodel/snapshot.h"
+#include "cpumodel/util.h"
+
+struct cm_arch_ops;
+
+struct cm_vector {
+    const struct cm_arch_ops *ops;
+    char *name;
+    bool is_model;
+    cm_kver kver;               /* host kernel; for models the oldest member's */
+    bool has_vcpu_features;
+    uint32_t vcpu_features;     /* arm64 init features the values were read with */
+    uint64_t *masks;            /* arm64 writable masks (CM_ARM64_MASKS_LEN) or NULL */
+    uint32_t host_flags;        /* arch-specific host facts (e.g. riscv host-has bits) */
+
+    uint64_t *val;              /* ops->nwords values */
+    uint8_t *present;           /* ops->nwords: 1 = the host lists/reports this word */
+    uint8_t *novalue;           /* ops->nwords: 1 = present but no agreed value (identity differs) */
+
+    uint64_t *reg_ids;          /* the complete register list, sorted */
+    size_t nregs;
+    const struct cm_snapshot *snap; /* optional back reference, may be NULL */
+};
+
+/* Decodes a snapshot with its arch's driver.  Fails on an unknown arch or
+ * a snapshot the driver rejects (the error names the host). */
+int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err);
+void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const char *name);
+void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src);
+void cm_vector_free(struct cm_vector *v);
+bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id);
+/* Index of the word with this id, or -1. */
+long cm_vector_word_index(const struct cm_vector *v, uint64_t id);
+/* Bytes this vector holds on the heap (for the benchmark's memory figure). */
+size_t cm_vector_heap_bytes(const struct cm_vector *v);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "testlib.h"
+
+const char *const tl_arm64_fixtures[6] = {
+    "ARM_NEOVERSE_N1_4.14", "ARM_NEOVERSE_N1_5.10", "ARM_NEOVERSE_N1_6.1",
+    "ARM_NEOVERSE_V1_4.14", "ARM_NEOVERSE_V1_5.10", "ARM_NEOVERSE_V1_6.1",
+};
+const char *const tl_x86_fixtures[12] = {
+    "INTEL_SKYLAKE_4.14", "INTEL_SKYLAKE_5.10", "INTEL_SKYLAKE_6.1",
+    "INTEL_CASCADELAKE_4.14", "INTEL_CASCADELAKE_5.10", "INTEL_CASCADELAKE_6.1",
+    "INTEL_ICELAKE_4.14", "INTEL_ICELAKE_5.10", "INTEL_ICELAKE_6.1",
+    "AMD_MILAN_4.14", "AMD_MILAN_5.10", "AMD_MILAN_6.1",
+};
+
+const char *tl_fixture_dir(void)
+{
+    static char dir[4096];
+    struct stat st;
+    const char *env = getenv("CPUMODEL_SHARED_DIR");
+    snprintf(dir, sizeof(dir), "%s/fixtures/firecracker", env ? env : CPUMODEL_SHARED_DIR);
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        return dir;
+    return NULL;
+}
+
+void tl_require_fixtures(void)
+{
+    if (!tl_fixture_dir()) {
+        fprintf(stderr, "SKIP: ../shared/fixtures/firecracker not found (set CPUMODEL_SHARED_DIR); "
+                        "these fixture tests did NOT run\n");
+        exit(77);
+    }
+}
+
+const char *tl_fixture_path(const char *file)
+{
+    static char bufs[8][4096];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof(bufs[0]), "%s/%s", tl_fixture_dir(), file);
+    return b;
+}
+
+struct cm_snapshot *tl_load(const char *name)
+{
+    char file[256];
+    snprintf(file, sizeof(file), "fingerprint_%shost.json", name);
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_load(tl_fixture_path(file), &s, &err) < 0)
+        ck_abort_msg("loading %s: %s", file, err.msg);
+    return s;
+}
+
+int tl_run(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_ENV);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}

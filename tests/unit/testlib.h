@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared helpers for the libcheck unit tests. */
+#ifndef CPUMODEL_TESTLIB_H
+#define CPUMODEL_TESTLIB_H
+
+#include <check.h>
+
+#include "cpumodel/snapshot.h"
+
+/* The Firecracker fixtures folder in ../shared, or NULL when absent. */
+const char *tl_fixture_dir(void);
+/* Skips the whole test program (exit 77, "SKIP: ..." on stderr) when the
+ * shared fixtures are not there: never a silent pass. */
+void tl_require_fixtures(void);
+/* Path of a fixture file (static buffer rotation; valid for a few calls). */
+const char *tl_fixture_path(const char *file);
+/* Loads fingerprint_<name>host.json, e.g. tl_load("ARM_NEOVERSE_N1_6.1"); aborts the test on error. */
+struct cm_snapshot *tl_load(const char *name);
+/* The 6 arm64 / 12 x86 fixture names (without prefix/suffix). */
+extern const char *const tl_arm64_fixtures[6];
+extern const char *const tl_x86_fixtures[12];
+
+/* Runs the suite; returns the process exit status (0 all passed). */
+int tl_run(Suite *s);
+
+#endif
