@@ -194,9 +194,11 @@ bool cm_snapshot_get_u64(const struct cm_snapshot *s, uint64_t id, uint64_t *out
 
 void cm_snapshot_set_u64(struct cm_snapshot *s, uint64_t id, uint64_t v)
 {
-    const struct cm_reg *r = cm_snapshot_find_reg(s, id);
+    struct cm_reg *r = (struct cm_reg *)cm_snapshot_find_reg(s, id);
     if (r) {
+        /* a register given a value is no longer a value-less model entry */
         s->words[r->off] = v;
+        r->flags &= ~CM_REGF_NOVALUE;
         return;
     }
     uint64_t val[1] = {v};

@@ -85,6 +85,15 @@ int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm
         cm_vector_free(v);
         return cm_fail_prefix(err, "%s", cm_snapshot_name(s));
     }
+    /* A model's feature register without a value (hosts disagreed on an
+     * identity field) stays value-less: never compared, never written. */
+    for (size_t i = 0; i < ops->nwords; i++) {
+        if (!v->present[i])
+            continue;
+        const struct cm_reg *r = cm_snapshot_find_reg(s, ops->words[i].id);
+        if (r && (r->flags & CM_REGF_NOVALUE))
+            v->novalue[i] = 1;
+    }
     return 0;
 }
 

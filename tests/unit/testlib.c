@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <string.h>
+
+#include "cpumodel/vector.h"
+#include "cpumodel/arch.h"
 #include "testlib.h"
 
 const char *const tl_arm64_fixtures[6] = {
@@ -63,4 +67,33 @@ int tl_run(Suite *s)
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     return failed == 0 ? 0 : 1;
+}
+
+struct cm_snapshot *tl_vec(const char *name, struct cm_vector *v)
+{
+    struct cm_snapshot *s = tl_load(name);
+    cm_error err = {0};
+    if (cm_vector_from_snapshot(s, v, &err) < 0)
+        ck_abort_msg("decoding %s: %s", name, err.msg);
+    return s;
+}
+
+int tl_same_values(const struct cm_vector *a, const struct cm_vector *b, char *why, size_t len)
+{
+    if (a->ops != b->ops)
+        return snprintf(why, len, "different arch"), 0;
+    if (a->nregs != b->nregs || (a->nregs && memcmp(a->reg_ids, b->reg_ids, a->nregs * sizeof(uint64_t))))
+        return snprintf(why, len, "register lists differ (%zu vs %zu)", a->nregs, b->nregs), 0;
+    for (size_t i = 0; i < a->ops->nwords; i++) {
+        if (a->present[i] != b->present[i])
+            return snprintf(why, len, "%s present %d vs %d", a->ops->words[i].name, a->present[i], b->present[i]), 0;
+        if (!a->present[i])
+            continue;
+        if (a->novalue[i] != b->novalue[i])
+            return snprintf(why, len, "%s novalue %d vs %d", a->ops->words[i].name, a->novalue[i], b->novalue[i]), 0;
+        if (!a->novalue[i] && a->val[i] != b->val[i])
+            return snprintf(why, len, "%s 0x%llx vs 0x%llx", a->ops->words[i].name,
+                            (unsigned long long)a->val[i], (unsigned long long)b->val[i]), 0;
+    }
+    return 1;
 }

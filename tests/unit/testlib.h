@@ -20,6 +20,12 @@ struct cm_snapshot *tl_load(const char *name);
 extern const char *const tl_arm64_fixtures[6];
 extern const char *const tl_x86_fixtures[12];
 
+/* Loads a fixture and decodes it into *v (the snapshot is returned; free both). */
+struct cm_vector;
+struct cm_snapshot *tl_vec(const char *name, struct cm_vector *v);
+/* True when two vectors hold the same model: values, presence, register list. */
+int tl_same_values(const struct cm_vector *a, const struct cm_vector *b, char *why, size_t len);
+
 /* Runs the suite; returns the process exit status (0 all passed). */
 int tl_run(Suite *s);
 

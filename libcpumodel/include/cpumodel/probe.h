@@ -11,6 +11,7 @@
 #define CPUMODEL_PROBE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cpumodel/error.h"
 #include "cpumodel/negotiate.h"
@@ -39,5 +40,9 @@ int cm_probe(const struct cm_probe_opts *opts, struct cm_snapshot **out, cm_erro
  * `mismatches`), -1 on error. */
 int cm_verify_plan(const struct cm_plan *plan, const struct cm_vector *model, struct cm_reasons *mismatches,
                    cm_error *err);
+
+/* The uapi name of a KVM capability number the probe records
+ * ("KVM_CAP_ONE_REG"), or NULL when the probe tables do not know it. */
+const char *cm_kvm_cap_name(uint32_t id);
 
 #endif

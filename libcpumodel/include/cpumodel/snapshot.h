@@ -183,5 +183,8 @@ int cm_import_firecracker(const struct json_object *o, const char *what, struct 
  * Firecracker fingerprint; the format is auto-detected.  Errors name the file,
  * the place (JSON path or byte offset) and the problem; nothing is half-loaded. */
 int cm_snapshot_load(const char *path, struct cm_snapshot **out, cm_error *err);
+/* The same detection on an already parsed JSON value (e.g. received over Varlink). */
+int cm_snapshot_from_any_json(const struct json_object *o, const char *what, struct cm_snapshot **out,
+                              cm_error *err);
 
 #endif

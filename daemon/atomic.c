@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Crash-safe state files: a kill -9 (or power loss) at any moment leaves
+ * either the previous or the new file, never a torn one.  The sequence is
+ * the classic one: write a temporary file in the same directory, fsync it,
+ * rename over the target, fsync the directory (so the rename is durable). */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon.h"
+
+static int fsync_dir_of(const char *path, cm_error *err)
+{
+    _cleanup_free_ char *copy = cm_xstrdup(path);
+    const char *dir = dirname(copy);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return cm_fail(err, CM_E_IO, "%s: %s", dir, strerror(errno));
+    int r = fsync(fd);
+    int e = errno;
+    close(fd);
+    if (r < 0)
+        return cm_fail(err, CM_E_IO, "%s: fsync: %s", dir, strerror(e));
+    return 0;
+}
+
+int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err)
+{
+    _cleanup_free_ char *tmp = cm_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return cm_fail(err, CM_E_IO, "%s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return cm_fail(err, CM_E_IO, "%s: write: %s", tmp, strerror(e));
+        }
+        off += (size_t)n;
+    }
+    if (durable && fsync(fd) < 0) {
+        int e = errno;
+        close(fd);
+        unlink(tmp);
+        return cm_fail(err, CM_E_IO, "%s: fsync: %s", tmp, strerror(e));
+    }
+    close(fd);
+    if (rename(tmp, path) < 0) {
+        int e = errno;
+        unlink(tmp);
+        return cm_fail(err, CM_E_IO, "%s: rename: %s", path, strerror(e));
+    }
+    return durable ? fsync_dir_of(path, err) : 0;
+}
+
+int cmd_write_atomic(const char *path, const char *data, size_t len, cm_error *err)
+{
+    return cmd_write_atomic_ex(path, data, len, true, err);
+}
+
+int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return cm_fail(err, CM_E_INPUT, "%s: path too long", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(buf, mode) < 0 && errno != EEXIST)
+                return cm_fail(err, CM_E_IO, "%s: mkdir: %s", buf, strerror(errno));
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    return 0;
+}
+
+char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t n = 0, cap = 0;
+    char *data = NULL;
+    for (;;) {
+        if (cap - n < 65536)
+            cm_grow(&data, &cap, n + 65536, 1);
+        ssize_t r = read(fd, data + n, cap - n - 1);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            cm_fail(err, CM_E_IO, "%s: read: %s", path, strerror(errno));
+            goto fail;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+        if (n > max) {
+            cm_fail(err, CM_E_INPUT, "%s: larger than %zu bytes", path, max);
+            goto fail;
+        }
+    }
+    close(fd);
+    data[n] = '\0';
+    if (len)
+        *len = n;
+    return data;
+fail:
+    close(fd);
+    free(data);
+    return NULL;
+}

@@ -1,0 +1,477 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Offline commands: import, baseline, compare, plan, show — on snapshot files
+ * or Firecracker fingerprints (auto-detected).  With --socket/--connect the
+ * daemon module's remote forms answer instead.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "cli_util.h"
+
+/* Remote forms (daemon module); weak so an offline-only build still links. */
+int cmd_baseline_remote(int argc, char **argv) __attribute__((weak));
+int cmd_compare_remote(int argc, char **argv) __attribute__((weak));
+int cmd_plan_remote(int argc, char **argv) __attribute__((weak));
+
+static int remote_or_null(int (*fn)(int, char **), int argc, char **argv)
+{
+    if (!cli_has_opt(argc, argv, "--socket") && !cli_has_opt(argc, argv, "--connect"))
+        return -1;
+    if (!fn) {
+        fprintf(stderr, "cpumodeld %s: the daemon client is not built into this binary\n", argv[0]);
+        return CM_EXIT_USAGE;
+    }
+    return fn(argc, argv);
+}
+
+struct opts {
+    bool json, groups, all;
+    const char *out;
+    const char *from;
+};
+
+static int parse(int argc, char **argv, struct opts *o, int *first)
+{
+    static const struct option lo[] = {
+        {"json", no_argument, NULL, 'j'},   {"groups", no_argument, NULL, 'g'},
+        {"all", no_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
+        {"from", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "jgao:f:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'j': o->json = true; break;
+        case 'g': o->groups = true; break;
+        case 'a': o->all = true; break;
+        case 'o': o->out = optarg; break;
+        case 'f': o->from = optarg; break;
+        case 'h': return 1;
+        default: return -1;
+        }
+    }
+    *first = optind;
+    return 0;
+}
+
+static int usage(const char *cmd, const char *args)
+{
+    fprintf(stderr, "usage: cpumodeld %s %s\n", cmd, args);
+    return CM_EXIT_USAGE;
+}
+
+/* ---- import ---- */
+int cmd_import(int argc, char **argv)
+{
+    struct opts o;
+    int first;
+    if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
+        return usage("import", "[--from firecracker] FILE [-o OUT] [--json]");
+    if (o.from && strcmp(o.from, "firecracker") && strcmp(o.from, "auto") && strcmp(o.from, "snapshot")) {
+        fprintf(stderr, "cpumodeld import: unknown format '%s' (known: firecracker, snapshot, auto)\n", o.from);
+        return CM_EXIT_USAGE;
+    }
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_load(argv[first], &s, &err) < 0)
+        return cli_fail(&err);
+    if (o.from && !strcmp(o.from, "firecracker") && (!s->source || strncmp(s->source, "firecracker:", 12))) {
+        fprintf(stderr, "cpumodeld import: %s is not a Firecracker fingerprint (it is a %s)\n", argv[first],
+                s->kind == CM_KIND_MODEL ? "model" : "snapshot");
+        cm_snapshot_free(s);
+        return CM_EXIT_USAGE;
+    }
+    int rc = CM_EXIT_OK;
+    if (o.out) {
+        if (cm_snapshot_save(s, o.out, &err) < 0)
+            rc = cli_fail(&err);
+    } else if (o.json) {
+        struct json_object *j = cm_snapshot_to_json(s);
+        cli_print_json(j);
+        json_object_put(j);
+    }
+    if (!o.json && rc == CM_EXIT_OK) {
+        FILE *f = o.out ? stdout : stdout;
+        fprintf(f, "%-10s %s\n%-10s %s\n%-10s %s\n%-10s %zu\n", "host", cm_snapshot_name(s), "arch",
+                cm_arch_name(s->arch), "kernel", s->kernel ? s->kernel : "?", "registers", s->nregs);
+        if (s->arch == CM_ARCH_X86_64)
+            fprintf(f, "%-10s %zu\n%-10s %zu\n", "cpuid", s->ncpuid, "msrs", s->nmsrs);
+        if (o.out)
+            fprintf(f, "%-10s %s\n", "written", o.out);
+    }
+    cm_snapshot_free(s);
+    return rc;
+}
+
+/* ---- baseline ---- */
+static void print_baseline_human(const struct cm_baseline *b, bool all)
+{
+    const struct cm_vector *m = &b->model;
+    const struct cm_arch_ops *ops = m->ops;
+    printf("Baseline of %zu host(s), %s:", b->nhosts, cm_arch_name(ops->arch));
+    for (size_t h = 0; h < b->nhosts; h++)
+        printf(" %s", b->hosts[h]->name);
+    size_t words = 0, fields = 0;
+    for (size_t i = 0; i < ops->nwords; i++)
+        if (m->present[i] && !m->novalue[i]) {
+            words++;
+            fields += ops->words[i].nfields;
+        }
+    printf("\nModel: %zu registers in the list, %zu feature words, %zu fields\n\n", m->nregs, words, fields);
+
+    size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
+    printf("%-22s %-16s %-8s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
+    size_t shown = 0;
+    for (size_t i = 0; i < ops->nwords; i++) {
+        if (!m->present[i] || m->novalue[i])
+            continue;
+        const struct cm_word *w = &ops->words[i];
+        for (uint16_t fi = 0; fi < w->nfields; fi++) {
+            const struct cm_field *f = &w->fields[fi];
+            size_t k = cm_limited_by(b->hosts, b->nhosts, m, i, f, idx);
+            if (!k && !all)
+                continue;
+            printf("%-22s %-16s 0x%-6llx", w->name, f->name, (unsigned long long)cm_field_get(f, m->val[i]));
+            for (size_t j = 0; j < k; j++)
+                printf("%s%s", j ? ", " : " ", b->hosts[idx[j]]->name);
+            printf("\n");
+            shown++;
+        }
+    }
+    if (!shown)
+        printf("(every field is equal on all hosts)\n");
+    free(idx);
+
+    printf("\n%-28s %-34s %s\n", "HOST", "KERNEL", "MODEL ENFORCEABLE");
+    for (size_t h = 0; h < b->nhosts; h++) {
+        const struct cm_vector *v = b->hosts[h];
+        char kb[32];
+        printf("%-28s %-34s %s\n", v->name, v->snap && v->snap->kernel ? v->snap->kernel : cm_kver_str(v->kver, kb, sizeof(kb)),
+               b->verdicts[h].enforceable ? "yes" : "NO");
+        if (!b->verdicts[h].enforceable || all)
+            cli_print_reasons(stdout, &b->verdicts[h].reasons, "    ", all ? 0 : 5);
+    }
+    if (b->incompat.n) {
+        printf("\nIncompatibilities (no common value):\n");
+        cli_print_reasons(stdout, &b->incompat, "  ", all ? 0 : 10);
+    }
+    if (b->ngroups) {
+        printf("\nCompatibility groups (each with a baseline enforceable on all its members):\n");
+        for (size_t g = 0; g < b->ngroups; g++) {
+            printf("  group %zu:", g + 1);
+            for (size_t k = 0; k < b->groups[g].nmembers; k++)
+                printf(" %s", b->hosts[b->groups[g].members[k]]->name);
+            printf("\n    why: %s\n", b->groups[g].why);
+        }
+    }
+    if (b->notes.n) {
+        printf("\nNotes:\n");
+        cli_print_reasons(stdout, &b->notes, "  ", all ? 0 : 8);
+    }
+}
+
+/* Baseline per architecture (--groups over a mix). */
+static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opts *o, struct json_object *jarr)
+{
+    struct cm_baseline b;
+    cm_error err = {0};
+    if (cm_baseline((const struct cm_vector *const *)vecs, n, true, &b, &err) < 0)
+        return cli_fail(&err);
+    int rc = b.enforceable_everywhere ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
+    if (o->json) {
+        struct json_object *j = cm_baseline_to_json(&b, &err);
+        if (!j) {
+            cm_baseline_free(&b);
+            return cli_fail(&err);
+        }
+        json_object_array_add(jarr, j);
+    } else {
+        print_baseline_human(&b, o->all);
+    }
+    if (o->out) {
+        struct cm_snapshot *ms = cm_model_snapshot(&b.model, (const struct cm_vector *const *)vecs, n, &err);
+        if (!ms || cm_snapshot_save(ms, o->out, &err) < 0)
+            rc = cli_fail(&err);
+        cm_snapshot_free(ms);
+    }
+    cm_baseline_free(&b);
+    return rc;
+}
+
+int cmd_baseline(int argc, char **argv)
+{
+    int r = remote_or_null(cmd_baseline_remote, argc, argv);
+    if (r >= 0)
+        return r;
+    struct opts o;
+    int first;
+    if (parse(argc, argv, &o, &first) != 0 || argc - first < 1)
+        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups]");
+    size_t n = (size_t)(argc - first);
+    struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
+    struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
+    int rc = cli_load_all(argv + first, n, snaps);
+    if (rc) {
+        free(snaps);
+        free(vecs);
+        return rc;
+    }
+    size_t nv = 0;
+    for (; nv < n; nv++) {
+        cm_error err = {0};
+        if (cm_vector_from_snapshot(snaps[nv], &vecs[nv], &err) < 0) {
+            rc = cli_fail(&err);
+            break;
+        }
+    }
+    if (!rc) {
+        /* group by architecture; a mix is refused unless --groups */
+        enum cm_arch arches[4] = {0};
+        size_t narch = 0;
+        for (size_t i = 0; i < n; i++) {
+            bool seen = false;
+            for (size_t k = 0; k < narch; k++)
+                seen |= arches[k] == snaps[i]->arch;
+            if (!seen && narch < 4)
+                arches[narch++] = snaps[i]->arch;
+        }
+        if (narch > 1 && !o.groups) {
+            fprintf(stderr, "cpumodeld baseline: the inputs mix architectures (");
+            for (size_t i = 0; i < n; i++)
+                fprintf(stderr, "%s%s=%s", i ? ", " : "", cm_snapshot_name(snaps[i]), cm_arch_name(snaps[i]->arch));
+            fprintf(stderr, "); a CPU model cannot span architectures. Use --groups to get one baseline per "
+                            "architecture.\n");
+            rc = CM_EXIT_USAGE;
+        } else {
+            struct json_object *jarr = json_object_new_array();
+            struct cm_vector **sel = cm_xcalloc(n, sizeof(*sel));
+            for (size_t a = 0; a < narch && rc != CM_EXIT_USAGE && rc != CM_EXIT_SYSTEM; a++) {
+                size_t k = 0;
+                for (size_t i = 0; i < n; i++)
+                    if (snaps[i]->arch == arches[a])
+                        sel[k++] = &vecs[i];
+                if (narch > 1 && !o.json)
+                    printf("%s== %s ==\n", a ? "\n" : "", cm_arch_name(arches[a]));
+                int r2 = baseline_of(sel, k, &o, jarr);
+                if (r2 > rc)
+                    rc = r2;
+            }
+            free(sel);
+            if (o.json) {
+                if (narch == 1 && json_object_array_length(jarr) == 1)
+                    cli_print_json(json_object_array_get_idx(jarr, 0));
+                else if (json_object_array_length(jarr)) {
+                    struct json_object *wrap = json_object_new_object();
+                    json_object_object_add(wrap, "architectures", json_object_get(jarr));
+                    cli_print_json(wrap);
+                    json_object_put(wrap);
+                }
+            }
+            json_object_put(jarr);
+        }
+    }
+    for (size_t i = 0; i < nv; i++)
+        cm_vector_free(&vecs[i]);
+    for (size_t i = 0; i < n; i++)
+        cm_snapshot_free(snaps[i]);
+    free(vecs);
+    free(snaps);
+    return rc;
+}
+
+/* ---- compare ---- */
+int cmd_compare(int argc, char **argv)
+{
+    int r = remote_or_null(cmd_compare_remote, argc, argv);
+    if (r >= 0)
+        return r;
+    struct opts o;
+    int first;
+    if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
+        return usage("compare", "FROM TO [--json]");
+    struct cm_snapshot *s[2] = {0};
+    int rc = cli_load_all(argv + first, 2, s);
+    if (rc)
+        return rc;
+    struct cm_vector v[2];
+    cm_error err = {0};
+    if (cm_vector_from_snapshot(s[0], &v[0], &err) < 0) {
+        rc = cli_fail(&err);
+    } else if (cm_vector_from_snapshot(s[1], &v[1], &err) < 0) {
+        cm_vector_free(&v[0]);
+        rc = cli_fail(&err);
+    } else {
+        struct cm_reasons reasons = {0};
+        bool ok = cm_compare(&v[0], &v[1], s[1], &reasons);
+        rc = ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
+        if (o.json) {
+            struct json_object *j = json_object_new_object();
+            json_object_object_add(j, "from", json_object_new_string(v[0].name));
+            json_object_object_add(j, "to", json_object_new_string(v[1].name));
+            json_object_object_add(j, "compatible", json_object_new_boolean(ok));
+            json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
+            cli_print_json(j);
+            json_object_put(j);
+        } else {
+            printf("%s -> %s: %s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
+                   ok ? "COMPATIBLE" : "INCOMPATIBLE", cm_reasons_count(&reasons, CM_SEV_ERROR),
+                   cm_reasons_count(&reasons, CM_SEV_WARNING));
+            cli_print_reasons(stdout, &reasons, "  ", o.all ? 0 : 40);
+        }
+        cm_reasons_free(&reasons);
+        cm_vector_free(&v[0]);
+        cm_vector_free(&v[1]);
+    }
+    cm_snapshot_free(s[0]);
+    cm_snapshot_free(s[1]);
+    return rc;
+}
+
+/* ---- plan ---- */
+static void print_plan_human(const struct cm_plan *p)
+{
+    printf("Plan: restrict %s to model %s — %s\n", p->host, p->model,
+           p->ok ? "enforceable" : "NOT enforceable (see reasons)");
+    if (p->drop_init_features)
+        printf("\n1. KVM_ARM_VCPU_INIT: leave out feature bits 0x%x\n", p->drop_init_features);
+    printf("\n%s. Register writes before the first KVM_RUN, in this order:\n", p->drop_init_features ? "2" : "1");
+    if (!p->nwrites)
+        printf("   (none: the host already presents the model)\n");
+    for (size_t i = 0; i < p->nwrites; i++)
+        printf("  %3zu  %-24s 0x%016llx  0x%llx -> 0x%llx  (%s)\n", i + 1, p->writes[i].name,
+               (unsigned long long)p->writes[i].id, (unsigned long long)p->writes[i].old_value,
+               (unsigned long long)p->writes[i].new_value, p->writes[i].why ? p->writes[i].why : "");
+    if (p->nvanishing) {
+        printf("\nRegisters that leave the vCPU's register list:\n");
+        for (size_t i = 0; i < p->nvanishing; i++)
+            printf("  0x%016llx\n", (unsigned long long)p->vanishing[i]);
+    }
+    if (p->nrollback) {
+        printf("\nRegisters this host lists that the model's kernels do not (rollback):\n");
+        for (size_t i = 0; i < p->nrollback; i++)
+            printf("  %-10s %-24s 0x%016llx  %s\n", cm_rollback_name(p->rollback[i].cls), p->rollback[i].name,
+                   (unsigned long long)p->rollback[i].id, p->rollback[i].why ? p->rollback[i].why : "");
+        char *h = cm_plan_qemu_hidden_regs(p), *m = cm_plan_qemu_safe_missing_regs(p);
+        printf("\nQEMU: x-mig-hidden-regs=\"%s\"\n      x-mig-safe-missing-regs=\"%s\"\n", h, m);
+        free(h);
+        free(m);
+    }
+    if (p->reasons.n) {
+        printf("\nReasons:\n");
+        cli_print_reasons(stdout, &p->reasons, "  ", 40);
+    }
+}
+
+int cmd_plan(int argc, char **argv)
+{
+    int r = remote_or_null(cmd_plan_remote, argc, argv);
+    if (r >= 0)
+        return r;
+    struct opts o;
+    int first;
+    if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
+        return usage("plan", "MODEL HOST [--json]");
+    struct cm_snapshot *s[2] = {0};
+    int rc = cli_load_all(argv + first, 2, s);
+    if (rc)
+        return rc;
+    struct cm_vector model;
+    cm_error err = {0};
+    if (cm_vector_from_snapshot(s[0], &model, &err) < 0) {
+        rc = cli_fail(&err);
+    } else {
+        struct cm_plan p;
+        if (cm_plan_make(&model, s[1], &p, &err) < 0) {
+            rc = cli_fail(&err);
+        } else {
+            rc = p.ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
+            if (o.json) {
+                struct json_object *j = cm_plan_to_json(&p);
+                cli_print_json(j);
+                json_object_put(j);
+            } else {
+                print_plan_human(&p);
+            }
+            cm_plan_free(&p);
+        }
+        cm_vector_free(&model);
+    }
+    cm_snapshot_free(s[0]);
+    cm_snapshot_free(s[1]);
+    return rc;
+}
+
+/* ---- show ---- */
+int cmd_show(int argc, char **argv)
+{
+    struct opts o;
+    int first;
+    if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
+        return usage("show", "FILE [--json]");
+    struct cm_snapshot *s = NULL;
+    int rc = cli_load_all(argv + first, 1, &s);
+    if (rc)
+        return rc;
+    struct cm_vector v;
+    cm_error err = {0};
+    if (cm_vector_from_snapshot(s, &v, &err) < 0) {
+        cm_snapshot_free(s);
+        return cli_fail(&err);
+    }
+    const struct cm_arch_ops *ops = v.ops;
+    struct json_object *arr = json_object_new_array();
+    if (!o.json)
+        printf("%s (%s, kernel %s): %zu registers\n\n%-22s %-18s %-10s %s\n", v.name, cm_arch_name(ops->arch),
+               s->kernel ? s->kernel : "?", v.nregs, "REGISTER", "FIELD", "VALUE", "POLICY");
+    for (size_t i = 0; i < ops->nwords; i++) {
+        if (!v.present[i])
+            continue;
+        const struct cm_word *w = &ops->words[i];
+        if (v.novalue[i]) {
+            if (!o.json)
+                printf("%-22s %-18s %-10s\n", w->name, "-", "(no value)");
+            continue;
+        }
+        for (uint16_t fi = 0; fi < w->nfields; fi++) {
+            const struct cm_field *f = &w->fields[fi];
+            uint64_t fv = cm_field_get(f, v.val[i]);
+            if (!o.all && fv == 0 && !o.json)
+                continue;
+            if (o.json) {
+                struct json_object *j = json_object_new_object();
+                json_object_object_add(j, "register", json_object_new_string(w->name));
+                json_object_object_add(j, "field", json_object_new_string(f->name));
+                char hb[24];
+                snprintf(hb, sizeof(hb), "0x%llx", (unsigned long long)fv);
+                json_object_object_add(j, "value", json_object_new_string(hb));
+                json_object_object_add(j, "policy", json_object_new_string(cm_policy_name(f)));
+                json_object_array_add(arr, j);
+            } else {
+                printf("%-22s %-18s 0x%-8llx %s\n", w->name, f->name, (unsigned long long)fv, cm_policy_name(f));
+            }
+        }
+    }
+    if (o.json) {
+        struct json_object *j = json_object_new_object();
+        json_object_object_add(j, "host", json_object_new_string(v.name));
+        json_object_object_add(j, "arch", json_object_new_string(cm_arch_name(ops->arch)));
+        json_object_object_add(j, "fields", arr);
+        cli_print_json(j);
+        json_object_put(j);
+    } else {
+        json_object_put(arr);
+        if (!o.all)
+            printf("\n(fields equal to 0 hidden; --all shows them)\n");
+    }
+    cm_vector_free(&v);
+    cm_snapshot_free(s);
+    return CM_EXIT_OK;
+}

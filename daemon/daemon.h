@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* cpumodeld serve: shared state of the daemon (one sd-event loop, one thread). */
+#ifndef CPUMODELD_DAEMON_H
+#define CPUMODELD_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <systemd/sd-event.h>
+
+#include "cpumodel/negotiate.h"
+#include "cpumodel/snapshot.h"
+#include "cpumodel/vector.h"
+#include "varlink.h"
+
+#define CMD_DEFAULT_SOCKET "/run/cpumodeld/io.cpumodeld"
+#define CMD_DEFAULT_STATE_DIR "/var/lib/cpumodeld"
+#define CMD_DEFAULT_CONFIG "/etc/cpumodeld/cpumodeld.conf"
+#define CMD_IFACE "io.cpumodeld"
+
+/* ---- configuration (config.c) -------------------------------------------- */
+struct cmd_strv {
+    char **v;
+    size_t n;
+};
+void cmd_strv_add(struct cmd_strv *s, const char *x);
+void cmd_strv_free(struct cmd_strv *s);
+
+struct cmd_config {
+    char *listen_unix;        /* "" disables the Unix listener */
+    struct cmd_strv listen_tcp; /* HOST:PORT */
+    unsigned socket_mode;     /* 0660 */
+    char *socket_group;       /* NULL: the socket keeps the daemon's group */
+    struct cmd_strv peers;    /* HOST:PORT (or unix:PATH) */
+    int peer_timeout_ms;
+    int connect_timeout_ms;
+    char *state_dir;
+    char *snapshot;           /* serve this file instead of probing */
+    size_t max_message;
+    int max_depth;
+    size_t max_peer_reply;
+    int max_connections;
+    int idle_timeout_ms;
+    int drain_timeout_ms;
+    bool certification;       /* serve org.varlink.certification */
+};
+void cmd_config_defaults(struct cmd_config *c);
+void cmd_config_free(struct cmd_config *c);
+/* Reads "key = value" lines; unknown keys and bad values are errors that
+ * name the file and line.  missing_ok: an absent file is not an error. */
+int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_error *err);
+/* Applies one "key=value" override (command line). */
+int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err);
+
+/* ---- files (atomic.c) ----------------------------------------------------- */
+/* write tmp, fsync, rename, fsync dir: readers see the old or the new file. */
+int cmd_write_atomic(const char *path, const char *data, size_t len, cm_error *err);
+/* durable = false skips the fsyncs (still never torn on a process crash):
+ * for caches that can be fetched again. */
+int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err);
+int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err);
+char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err);
+
+/* ---- state (state.c) ------------------------------------------------------ */
+struct cmd_host {
+    struct cm_snapshot *snap;
+    struct cm_vector vec;
+    bool have_vec;
+    struct json_object *drift; /* Drift */
+};
+
+struct cmd_model {
+    char *name;
+    int64_t generation;
+    char *created;
+    struct cm_snapshot *snap;
+    struct cm_vector vec;
+    bool have_vec;
+};
+
+struct cmd_peer {
+    char *address;
+    char *name;        /* host name of the last good snapshot */
+    char *raw;         /* raw reply bytes of the last good fetch (to skip re-parsing) */
+    size_t rawlen;
+    struct cm_snapshot *snap;
+    struct cm_vector vec;
+    bool have_vec;
+    time_t fetched;    /* realtime of the last good fetch; 0 never */
+    char *last_error;
+    /* resolved once at (re)configuration: no name lookups inside the loop */
+    struct sockaddr_storage sa;
+    socklen_t salen;
+};
+
+/* ---- the daemon ----------------------------------------------------------- */
+struct cmd_conn;
+struct cmd_listener {
+    int fd;
+    bool tcp;
+    gid_t group;       /* unix: the socket's group (privileged callers) */
+    char *path;        /* unix: path we created (unlinked at exit), NULL otherwise */
+    sd_event_source *src;
+};
+
+struct cmd_daemon {
+    sd_event *event;
+    struct cmd_config cfg;
+    char *config_path;
+    bool config_explicit;
+    char **overrides;  /* "key=value" from the command line, re-applied on reload */
+    size_t noverrides;
+
+    struct cmd_listener *listeners;
+    size_t nlisteners;
+
+    struct cmd_conn *conns; /* doubly linked */
+    int nconns;
+    bool draining;
+    sd_event_source *sweep;
+
+    struct cmd_host host;
+    struct cmd_peer *peers;
+    size_t npeers;
+    struct cmd_model *models;
+    size_t nmodels;
+
+    /* certification clients */
+    struct json_object *cert;
+    uint64_t served;
+};
+
+/* state.c */
+int cmd_host_refresh(struct cmd_daemon *d, cm_error *err);       /* probe or load --snapshot, drift */
+struct json_object *cmd_host_json(const struct cmd_daemon *d);   /* Host */
+int cmd_models_load(struct cmd_daemon *d, cm_error *err);
+void cmd_models_free(struct cmd_daemon *d);
+struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name);
+bool cmd_model_name_ok(const char *name);
+struct json_object *cmd_model_info(const struct cmd_model *m);
+int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *model, bool replace,
+                  struct cmd_model **out, cm_error *err);
+int cmd_model_unpin(struct cmd_daemon *d, const char *name, cm_error *err);
+void cmd_peers_setup(struct cmd_daemon *d);           /* (re)builds d->peers from cfg, loads disk caches */
+void cmd_peers_free(struct cmd_daemon *d);
+int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err);
+char *cmd_state_path(const struct cmd_daemon *d, const char *rel);
+
+/* peers.c: concurrent fetch of peers' snapshots inside the event loop */
+enum cmd_member_status { CMD_SELF, CMD_LIVE, CMD_CACHED, CMD_MISSING };
+struct cmd_fanout;
+typedef void (*cmd_fanout_done)(struct cmd_fanout *f, void *userdata);
+struct cmd_fanout_result {
+    struct cmd_peer *peer;
+    enum cmd_member_status status;
+    char *error;
+};
+struct cmd_fanout {
+    struct cmd_daemon *d;
+    struct cmd_fanout_result *res;
+    size_t n, pending;
+    cmd_fanout_done done;
+    void *userdata;
+    struct cmd_fetch *fetches;
+    sd_event_source *defer;
+};
+/* Starts fetching `n` peers (indices into d->peers); `done` runs from the
+ * loop when every peer answered, failed or timed out (also when n == 0). */
+struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, cmd_fanout_done done,
+                                    void *userdata);
+void cmd_fanout_free(struct cmd_fanout *f);
+
+/* server.c */
+int cmd_server_setup(struct cmd_daemon *d, cm_error *err);
+void cmd_server_shutdown(struct cmd_daemon *d);
+void cmd_server_drain(struct cmd_daemon *d);
+
+struct cmd_conn {
+    struct cmd_daemon *d;
+    struct cmd_conn *prev, *next;
+    int fd;
+    bool tcp, privileged;
+    pid_t pid;
+    uid_t uid;
+    sd_event_source *src;
+    struct vl_inbuf in;
+    struct vl_outbuf out;
+    uint64_t last_active_us;
+    bool busy;      /* an asynchronous call is in flight: later messages wait */
+    bool closing;   /* close once the output is flushed */
+    bool dead;      /* the peer hung up: free once not busy */
+    bool oneway;    /* the current call wants no reply */
+    bool more;      /* the current call asked for more */
+    struct json_object *cur; /* the current call message (owned while busy) */
+};
+/* Replies to the current call (no-op on oneway). Takes params. */
+void cmd_reply(struct cmd_conn *c, struct json_object *params);
+void cmd_reply_more(struct cmd_conn *c, struct json_object *params, bool continues);
+void cmd_error(struct cmd_conn *c, const char *error, struct json_object *params);
+void cmd_error_param(struct cmd_conn *c, const char *param);
+void cmd_error_msg(struct cmd_conn *c, const char *error, const char *key, const char *value);
+/* An asynchronous call finished: flush and go on with buffered messages. */
+void cmd_call_done(struct cmd_conn *c);
+
+/* methods.c: returns 0 when replied, 1 when the call went asynchronous */
+typedef int (*cmd_method_fn)(struct cmd_conn *c, struct vl_call *call);
+struct cmd_method {
+    const char *iface;
+    const char *name;
+    cmd_method_fn fn;
+    bool writes; /* Unix socket + privileged caller only */
+};
+const struct cmd_method *cmd_method_find(const struct cmd_daemon *d, const char *iface, const char *name,
+                                         bool *iface_known);
+bool cmd_iface_served(const struct cmd_daemon *d, const char *iface);
+
+/* cert.c */
+int cmd_cert_call(struct cmd_conn *c, struct vl_call *call);
+
+/* helpers for parameters */
+const char *cmd_param_str(struct json_object *params, const char *key, bool *bad);
+bool cmd_param_bool(struct json_object *params, const char *key, bool def, bool *bad);
+
+#endif

@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The daemon's state: this host's snapshot (and drift against the previous
+ * one kept in the state directory), the pinned models, the peers' caches.
+ *
+ * Layout of the state directory:
+ *   host.json            the last snapshot of this host
+ *   host.prev.json       the one before the last change (drift evidence)
+ *   drift.json           the last detected drift
+ *   models/NAME.json     a pinned model {"name","generation","created","model"}
+ *   peers/ADDRESS.json   a peer's last good snapshot {"address","fetched","snapshot"}
+ * Every file is replaced atomically (atomic.c). */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <sys/un.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cpumodel/arch.h"
+#include "cpumodel/probe.h"
+#include "daemon.h"
+
+/* The probe may be absent from a build (another arch, a stub library). */
+#pragma weak cm_probe
+
+#define STATE_FILE_MAX (256u << 20)
+
+char *cmd_state_path(const struct cmd_daemon *d, const char *rel)
+{
+    return cm_xasprintf("%s/%s", d->cfg.state_dir, rel);
+}
+
+static char *now_iso(void)
+{
+    char buf[64];
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return cm_xstrdup(buf);
+}
+
+/* ---- drift ---------------------------------------------------------------- */
+
+static void add_change(struct json_object *changes, const char *what, const char *old, const char *new)
+{
+    struct json_object *c = json_object_new_object();
+    json_object_object_add(c, "what", json_object_new_string(what));
+    json_object_object_add(c, "old", old ? json_object_new_string(old) : NULL);
+    json_object_object_add(c, "new", new ? json_object_new_string(new) : NULL);
+    json_object_array_add(changes, c);
+}
+
+static void cmp_str(struct json_object *changes, const char *what, const char *a, const char *b)
+{
+    if ((a == NULL) != (b == NULL) || (a && strcmp(a, b)))
+        add_change(changes, what, a, b);
+}
+
+static void hex_words(char *buf, size_t len, const uint64_t *w, size_t n)
+{
+    size_t off = (size_t)snprintf(buf, len, "0x");
+    for (size_t i = n; i-- > 0 && off < len;)
+        off += (size_t)snprintf(buf + off, len - off, i + 1 == n ? "%" PRIx64 : "%016" PRIx64, w[i]);
+}
+
+/* Every value that identifies the host or its KVM, register by register. */
+static struct json_object *diff_snapshots(const struct cm_snapshot *old, const struct cm_snapshot *new)
+{
+    struct json_object *changes = json_object_new_array();
+    cmp_str(changes, "arch", cm_arch_name(old->arch), cm_arch_name(new->arch));
+    cmp_str(changes, "kernel", old->kernel, new->kernel);
+    cmp_str(changes, "cpu", old->cpu, new->cpu);
+    cmp_str(changes, "microcode", old->microcode, new->microcode);
+    cmp_str(changes, "bios", old->bios, new->bios);
+    if (old->api_version != new->api_version) {
+        char a[16], b[16];
+        snprintf(a, sizeof(a), "%d", old->api_version);
+        snprintf(b, sizeof(b), "%d", new->api_version);
+        add_change(changes, "kvm_api_version", a, b);
+    }
+    const struct cm_arch_ops *ops = cm_arch_ops(new->arch);
+    char name[128], what[160], va[160], vb[160];
+    for (size_t i = 0; i < new->nregs; i++) {
+        const struct cm_reg *r = &new->regs[i];
+        if (r->flags & (CM_REGF_VOLATILE | CM_REGF_NOVALUE))
+            continue;
+        if (ops)
+            ops->reg_name(r->id, name, sizeof(name));
+        else
+            snprintf(name, sizeof(name), "0x%016" PRIx64, r->id);
+        snprintf(what, sizeof(what), "register %s", name);
+        const struct cm_reg *o = old->arch == new->arch ? cm_snapshot_find_reg(old, r->id) : NULL;
+        size_t nw = cm_reg_words(r->id);
+        hex_words(vb, sizeof(vb), cm_snapshot_reg_val(new, r), nw);
+        if (!o) {
+            add_change(changes, what, NULL, vb);
+            continue;
+        }
+        if (memcmp(cm_snapshot_reg_val(old, o), cm_snapshot_reg_val(new, r), nw * 8)) {
+            hex_words(va, sizeof(va), cm_snapshot_reg_val(old, o), nw);
+            add_change(changes, what, va, vb);
+        }
+    }
+    for (size_t i = 0; old->arch == new->arch && i < old->nregs; i++) {
+        if (cm_snapshot_find_reg(new, old->regs[i].id))
+            continue;
+        if (ops)
+            ops->reg_name(old->regs[i].id, name, sizeof(name));
+        else
+            snprintf(name, sizeof(name), "0x%016" PRIx64, old->regs[i].id);
+        snprintf(what, sizeof(what), "register %s", name);
+        add_change(changes, what, "listed", NULL);
+    }
+    for (size_t i = 0; i < new->ncpuid; i++) {
+        const struct cm_cpuid_entry *e = &new->cpuid[i];
+        const struct cm_cpuid_entry *o = cm_snapshot_find_cpuid(old, e->function, e->index);
+        snprintf(what, sizeof(what), "cpuid 0x%x.%u", e->function, e->index);
+        snprintf(vb, sizeof(vb), "%08x %08x %08x %08x", e->eax, e->ebx, e->ecx, e->edx);
+        if (!o)
+            add_change(changes, what, NULL, vb);
+        else if (o->eax != e->eax || o->ebx != e->ebx || o->ecx != e->ecx || o->edx != e->edx) {
+            snprintf(va, sizeof(va), "%08x %08x %08x %08x", o->eax, o->ebx, o->ecx, o->edx);
+            add_change(changes, what, va, vb);
+        }
+    }
+    for (size_t i = 0; i < new->nmsrs; i++) {
+        const struct cm_msr *m = &new->msrs[i];
+        const struct cm_msr *o = cm_snapshot_find_msr(old, m->index);
+        snprintf(what, sizeof(what), "msr 0x%x", m->index);
+        snprintf(vb, sizeof(vb), "0x%" PRIx64, m->value);
+        if (!o)
+            add_change(changes, what, NULL, vb);
+        else if (o->value != m->value) {
+            snprintf(va, sizeof(va), "0x%" PRIx64, o->value);
+            add_change(changes, what, va, vb);
+        }
+    }
+    for (size_t i = 0; i < new->ncaps; i++) {
+        const struct cm_cap *c = &new->caps[i];
+        const struct cm_cap *o = cm_snapshot_find_cap(old, c->id);
+        snprintf(what, sizeof(what), "kvm capability %u", c->id);
+        snprintf(vb, sizeof(vb), "%lld", (long long)c->vm);
+        if (!o)
+            add_change(changes, what, NULL, vb);
+        else if (o->vm != c->vm || o->sys != c->sys) {
+            snprintf(va, sizeof(va), "%lld", (long long)o->vm);
+            add_change(changes, what, va, vb);
+        }
+    }
+    return changes;
+}
+
+static int load_snapshot_text(const char *path, struct cm_snapshot **out, cm_error *err)
+{
+    size_t len;
+    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    if (!text)
+        return -1;
+    return cm_snapshot_parse(text, len, path, out, err);
+}
+
+static int save_snapshot(const char *path, const struct cm_snapshot *s, cm_error *err)
+{
+    struct json_object *o = cm_snapshot_to_json(s);
+    if (!o)
+        return cm_fail(err, CM_E_INPUT, "%s: cannot render the snapshot", path);
+    size_t len;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
+    int r = cmd_write_atomic(path, text, len, err);
+    json_object_put(o);
+    return r;
+}
+
+int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
+{
+    struct cm_snapshot *snap = NULL;
+    if (d->cfg.snapshot) {
+        if (cm_snapshot_load(d->cfg.snapshot, &snap, err) < 0)
+            return -1;
+    } else {
+        if (!cm_probe)
+            return cm_fail(err, CM_E_NOTSUP, "this build has no KVM probe; use --snapshot FILE");
+        struct cm_probe_opts opts = {.arm64_all_features = true, .quiet = true};
+        if (cm_probe(&opts, &snap, err) < 0)
+            return -1;
+    }
+    struct cm_vector vec;
+    if (cm_vector_from_snapshot(snap, &vec, err) < 0) {
+        cm_snapshot_free(snap);
+        return -1;
+    }
+
+    /* drift against the snapshot kept in the state directory */
+    _cleanup_free_ char *path = cmd_state_path(d, "host.json");
+    _cleanup_free_ char *prev_path = cmd_state_path(d, "host.prev.json");
+    _cleanup_free_ char *drift_path = cmd_state_path(d, "drift.json");
+    struct cm_snapshot *old = NULL;
+    cm_error lerr = {0};
+    struct json_object *drift = json_object_new_object();
+    if (access(path, F_OK) == 0 && load_snapshot_text(path, &old, &lerr) < 0)
+        fprintf(stderr, "cpumodeld: previous snapshot ignored: %s\n", lerr.msg);
+    struct json_object *changes = old ? diff_snapshots(old, snap) : json_object_new_array();
+    bool changed = json_object_array_length(changes) > 0;
+    json_object_object_add(drift, "changed", json_object_new_boolean(changed));
+    json_object_object_add(drift, "since", old && old->created ? json_object_new_string(old->created) : NULL);
+    json_object_object_add(drift, "changes", changes);
+    _cleanup_free_ char *detected = now_iso();
+    json_object_object_add(drift, "checked", json_object_new_string(detected));
+    if (!old || changed) {
+        if (old && rename(path, prev_path) < 0)
+            fprintf(stderr, "cpumodeld: %s: %s\n", prev_path, strerror(errno));
+        if (save_snapshot(path, snap, err) < 0)
+            goto fail;
+        size_t len;
+        const char *text = json_object_to_json_string_length(drift, JSON_C_TO_STRING_PRETTY, &len);
+        if (cmd_write_atomic(drift_path, text, len, err) < 0)
+            goto fail;
+    }
+    cm_snapshot_free(old);
+    if (changed)
+        fprintf(stderr, "cpumodeld: drift: %zu value(s) changed since %s\n",
+                json_object_array_length(changes), old ? "the previous snapshot" : "-");
+
+    if (d->host.have_vec)
+        cm_vector_free(&d->host.vec);
+    cm_snapshot_free(d->host.snap);
+    json_object_put(d->host.drift);
+    d->host.snap = snap;
+    d->host.vec = vec;
+    d->host.have_vec = true;
+    d->host.drift = drift;
+    return 0;
+fail:
+    cm_snapshot_free(old);
+    json_object_put(drift);
+    cm_vector_free(&vec);
+    cm_snapshot_free(snap);
+    return -1;
+}
+
+static struct json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
+
+struct json_object *cmd_host_json(const struct cmd_daemon *d)
+{
+    const struct cm_snapshot *s = d->host.snap;
+    struct json_object *h = json_object_new_object();
+    json_object_object_add(h, "name", json_object_new_string(cm_snapshot_name(s)));
+    json_object_object_add(h, "arch", json_object_new_string(cm_arch_name(s->arch)));
+    json_object_object_add(h, "kernel", str_or_null(s->kernel));
+    json_object_object_add(h, "cpu", str_or_null(s->cpu));
+    json_object_object_add(h, "microcode", str_or_null(s->microcode));
+    json_object_object_add(h, "bios", str_or_null(s->bios));
+    json_object_object_add(h, "source", str_or_null(s->source));
+    json_object_object_add(h, "created", str_or_null(s->created));
+    json_object_object_add(h, "probe_ms", json_object_new_double(s->probe_ms));
+    json_object_object_add(h, "partial", json_object_new_boolean(s->partial));
+    struct json_object *feats = json_object_new_array();
+    const struct cm_vector *v = &d->host.vec;
+    for (size_t i = 0; v->ops && i < v->ops->nwords; i++) {
+        if (!v->present[i])
+            continue;
+        const struct cm_word *w = &v->ops->words[i];
+        char id[32], val[32];
+        snprintf(id, sizeof(id), "0x%016" PRIx64, w->id);
+        snprintf(val, sizeof(val), "0x%016" PRIx64, v->val[i]);
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "name", json_object_new_string(w->name));
+        json_object_object_add(f, "id", json_object_new_string(id));
+        json_object_object_add(f, "value", json_object_new_string(val));
+        json_object_array_add(feats, f);
+    }
+    json_object_object_add(h, "features", feats);
+    json_object_object_add(h, "drift", json_object_get(d->host.drift));
+    return h;
+}
+
+/* ---- pinned models -------------------------------------------------------- */
+
+bool cmd_model_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64 || name[0] == '.' || name[0] == '-')
+        return false;
+    return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name)
+{
+    for (size_t i = 0; i < d->nmodels; i++)
+        if (!strcmp(d->models[i].name, name))
+            return &d->models[i];
+    return NULL;
+}
+
+static void model_clear(struct cmd_model *m)
+{
+    free(m->name);
+    free(m->created);
+    if (m->have_vec)
+        cm_vector_free(&m->vec);
+    cm_snapshot_free(m->snap);
+    memset(m, 0, sizeof(*m));
+}
+
+void cmd_models_free(struct cmd_daemon *d)
+{
+    for (size_t i = 0; i < d->nmodels; i++)
+        model_clear(&d->models[i]);
+    free(d->models);
+    d->models = NULL;
+    d->nmodels = 0;
+}
+
+struct json_object *cmd_model_info(const struct cmd_model *m)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(m->name));
+    json_object_object_add(o, "generation", json_object_new_int64(m->generation));
+    json_object_object_add(o, "created", json_object_new_string(m->created ? m->created : ""));
+    json_object_object_add(o, "arch", json_object_new_string(cm_arch_name(m->snap->arch)));
+    struct json_object *mem = json_object_new_array();
+    for (size_t i = 0; i < m->snap->nmembers; i++)
+        json_object_array_add(mem, json_object_new_string(m->snap->members[i]));
+    json_object_object_add(o, "members", mem);
+    return o;
+}
+
+static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
+{
+    size_t len;
+    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    if (!text)
+        return -1;
+    char why[256];
+    struct json_object *o = vl_parse(text, len, 1024, why, sizeof(why));
+    if (!o)
+        return cm_fail(err, CM_E_INPUT, "%s: %s", path, why);
+    struct json_object *name, *gen, *created, *model;
+    int r = -1;
+    if (!json_object_object_get_ex(o, "name", &name) || !json_object_is_type(name, json_type_string) ||
+        !json_object_object_get_ex(o, "generation", &gen) || !json_object_is_type(gen, json_type_int) ||
+        !json_object_object_get_ex(o, "model", &model)) {
+        cm_fail(err, CM_E_INPUT, "%s: not a pinned model (name, generation, model)", path);
+        goto out;
+    }
+    memset(m, 0, sizeof(*m));
+    if (cm_snapshot_from_json(model, path, &m->snap, err) < 0)
+        goto out;
+    if (cm_vector_from_snapshot(m->snap, &m->vec, err) < 0) {
+        cm_snapshot_free(m->snap);
+        m->snap = NULL;
+        goto out;
+    }
+    m->have_vec = true;
+    m->name = cm_xstrdup(json_object_get_string(name));
+    m->generation = json_object_get_int64(gen);
+    m->created = json_object_object_get_ex(o, "created", &created) ? cm_xstrdup(json_object_get_string(created))
+                                                                   : NULL;
+    r = 0;
+out:
+    json_object_put(o);
+    return r;
+}
+
+int cmd_models_load(struct cmd_daemon *d, cm_error *err)
+{
+    cmd_models_free(d);
+    _cleanup_free_ char *dir = cmd_state_path(d, "models");
+    if (cmd_mkdir_p(dir, 0750, err) < 0)
+        return -1;
+    DIR *dp = opendir(dir);
+    if (!dp)
+        return cm_fail(err, CM_E_IO, "%s: %s", dir, strerror(errno));
+    struct dirent *de;
+    while ((de = readdir(dp))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 5, ".json") || de->d_name[0] == '.')
+            continue; /* leftovers "NAME.json.tmp.PID" of a killed write are not models */
+        _cleanup_free_ char *path = cm_xasprintf("%s/%s", dir, de->d_name);
+        struct cmd_model m;
+        cm_error merr = {0};
+        if (model_from_file(path, &m, &merr) < 0) {
+            fprintf(stderr, "cpumodeld: pinned model skipped: %s\n", merr.msg);
+            continue;
+        }
+        d->models = cm_xrealloc(d->models, (d->nmodels + 1) * sizeof(*d->models));
+        d->models[d->nmodels++] = m;
+    }
+    closedir(dp);
+    return 0;
+}
+
+int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *model, bool replace,
+                  struct cmd_model **out, cm_error *err)
+{
+    struct cmd_model *old = cmd_model_find(d, name);
+    if (old && !replace)
+        return cm_fail(err, CM_E_MISMATCH, "model '%s' exists (generation %lld)", name,
+                       (long long)old->generation);
+    struct cmd_model m = {0};
+    m.name = cm_xstrdup(name);
+    m.generation = old ? old->generation + 1 : 1;
+    m.created = now_iso();
+    cm_snapshot_set_str(&model->host, name);
+    m.snap = model;
+    if (cm_vector_from_snapshot(model, &m.vec, err) < 0) {
+        m.snap = NULL;
+        model_clear(&m);
+        return -1;
+    }
+    m.have_vec = true;
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "generation", json_object_new_int64(m.generation));
+    json_object_object_add(o, "created", json_object_new_string(m.created));
+    json_object_object_add(o, "model", cm_snapshot_to_json(model));
+    size_t len;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
+    _cleanup_free_ char *rel = cm_xasprintf("models/%s.json", name);
+    _cleanup_free_ char *path = cmd_state_path(d, rel);
+    int r = cmd_write_atomic(path, text, len, err);
+    json_object_put(o);
+    if (r < 0) {
+        m.snap = NULL; /* the caller keeps its snapshot on failure */
+        model_clear(&m);
+        return -1;
+    }
+    if (old) {
+        model_clear(old);
+        *old = m;
+        *out = old;
+    } else {
+        d->models = cm_xrealloc(d->models, (d->nmodels + 1) * sizeof(*d->models));
+        d->models[d->nmodels] = m;
+        *out = &d->models[d->nmodels++];
+    }
+    return 0;
+}
+
+int cmd_model_unpin(struct cmd_daemon *d, const char *name, cm_error *err)
+{
+    struct cmd_model *m = cmd_model_find(d, name);
+    if (!m)
+        return cm_fail(err, CM_E_INPUT, "no model '%s'", name);
+    _cleanup_free_ char *rel = cm_xasprintf("models/%s.json", name);
+    _cleanup_free_ char *path = cmd_state_path(d, rel);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
+    _cleanup_free_ char *dir = cmd_state_path(d, "models");
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+    size_t i = (size_t)(m - d->models);
+    model_clear(m);
+    memmove(&d->models[i], &d->models[i + 1], (d->nmodels - i - 1) * sizeof(*m));
+    d->nmodels--;
+    return 0;
+}
+
+/* ---- peers ---------------------------------------------------------------- */
+
+static char *peer_cache_path(const struct cmd_daemon *d, const char *address)
+{
+    _cleanup_free_ char *safe = cm_xstrdup(address);
+    for (char *p = safe; *p; p++)
+        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-", *p))
+            *p = '_';
+    _cleanup_free_ char *rel = cm_xasprintf("peers/%s.json", safe);
+    return cmd_state_path(d, rel);
+}
+
+static void peer_clear(struct cmd_peer *p)
+{
+    free(p->address);
+    free(p->name);
+    free(p->raw);
+    if (p->have_vec)
+        cm_vector_free(&p->vec);
+    cm_snapshot_free(p->snap);
+    free(p->last_error);
+    memset(p, 0, sizeof(*p));
+}
+
+void cmd_peers_free(struct cmd_daemon *d)
+{
+    for (size_t i = 0; i < d->npeers; i++)
+        peer_clear(&d->peers[i]);
+    free(d->peers);
+    d->peers = NULL;
+    d->npeers = 0;
+}
+
+/* Installs a parsed snapshot as the peer's current one. */
+static int peer_install(struct cmd_peer *p, struct json_object *snapobj, const char *what, cm_error *err)
+{
+    struct cm_snapshot *s = NULL;
+    if (cm_snapshot_from_json(snapobj, what, &s, err) < 0)
+        return -1;
+    struct cm_vector v;
+    if (cm_vector_from_snapshot(s, &v, err) < 0) {
+        cm_snapshot_free(s);
+        return -1;
+    }
+    if (p->have_vec)
+        cm_vector_free(&p->vec);
+    cm_snapshot_free(p->snap);
+    p->snap = s;
+    p->vec = v;
+    p->have_vec = true;
+    cm_snapshot_set_str(&p->name, cm_snapshot_name(s));
+    return 0;
+}
+
+static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
+{
+    _cleanup_free_ char *path = peer_cache_path(d, p->address);
+    if (access(path, F_OK) < 0)
+        return;
+    cm_error err = {0};
+    size_t len;
+    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, &err);
+    char why[256];
+    struct json_object *o = text ? vl_parse(text, len, 1024, why, sizeof(why)) : NULL;
+    struct json_object *fetched, *snap;
+    if (!o || !json_object_object_get_ex(o, "fetched", &fetched) ||
+        !json_object_object_get_ex(o, "snapshot", &snap) || peer_install(p, snap, path, &err) < 0) {
+        fprintf(stderr, "cpumodeld: peer cache %s ignored: %s\n", path, err.msg[0] ? err.msg : why);
+        json_object_put(o);
+        return;
+    }
+    p->fetched = (time_t)json_object_get_int64(fetched);
+    json_object_put(o);
+}
+
+/* Peers are resolved when the configuration is read, never inside the loop. */
+static void peer_resolve(struct cmd_peer *p)
+{
+    const char *path = !strncmp(p->address, "unix:", 5) ? p->address + 5 : NULL;
+    if (path) {
+        struct sockaddr_un *sun = (struct sockaddr_un *)&p->sa;
+        if (strlen(path) >= sizeof(sun->sun_path)) {
+            cm_snapshot_set_str(&p->last_error, "socket path too long");
+            return;
+        }
+        sun->sun_family = AF_UNIX;
+        strcpy(sun->sun_path, path);
+        p->salen = sizeof(*sun);
+        return;
+    }
+    char host[256], port[16];
+    if (!vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port))) {
+        cm_snapshot_set_str(&p->last_error, "not HOST:PORT");
+        return;
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
+    int r = getaddrinfo(host, port, &hints, &res);
+    if (r || !res) {
+        cm_snapshot_set_str(&p->last_error, r ? gai_strerror(r) : "no address");
+        return;
+    }
+    memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
+    p->salen = res->ai_addrlen;
+    freeaddrinfo(res);
+}
+
+void cmd_peers_setup(struct cmd_daemon *d)
+{
+    cmd_peers_free(d);
+    _cleanup_free_ char *dir = cmd_state_path(d, "peers");
+    cm_error err = {0};
+    if (cmd_mkdir_p(dir, 0750, &err) < 0)
+        fprintf(stderr, "cpumodeld: %s\n", err.msg);
+    d->peers = cm_xcalloc(d->cfg.peers.n ? d->cfg.peers.n : 1, sizeof(*d->peers));
+    for (size_t i = 0; i < d->cfg.peers.n; i++) {
+        d->peers[i].address = cm_xstrdup(d->cfg.peers.v[i]);
+        peer_resolve(&d->peers[i]);
+        peer_load_cache(d, &d->peers[i]);
+    }
+    d->npeers = d->cfg.peers.n;
+}
+
+int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err)
+{
+    time_t now = time(NULL);
+    if (p->raw && p->rawlen == len && !memcmp(p->raw, raw, len) && p->have_vec) {
+        p->fetched = now; /* same answer as last time: nothing to parse or store */
+        return 0;
+    }
+    char why[256];
+    struct json_object *o = vl_parse(raw, len, d->cfg.max_depth, why, sizeof(why));
+    if (!o)
+        return cm_fail(err, CM_E_INPUT, "%s: %s", p->address, why);
+    struct json_object *errname, *params, *snap;
+    int r = -1;
+    if (json_object_object_get_ex(o, "error", &errname)) {
+        cm_fail(err, CM_E_INPUT, "%s: error %s", p->address, json_object_get_string(errname));
+        goto out;
+    }
+    if (!json_object_object_get_ex(o, "parameters", &params) || !json_object_object_get_ex(params, "snapshot", &snap) ||
+        !json_object_is_type(snap, json_type_object)) {
+        cm_fail(err, CM_E_INPUT, "%s: the reply has no snapshot", p->address);
+        goto out;
+    }
+    if (peer_install(p, snap, p->address, err) < 0)
+        goto out;
+    free(p->raw);
+    p->raw = cm_xmalloc(len);
+    memcpy(p->raw, raw, len);
+    p->rawlen = len;
+    p->fetched = now;
+    /* the on-disk cache: atomic, but not fsynced (it can be fetched again) */
+    struct json_object *c = json_object_new_object();
+    json_object_object_add(c, "address", json_object_new_string(p->address));
+    json_object_object_add(c, "fetched", json_object_new_int64((int64_t)now));
+    json_object_object_add(c, "snapshot", json_object_get(snap));
+    size_t clen;
+    const char *text = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN, &clen);
+    _cleanup_free_ char *path = peer_cache_path(d, p->address);
+    cm_error werr = {0};
+    if (cmd_write_atomic_ex(path, text, clen, false, &werr) < 0)
+        fprintf(stderr, "cpumodeld: %s\n", werr.msg);
+    json_object_put(c);
+    r = 0;
+out:
+    json_object_put(o);
+    return r;
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The arm64 architecture driver: the ops struct and small lookups. */
+#include <string.h>
+
+#include "arm64/arm64.h"
+
+const struct cm_arch_ops cm_arm64_ops = {
+    .arch = CM_ARCH_ARM64,
+    .name = "arm64",
+    .words = cm_arm64_words,
+    .nwords = CM_ARM64_NWORDS,
+    .decode = a64_decode,
+    .encode = a64_encode,
+    .enforce = a64_enforce,
+    .vanishing = a64_vanishing,
+    .classify_missing = a64_classify_missing,
+    .drop_init_feature = a64_drop_init_feature,
+    .reg_name = a64_reg_name,
+    .reg_volatile = a64_reg_volatile,
+    .init_feature_name = a64_init_feature_name,
+    .plan_extra = NULL,
+};
+
+long a64_slot(uint64_t id)
+{
+    /* the 56 feature-ID slots are laid out by encoding */
+    if (id >= A64_SYSREG(3, 0, 0, 1, 0) && id <= A64_SYSREG(3, 0, 0, 7, 7))
+        return (long)(id - A64_SYSREG(3, 0, 0, 1, 0));
+    for (size_t i = 56; i < CM_ARM64_NWORDS; i++)
+        if (cm_arm64_words[i].id == id)
+            return (long)i;
+    return -1;
+}
+
+int a64_mask_index(uint64_t id)
+{
+    /* KVM_ARM_FEATURE_ID_RANGE_IDX: op0=3, op1 in {0,1,3}, CRn=0, CRm 0..7 */
+    if ((id & ~0xffffULL) != 0x6030000000130000ULL)
+        return -1;
+    unsigned op0 = (id >> 14) & 3, op1 = (id >> 11) & 7, crn = (id >> 7) & 0xf, crm = (id >> 3) & 0xf,
+             op2 = id & 7;
+    if (op0 != 3 || crn != 0 || crm > 7 || (op1 != 0 && op1 != 1 && op1 != 3))
+        return -1;
+    unsigned o = op1 == 3 ? 2 : op1;
+    return (int)(o << 6 | crm << 3 | op2);
+}
+
+const struct cm_field *a64_field(const struct cm_word *w, const char *name)
+{
+    for (uint16_t i = 0; i < w->nfields; i++)
+        if (strcmp(w->fields[i].name, name) == 0)
+            return &w->fields[i];
+    return NULL;
+}

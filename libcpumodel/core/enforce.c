@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Enforceability: can a model be imposed on a host?  Per field that differs,
+ * the host must be able to provide the model's value (its own value is at
+ * least as capable, by the field's policy) and its kernel must let userspace
+ * present it (the arch driver knows writable masks, kernel versions and init
+ * features).  Registers the host lists and the model does not (an older
+ * member kernel) must be hidden or droppable.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "negotiate_internal.h"
+
+static bool check_field(const struct cm_vector *model, const struct cm_vector *host, size_t i,
+                        const struct cm_field *f, struct cm_reasons *reasons, uint32_t *drops)
+{
+    const struct cm_arch_ops *ops = host->ops;
+    const struct cm_word *w = &ops->words[i];
+    uint64_t have = cm_field_get(f, host->val[i]);
+    uint64_t want = cm_field_get(f, model->val[i]);
+    if (have == want || f->policy == CM_POL_IGNORE)
+        return true;
+    bool identity = f->policy == CM_POL_IDENTITY;
+    if (!identity && !cm_field_provides(f, have, want)) {
+        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want, cm_policy_name(f),
+                       "%s.%s: %s offers 0x%llx, the model needs 0x%llx (%s)", w->name, f->name, host->name,
+                       (unsigned long long)have, (unsigned long long)want, cm_policy_name(f));
+        return false;
+    }
+    struct cm_buf why = {0};
+    uint32_t feat = 0;
+    enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, &why, &feat) : CM_ENF_NO;
+    bool ok = true;
+    switch (e) {
+    case CM_ENF_SAME:
+    case CM_ENF_WRITE:
+        break;
+    case CM_ENF_INIT_DROP:
+        if (drops)
+            *drops |= 1u << feat;
+        break;
+    case CM_ENF_NO:
+        if (identity) {
+            cm_reason_addf(reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want, "identity",
+                           "%s.%s: %s presents 0x%llx where the model has 0x%llx; the guest will see the host's "
+                           "value%s%s",
+                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want,
+                           why.s ? ": " : "", why.s ? why.s : "");
+        } else {
+            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want, "not-writable",
+                           "%s.%s: cannot lower 0x%llx to 0x%llx on %s%s%s", w->name, f->name,
+                           (unsigned long long)have, (unsigned long long)want, host->name, why.s ? ": " : "",
+                           why.s ? why.s : "");
+            ok = false;
+        }
+        break;
+    }
+    cm_buf_free(&why);
+    return ok;
+}
+
+bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
+                   uint32_t *drops)
+{
+    const struct cm_arch_ops *ops = host->ops;
+    const struct cm_word *w = &ops->words[i];
+    if (!cm_word_valued(model, i))
+        return true;
+    if (!host->present[i]) {
+        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "missing-register",
+                       "%s is in the model but %s does not list it", w->name, host->name);
+        return false;
+    }
+    if (host->novalue[i] || (w->flags & CM_WORDF_NOVALUE))
+        return true;
+    bool ok = true;
+    for (uint16_t fi = 0; fi < w->nfields; fi++)
+        ok &= check_field(model, host, i, &w->fields[fi], reasons, drops);
+    uint64_t rawm = cm_word_raw_mask(w);
+    uint64_t hraw = host->val[i] & rawm, mraw = model->val[i] & rawm;
+    if (hraw != mraw) {
+        struct cm_buf why = {0};
+        uint32_t feat = 0;
+        enum cm_enforce e = ops->enforce ? ops->enforce(host, i, NULL, hraw, mraw, &why, &feat) : CM_ENF_NO;
+        if (e == CM_ENF_NO) {
+            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, "(raw bits)", true, hraw, mraw,
+                           "raw-bits", "%s: bits 0x%llx not described by any field differ (host 0x%llx, model "
+                           "0x%llx)%s%s",
+                           w->name, (unsigned long long)(hraw ^ mraw), (unsigned long long)hraw,
+                           (unsigned long long)mraw, why.s ? ": " : "", why.s ? why.s : "");
+            ok = false;
+        } else if (e == CM_ENF_INIT_DROP && drops) {
+            *drops |= 1u << feat;
+        }
+        cm_buf_free(&why);
+    }
+    return ok;
+}
+
+/* Registers the host lists that the model lacks: an older member kernel. */
+static bool check_extra_registers(const struct cm_vector *model, const struct cm_vector *host,
+                                  struct cm_reasons *reasons)
+{
+    const struct cm_arch_ops *ops = host->ops;
+    const struct cm_snapshot *snap = host->snap;
+    bool ok = true;
+    uint64_t *vanish = NULL;
+    size_t nvanish = 0;
+    if (ops->vanishing)
+        ops->vanishing(host, model, &vanish, &nvanish);
+    for (size_t r = 0; r < host->nregs; r++) {
+        uint64_t id = host->reg_ids[r];
+        if (cm_vector_has_reg(model, id))
+            continue;
+        bool vanishes = false;
+        for (size_t k = 0; k < nvanish && !vanishes; k++)
+            vanishes = vanish[k] == id;
+        if (vanishes)
+            continue;
+        const struct cm_reg *reg = snap ? cm_snapshot_find_reg(snap, id) : NULL;
+        struct cm_buf why = {0};
+        bool write = false;
+        uint64_t wv = 0;
+        enum cm_rollback cls = CM_RB_BLOCKING;
+        if (ops->classify_missing && snap && reg)
+            cls = ops->classify_missing(snap, model, id, cm_snapshot_reg_val(snap, reg), &write, &wv, &why);
+        if (cls == CM_RB_BLOCKING) {
+            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, id, NULL, false, 0, 0, "rollback-blocking",
+                           "%s lists a register the model's kernels do not, and it is neither hidden nor "
+                           "droppable%s%s",
+                           host->name, why.s ? ": " : "", why.s ? why.s : "");
+            ok = false;
+        }
+        cm_buf_free(&why);
+    }
+    free(vanish);
+    return ok;
+}
+
+bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons)
+{
+    if (model->ops != host->ops) {
+        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, NULL, 0, NULL, false, 0, 0, "arch",
+                       "%s is %s, the model is %s", host->name, cm_arch_name(host->ops->arch),
+                       cm_arch_name(model->ops->arch));
+        return false;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < model->ops->nwords; i++)
+        ok &= cm_check_word(model, host, i, reasons, NULL);
+    ok &= check_extra_registers(model, host, reasons);
+    return ok;
+}

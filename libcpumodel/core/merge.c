@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The merge: per feature word, per field, the value every host can give a
+ * guest (its policy's meet).  Words some host does not list leave the model;
+ * the register list is the intersection.  The merge is commutative,
+ * associative and idempotent (tests/unit/test_baseline_properties.c), which
+ * is what lets a model be merged again with more hosts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "negotiate_internal.h"
+
+/* Sorted-list intersection, in place into a (keeps a's order). */
+static size_t intersect(uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb) {
+        if (a[i] < b[j])
+            i++;
+        else if (a[i] > b[j])
+            j++;
+        else {
+            a[k++] = a[i];
+            i++;
+            j++;
+        }
+    }
+    return k;
+}
+
+static void note_unlisted(struct cm_reasons *notes, const struct cm_vector *const *hosts, size_t n, size_t slot)
+{
+    const struct cm_arch_ops *ops = hosts[0]->ops;
+    struct cm_buf who = {0};
+    size_t missing = 0;
+    for (size_t h = 0; h < n; h++)
+        if (!hosts[h]->present[slot]) {
+            cm_buf_printf(&who, "%s%s", missing ? ", " : "", hosts[h]->name);
+            missing++;
+        }
+    cm_reason_addf(notes, CM_SEV_INFO, NULL, ops, ops->words[slot].id, NULL, false, 0, 0, "not-listed",
+                   "%s is not listed by %s; it is left out of the model", ops->words[slot].name, who.s);
+    cm_buf_free(&who);
+}
+
+/* Merges word `slot` over all hosts into out.  Returns false if some field
+ * has no common value (incompatibility reasons are appended). */
+static void merge_word(const struct cm_vector *const *hosts, size_t n, size_t slot, struct cm_vector *out,
+                       struct cm_reasons *incompat, struct cm_reasons *notes)
+{
+    const struct cm_arch_ops *ops = hosts[0]->ops;
+    const struct cm_word *w = &ops->words[slot];
+    uint64_t val = hosts[0]->val[slot];
+    bool novalue = hosts[0]->novalue[slot];
+    uint64_t raw = w->flags & CM_WORDF_NOVALUE ? 0 : val & cm_word_raw_mask(w);
+
+    for (size_t h = 1; h < n && !novalue; h++) {
+        if (hosts[h]->novalue[slot]) {
+            novalue = true;
+            break;
+        }
+        uint64_t hv = hosts[h]->val[slot];
+        if (hv == val)
+            continue; /* merge(a, a) == a under every policy: the common case in big clusters */
+        raw &= hv; /* raw bits: kept where every host agrees they are set */
+        for (uint16_t fi = 0; fi < w->nfields; fi++) {
+            const struct cm_field *f = &w->fields[fi];
+            uint64_t a = cm_field_get(f, val), b = cm_field_get(f, hv), m;
+            if (cm_field_merge(f, a, b, &m)) {
+                val = cm_field_put(f, val, m);
+                continue;
+            }
+            if (f->policy == CM_POL_IDENTITY) {
+                cm_reason_addf(notes, CM_SEV_WARNING, hosts[h]->name, ops, w->id, f->name, true, b, a, "identity",
+                               "%s.%s differs (%s has 0x%llx, %s has 0x%llx); the model carries no value for it",
+                               w->name, f->name, hosts[0]->name, (unsigned long long)a, hosts[h]->name,
+                               (unsigned long long)b);
+                novalue = true;
+                break;
+            }
+            cm_reason_addf(incompat, CM_SEV_ERROR, hosts[h]->name, ops, w->id, f->name, true, b, a,
+                           cm_policy_name(f),
+                           "%s.%s has no common value: %s has 0x%llx, %s has 0x%llx (policy %s)", w->name, f->name,
+                           hosts[0]->name, (unsigned long long)a, hosts[h]->name, (unsigned long long)b,
+                           cm_policy_name(f));
+        }
+    }
+    out->present[slot] = 1;
+    out->novalue[slot] = novalue;
+    out->val[slot] = novalue ? 0 : (val & ~cm_word_raw_mask(w)) | raw;
+}
+
+int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
+             struct cm_reasons *notes, cm_error *err)
+{
+    if (n == 0)
+        return cm_fail(err, CM_E_INPUT, "baseline needs at least one host");
+    const struct cm_arch_ops *ops = hosts[0]->ops;
+    for (size_t h = 1; h < n; h++)
+        if (hosts[h]->ops != ops)
+            return cm_fail(err, CM_E_MISMATCH,
+                           "cannot merge hosts of different architectures: %s is %s, %s is %s (use --groups to "
+                           "group by architecture)",
+                           hosts[0]->name, cm_arch_name(ops->arch), hosts[h]->name,
+                           cm_arch_name(hosts[h]->ops->arch));
+
+    cm_vector_init(out, ops, "baseline");
+    out->is_model = true;
+    out->kver = hosts[0]->kver;
+    out->has_vcpu_features = true;
+    out->vcpu_features = ~0u;
+    out->host_flags = hosts[0]->host_flags;
+    for (size_t h = 0; h < n; h++) {
+        const struct cm_vector *v = hosts[h];
+        if (v->kver && (!out->kver || cm_kver_cmp(v->kver, out->kver) < 0))
+            out->kver = v->kver;
+        if (v->has_vcpu_features)
+            out->vcpu_features &= v->vcpu_features;
+        else
+            out->has_vcpu_features = false;
+        out->host_flags &= v->host_flags;
+    }
+    if (!out->has_vcpu_features)
+        out->vcpu_features = 0;
+
+    out->nregs = hosts[0]->nregs;
+    out->reg_ids = cm_xmalloc((out->nregs ? out->nregs : 1) * sizeof(uint64_t));
+    if (out->nregs)
+        memcpy(out->reg_ids, hosts[0]->reg_ids, out->nregs * sizeof(uint64_t));
+    for (size_t h = 1; h < n; h++)
+        out->nregs = intersect(out->reg_ids, out->nregs, hosts[h]->reg_ids, hosts[h]->nregs);
+
+    for (size_t slot = 0; slot < ops->nwords; slot++) {
+        size_t have = 0;
+        for (size_t h = 0; h < n; h++)
+            have += hosts[h]->present[slot] != 0;
+        if (have == n)
+            merge_word(hosts, n, slot, out, incompat, notes);
+        else if (have && notes)
+            note_unlisted(notes, hosts, n, slot);
+    }
+    return 0;
+}
+
+size_t cm_limited_by(const struct cm_vector *const *hosts, size_t n, const struct cm_vector *model, size_t slot,
+                     const struct cm_field *f, size_t *idx)
+{
+    if (!cm_word_valued(model, slot))
+        return 0;
+    uint64_t mv = cm_field_get(f, model->val[slot]);
+    bool differ = false;
+    for (size_t h = 1; h < n && !differ; h++)
+        differ = cm_field_get(f, hosts[h]->val[slot]) != cm_field_get(f, hosts[0]->val[slot]);
+    if (!differ)
+        return 0;
+    size_t k = 0;
+    for (size_t h = 0; h < n; h++)
+        if (cm_field_get(f, hosts[h]->val[slot]) == mv)
+            idx[k++] = h;
+    return k;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Helpers shared by the negotiation files (merge, enforce, compare, plan). */
+#ifndef CPUMODEL_NEGOTIATE_INTERNAL_H
+#define CPUMODEL_NEGOTIATE_INTERNAL_H
+
+#include "cpumodel/negotiate.h"
+
+/* The register's display name through the arch driver. */
+const char *cm_regname(const struct cm_arch_ops *ops, uint64_t id, char *buf, size_t len);
+
+/* Appends a reason built from printf text. */
+void cm_reason_addf(struct cm_reasons *r, enum cm_severity sev, const char *host, const struct cm_arch_ops *ops,
+                    uint64_t reg, const char *field, bool has_values, uint64_t have, uint64_t want,
+                    const char *rule, const char *fmt, ...) __attribute__((format(printf, 11, 12)));
+
+/* A word is comparable when present with an agreed value. */
+static inline bool cm_word_valued(const struct cm_vector *v, size_t i)
+{
+    return v->present[i] && !v->novalue[i];
+}
+
+/* Checks one word of `host` against the model's value: can the host provide
+ * it, and can it be made to present it?  Appends reasons; returns false on an
+ * error.  *drops collects init features to leave out. */
+bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
+                   uint32_t *drops);
+
+#endif

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The restriction plan: what the source VMM does to `host` before the first
+ * KVM_RUN so the guest sees exactly the model.  Order matters to KVM:
+ * init features first (they decide which ID values are legal), then ID
+ * registers (before any other register, A.3.3), then firmware registers,
+ * then the rest.  Registers the host lists and the model's (older) kernels
+ * do not are classified for rollback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "negotiate_internal.h"
+
+static void add_write(struct cm_plan *p, size_t *cap, const struct cm_arch_ops *ops, uint64_t id, uint8_t order,
+                      uint64_t old_value, uint64_t new_value, char *why)
+{
+    char name[96];
+    cm_grow(&p->writes, cap, p->nwrites + 1, sizeof(*p->writes));
+    p->writes[p->nwrites++] = (struct cm_write){
+        .id = id,
+        .name = cm_xstrdup(cm_regname(ops, id, name, sizeof(name))),
+        .order = order,
+        .old_value = old_value,
+        .new_value = new_value,
+        .why = why,
+    };
+}
+
+static int write_cmp(const void *a, const void *b)
+{
+    const struct cm_write *x = a, *y = b;
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
+}
+
+static char *describe_change(const struct cm_word *w, uint64_t old_value, uint64_t new_value)
+{
+    struct cm_buf b = {0};
+    for (uint16_t fi = 0; fi < w->nfields; fi++) {
+        const struct cm_field *f = &w->fields[fi];
+        uint64_t o = cm_field_get(f, old_value), n = cm_field_get(f, new_value);
+        if (o != n)
+            cm_buf_printf(&b, "%s%s %llx->%llx", b.len ? ", " : "", f->name, (unsigned long long)o,
+                          (unsigned long long)n);
+    }
+    uint64_t rm = cm_word_raw_mask(w);
+    if ((old_value & rm) != (new_value & rm))
+        cm_buf_printf(&b, "%sraw bits 0x%llx", b.len ? ", " : "", (unsigned long long)((old_value ^ new_value) & rm));
+    return cm_buf_steal(&b);
+}
+
+static bool in_list(const uint64_t *v, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == id)
+            return true;
+    return false;
+}
+
+int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, struct cm_plan *p, cm_error *err)
+{
+    memset(p, 0, sizeof(*p));
+    struct cm_vector hv;
+    if (cm_vector_from_snapshot(host, &hv, err) < 0)
+        return -1;
+    if (hv.ops != model->ops) {
+        cm_vector_free(&hv);
+        return cm_fail(err, CM_E_MISMATCH, "the model is %s but host %s is %s", cm_arch_name(model->ops->arch),
+                       cm_snapshot_name(host), cm_arch_name(host->arch));
+    }
+    const struct cm_arch_ops *ops = model->ops;
+    p->host = cm_xstrdup(hv.name);
+    p->model = cm_xstrdup(model->name);
+
+    /* 1. Which init features must go (they change the limits the ID writes are checked against). */
+    uint32_t drops = 0;
+    struct cm_reasons scratch = {0};
+    for (size_t i = 0; i < ops->nwords; i++)
+        cm_check_word(model, &hv, i, &scratch, &drops);
+    cm_reasons_free(&scratch);
+    p->drop_init_features = drops;
+
+    /* 2. The host as KVM presents it once those features are left out. */
+    struct cm_vector after;
+    cm_vector_copy(&after, &hv);
+    for (uint32_t bit = 0; bit < 32; bit++)
+        if ((drops & (1u << bit)) && ops->drop_init_feature)
+            ops->drop_init_feature(&after, bit);
+    if (drops)
+        after.vcpu_features &= ~drops;
+
+    /* 3. Writes, checked against that host. */
+    size_t wcap = 0;
+    bool ok = true;
+    for (size_t i = 0; i < ops->nwords; i++) {
+        if (!cm_word_valued(model, i))
+            continue;
+        ok &= cm_check_word(model, &after, i, &p->reasons, NULL);
+        if (!after.present[i] || after.novalue[i])
+            continue;
+        const struct cm_word *w = &ops->words[i];
+        uint64_t target = model->val[i];
+        /* identity fields the host cannot change keep the host's value (warned above) */
+        for (uint16_t fi = 0; fi < w->nfields; fi++) {
+            const struct cm_field *f = &w->fields[fi];
+            if (f->policy == CM_POL_IGNORE || (f->policy == CM_POL_IDENTITY &&
+                                               cm_field_get(f, target) != cm_field_get(f, after.val[i]))) {
+                struct cm_buf why = {0};
+                uint32_t feat = 0;
+                if (f->policy == CM_POL_IGNORE ||
+                    ops->enforce(&after, i, f, cm_field_get(f, after.val[i]), cm_field_get(f, target), &why,
+                                 &feat) == CM_ENF_NO)
+                    target = cm_field_put(f, target, cm_field_get(f, after.val[i]));
+                cm_buf_free(&why);
+            }
+        }
+        if (target != after.val[i])
+            add_write(p, &wcap, ops, w->id, w->order, after.val[i], target,
+                      describe_change(w, after.val[i], target));
+    }
+
+    /* 4. Registers that leave the host's list once the model's values are in. */
+    if (ops->vanishing)
+        ops->vanishing(&after, model, &p->vanishing, &p->nvanishing);
+
+    /* 5. Rollback: registers the host lists that the model's kernels do not. */
+    size_t rcap = 0;
+    for (size_t r = 0; r < hv.nregs; r++) {
+        uint64_t id = hv.reg_ids[r];
+        if (cm_vector_has_reg(model, id))
+            continue;
+        char name[96];
+        struct cm_buf why = {0};
+        enum cm_rollback cls;
+        bool write = false;
+        uint64_t wv = 0;
+        const struct cm_reg *reg = cm_snapshot_find_reg(host, id);
+        if (in_list(p->vanishing, p->nvanishing, id)) {
+            cls = CM_RB_HIDDEN;
+            cm_buf_printf(&why, "leaves the register list with the feature the model hides");
+        } else if (ops->classify_missing && reg) {
+            cls = ops->classify_missing(host, model, id, cm_snapshot_reg_val(host, reg), &write, &wv, &why);
+        } else {
+            cls = CM_RB_BLOCKING;
+        }
+        if (write && cls != CM_RB_BLOCKING) {
+            bool dup = false;
+            for (size_t k = 0; k < p->nwrites && !dup; k++)
+                dup = p->writes[k].id == id;
+            long wi = cm_vector_word_index(&hv, id);
+            uint64_t old_value = reg ? cm_snapshot_reg_val(host, reg)[0] : 0;
+            if (!dup && old_value != wv)
+                add_write(p, &wcap, ops, id, wi >= 0 ? ops->words[wi].order : CM_ORDER_OTHER, old_value, wv,
+                          cm_xasprintf("rollback: the older kernel behaves as 0x%llx", (unsigned long long)wv));
+        }
+        cm_grow(&p->rollback, &rcap, p->nrollback + 1, sizeof(*p->rollback));
+        p->rollback[p->nrollback++] = (struct cm_rollback_reg){
+            .id = id,
+            .name = cm_xstrdup(cm_regname(ops, id, name, sizeof(name))),
+            .cls = cls,
+            .why = cm_buf_steal(&why),
+        };
+        if (cls == CM_RB_BLOCKING) {
+            ok = false;
+            cm_reason_addf(&p->reasons, CM_SEV_ERROR, hv.name, ops, id, NULL, false, 0, 0, "rollback-blocking",
+                           "%s is listed by %s but not by the model's kernels, and is neither hidden nor droppable: "
+                           "%s",
+                           name, hv.name, p->rollback[p->nrollback - 1].why);
+        }
+    }
+    qsort(p->writes, p->nwrites, sizeof(*p->writes), write_cmp);
+    p->ok = ok && cm_reasons_count(&p->reasons, CM_SEV_ERROR) == 0;
+    if (ops->plan_extra)
+        p->extra = ops->plan_extra(model, host);
+    cm_vector_free(&after);
+    cm_vector_free(&hv);
+    return 0;
+}
+
+void cm_plan_free(struct cm_plan *p)
+{
+    free(p->host);
+    free(p->model);
+    for (size_t i = 0; i < p->nwrites; i++) {
+        free(p->writes[i].name);
+        free(p->writes[i].why);
+    }
+    free(p->writes);
+    free(p->vanishing);
+    for (size_t i = 0; i < p->nrollback; i++) {
+        free(p->rollback[i].name);
+        free(p->rollback[i].why);
+    }
+    free(p->rollback);
+    cm_reasons_free(&p->reasons);
+    if (p->extra)
+        json_object_put(p->extra);
+    memset(p, 0, sizeof(*p));
+}
+
+void cm_plan_apply(const struct cm_plan *p, struct cm_vector *host)
+{
+    const struct cm_arch_ops *ops = host->ops;
+    for (uint32_t bit = 0; bit < 32; bit++)
+        if ((p->drop_init_features & (1u << bit)) && ops->drop_init_feature)
+            ops->drop_init_feature(host, bit);
+    host->vcpu_features &= ~p->drop_init_features;
+    for (size_t i = 0; i < p->nwrites; i++) {
+        long wi = cm_vector_word_index(host, p->writes[i].id);
+        if (wi >= 0)
+            host->val[wi] = p->writes[i].new_value;
+    }
+}
+
+static char *id_list(const struct cm_plan *p, enum cm_rollback cls)
+{
+    struct cm_buf b = {0};
+    for (size_t i = 0; i < p->nrollback; i++)
+        if (p->rollback[i].cls == cls)
+            cm_buf_printf(&b, "%s0x%016llx", b.len ? ", " : "", (unsigned long long)p->rollback[i].id);
+    return cm_buf_steal(&b);
+}
+
+char *cm_plan_qemu_hidden_regs(const struct cm_plan *p)
+{
+    return id_list(p, CM_RB_DROPPABLE);
+}
+
+char *cm_plan_qemu_safe_missing_regs(const struct cm_plan *p)
+{
+    return id_list(p, CM_RB_HIDDEN);
+}

@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The arm64 half of the live probe (KVM-FACTS §A.3–A.5, §D).
+ *
+ * Hook for probe_common.c (H5a; the lead reconciles the name): the common
+ * code opens /dev/kvm, creates the VM and calls
+ *   int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s,
+ *                           const struct cm_probe_opts *o, cm_error *err);
+ * declared in probe/arch_probe.h.
+ *
+ * One snapshot per host: the vCPU is initialised with PSCI 0.2 plus every
+ * optional feature KVM offers (PMUv3, SVE + finalize, both ptrauth flavours),
+ * because a feature left out hides its ID fields and registers, and the
+ * negotiation must see everything the host can give.  Plans then drop init
+ * features instead (cm_plan.drop_init_features).
+ * Compiled to stubs unless __aarch64__.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "probe/arch_probe.h"
+
+#if defined(__aarch64__)
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "cpumodel/kvm_compat.h"
+#include "probe/onereg.h"
+
+/* VM-type IPA size cap; numbers from KVM-FACTS §D */
+#ifndef KVM_CAP_ARM_VM_IPA_SIZE
+#define KVM_CAP_ARM_VM_IPA_SIZE 165
+#endif
+
+/* Capabilities recorded in an arm64 snapshot (§D "migration-relevant").
+ * vm: also asked on the VM fd (answers can differ per VM, §D). */
+static const struct {
+    uint32_t id;
+    bool vm;
+} arm64_caps[] = {
+    {0, true},    /* KVM_CAP_IRQCHIP */
+    {66, true},   /* KVM_CAP_MAX_VCPUS: depends on the vGIC */
+    {70, false},  /* KVM_CAP_ONE_REG */
+    {93, false},  /* KVM_CAP_ARM_EL1_32BIT */
+    {102, false}, /* KVM_CAP_ARM_PSCI_0_2 */
+    {126, false}, /* KVM_CAP_ARM_PMU_V3 */
+    {127, false}, /* KVM_CAP_VCPU_ATTRIBUTES */
+    {128, true},  /* KVM_CAP_MAX_VCPU_ID */
+    {144, false}, /* KVM_CAP_ARM_USER_IRQ */
+    {158, false}, /* KVM_CAP_ARM_INJECT_SERROR_ESR */
+    {165, false}, /* KVM_CAP_ARM_VM_IPA_SIZE: the IPA size limit */
+    {170, false}, /* KVM_CAP_ARM_SVE */
+    {171, false}, /* KVM_CAP_ARM_PTRAUTH_ADDRESS */
+    {172, false}, /* KVM_CAP_ARM_PTRAUTH_GENERIC */
+    {174, false}, /* KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 */
+    {177, false}, /* KVM_CAP_ARM_NISV_TO_USER */
+    {178, false}, /* KVM_CAP_ARM_INJECT_EXT_DABT */
+    {187, false}, /* KVM_CAP_STEAL_TIME */
+    {198, false}, /* KVM_CAP_PTP_KVM */
+    {205, false}, /* KVM_CAP_ARM_MTE */
+    {216, false}, /* KVM_CAP_ARM_SYSTEM_SUSPEND */
+    {227, false}, /* KVM_CAP_COUNTER_OFFSET */
+    {230, true},  /* KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES */
+    {239, false}, /* KVM_CAP_ARM_WRITABLE_IMP_ID_REGS */
+    {240, false}, /* KVM_CAP_ARM_EL2 */
+    {241, false}, /* KVM_CAP_ARM_EL2_E2H0 */
+    {245, false}, /* KVM_CAP_ARM_SEA_TO_USER */
+};
+
+/* Optional init features: taken when the capability says KVM offers them.
+ * Ptrauth address and generic must be requested together (§A.3.4). */
+static const struct {
+    uint32_t bits;
+    uint32_t cap, cap2;
+} arm64_opt_features[] = {
+    {1u << KVM_ARM_VCPU_PMU_V3, KVM_CAP_ARM_PMU_V3, 0},
+    {1u << KVM_ARM_VCPU_SVE, KVM_CAP_ARM_SVE, 0},
+    {(1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS) | (1u << KVM_ARM_VCPU_PTRAUTH_GENERIC), KVM_CAP_ARM_PTRAUTH_ADDRESS,
+     KVM_CAP_ARM_PTRAUTH_GENERIC},
+};
+
+/* Run-to-run noise (lab README): virtual timer CNT/CVAL (their uapi names are
+ * swapped against the sysreg encodings) and the physical counter. */
+static const uint64_t arm64_volatile_regs[] = {
+    0x603000000013DF1AULL, /* KVM_REG_ARM_TIMER_CNT  (3,3,14,3,2) */
+    0x603000000013DF02ULL, /* KVM_REG_ARM_TIMER_CVAL (3,3,14,0,2) */
+    0x603000000013DF01ULL, /* KVM_REG_ARM_PTIMER_CNT = CNTPCT_EL0 (3,3,14,0,1) */
+};
+
+bool cm_arm64_reg_volatile(uint64_t id)
+{
+    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_volatile_regs); i++)
+        if (arm64_volatile_regs[i] == id)
+            return true;
+    return false;
+}
+
+static int64_t check_ext(int fd, uint32_t cap)
+{
+    int r = ioctl(fd, KVM_CHECK_EXTENSION, (unsigned long)cap);
+    return r < 0 ? 0 : r;
+}
+
+int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *err)
+{
+    if (!check_ext(kvm_fd, KVM_CAP_ARM_PSCI_0_2))
+        return cm_fail(err, CM_E_NOTSUP, "KVM_CAP_ARM_PSCI_0_2 is missing: this KVM is too old");
+    uint32_t f = 1u << KVM_ARM_VCPU_PSCI_0_2;
+    for (size_t i = 0; all && i < CM_ARRAY_SIZE(arm64_opt_features); i++)
+        if (check_ext(kvm_fd, arm64_opt_features[i].cap) &&
+            (!arm64_opt_features[i].cap2 || check_ext(kvm_fd, arm64_opt_features[i].cap2)))
+            f |= arm64_opt_features[i].bits;
+    *features = f;
+    return 0;
+}
+
+/* Creates vCPU 0 on vm_fd and initialises it with `features` (finalising SVE
+ * when asked, else KVM_GET_REG_LIST answers EPERM).  Returns the vCPU fd. */
+int cm_arm64_vcpu_create(int vm_fd, uint32_t features, uint32_t *target, cm_error *err)
+{
+    struct kvm_vcpu_init init;
+    memset(&init, 0, sizeof(init));
+    if (cm_onereg_ioctl(vm_fd, KVM_ARM_PREFERRED_TARGET, &init) < 0)
+        return cm_fail(err, CM_E_KVM, "KVM_ARM_PREFERRED_TARGET: %s", strerror(errno));
+    if (target)
+        *target = init.target;
+    memset(init.features, 0, sizeof(init.features));
+    init.features[0] = features;
+    int vcpu = ioctl(vm_fd, KVM_CREATE_VCPU, 0UL);
+    if (vcpu < 0)
+        return cm_fail(err, CM_E_KVM, "KVM_CREATE_VCPU: %s", strerror(errno));
+    if (cm_onereg_ioctl(vcpu, KVM_ARM_VCPU_INIT, &init) < 0) {
+        int e = errno;
+        close(vcpu);
+        return cm_fail(err, CM_E_KVM, "KVM_ARM_VCPU_INIT (target %u, features 0x%x): %s", init.target, features,
+                       strerror(e));
+    }
+    if (features & (1u << KVM_ARM_VCPU_SVE)) {
+        int what = KVM_ARM_VCPU_SVE;
+        if (cm_onereg_ioctl(vcpu, KVM_ARM_VCPU_FINALIZE, &what) < 0) {
+            int e = errno;
+            close(vcpu);
+            return cm_fail(err, CM_E_KVM, "KVM_ARM_VCPU_FINALIZE(SVE): %s", strerror(e));
+        }
+    }
+    return vcpu;
+}
+
+int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
+{
+    int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
+    if (vm < 0)
+        return cm_fail(err, CM_E_KVM, "KVM_CREATE_VM: %s", strerror(errno));
+    int vcpu = cm_arm64_vcpu_create(vm, 1u << KVM_ARM_VCPU_PSCI_0_2, NULL, err);
+    int r = -1;
+    if (vcpu >= 0) {
+        _cleanup_free_ uint64_t *ids = NULL;
+        r = cm_onereg_list(vcpu, &ids, n, err);
+        close(vcpu);
+    }
+    close(vm);
+    return r;
+}
+
+int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o, cm_error *err)
+{
+    bool all = o ? o->arm64_all_features : true;
+    bool vm_ext = check_ext(kvm_fd, KVM_CAP_CHECK_EXTENSION_VM) > 0;
+
+    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_caps); i++) {
+        uint32_t id = arm64_caps[i].id;
+        if (cm_snapshot_find_cap(s, id))
+            continue; /* the common code already asked */
+        int64_t sys = check_ext(kvm_fd, id);
+        bool on_vm = arm64_caps[i].vm && vm_ext;
+        cm_snapshot_add_cap(s, id, sys, on_vm, on_vm ? check_ext(vm_fd, id) : sys);
+    }
+
+    uint32_t features;
+    if (cm_probe_arm64_features(kvm_fd, all, &features, err) < 0)
+        return -1;
+    uint32_t target = 0;
+    int vcpu = cm_arm64_vcpu_create(vm_fd, features, &target, err);
+    if (vcpu < 0)
+        return -1;
+    s->has_vcpu_features = true;
+    s->vcpu_features = features;
+    s->preferred_target = target;
+
+    int r = cm_onereg_read_all(vcpu, s, cm_arm64_reg_volatile, err);
+    close(vcpu);
+    if (r < 0)
+        return -1;
+
+    /* The writable masks are a VM ioctl; bit 0 of the cap = the feature ID range. */
+    if (check_ext(vm_fd, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) & (1 << KVM_ARM_FEATURE_ID_RANGE)) {
+        uint64_t *masks = cm_xcalloc(CM_ARM64_MASKS_LEN, sizeof(uint64_t));
+        struct reg_mask_range range;
+        memset(&range, 0, sizeof(range));
+        range.addr = (uint64_t)(uintptr_t)masks;
+        range.range = KVM_ARM_FEATURE_ID_RANGE;
+        if (cm_onereg_ioctl(vm_fd, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) < 0) {
+            int e = errno;
+            free(masks);
+            return cm_fail(err, CM_E_KVM, "KVM_ARM_GET_REG_WRITABLE_MASKS: %s", strerror(e));
+        }
+        free(s->writable_masks);
+        s->writable_masks = masks;
+    }
+
+    if (!s->cpu) {
+        uint64_t midr;
+        if (cm_snapshot_get_u64(s, 0x603000000013C000ULL, &midr)) /* MIDR_EL1 */
+            s->cpu = cm_xasprintf("MIDR_EL1 0x%08llx", (unsigned long long)midr);
+    }
+    return 0;
+}
+
+#else /* !__aarch64__ */
+
+int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o, cm_error *err)
+{
+    return cm_fail(err, CM_E_NOTSUP, "the arm64 probe runs only on an arm64 host");
+}
+
+int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
+{
+    return cm_fail(err, CM_E_NOTSUP, "the arm64 probe runs only on an arm64 host");
+}
+
+int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *err)
+{
+    return cm_fail(err, CM_E_NOTSUP, "the arm64 probe runs only on an arm64 host");
+}
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The x86_64 driver's ids and helpers (docs/x86_64.md).
+ *
+ * x86 has no ONE_REG for CPUID, so each CPUID output register the driver
+ * models gets a *pseudo-id* inside the x86 arch byte (0x20).  It cannot
+ * collide with a real 6.18 ONE_REG id (KVM-FACTS.md §C.1): real ids carry
+ * type 2 (MSR) or 3 (KVM) in bits 39:32 and zero in bits 51:40, which KVM
+ * checks; pseudo-ids use the type byte 0xC0 + register (EAX..EDX) and put the
+ * subleaf in the reserved bits 47:40, so KVM would reject one with EINVAL.
+ *
+ *   63:56 0x20 (KVM_REG_X86)   55:52 size U32 (2)   47:40 subleaf (0..255)
+ *   39:32 0xC0 | reg (0 EAX, 1 EBX, 2 ECX, 3 EDX)    31:0 leaf
+ *
+ * Feature MSRs use the real 6.18 id KVM_X86_REG_ID(2, index)
+ * = 0x2030000200000000 | index; KVM's SSP register is 0x2030000300000000.
+ */
+#ifndef CPUMODEL_X86_64_X86_H
+#define CPUMODEL_X86_64_X86_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cpumodel/arch.h"
+
+enum cm_x86_reg { CM_X86_EAX = 0, CM_X86_EBX, CM_X86_ECX, CM_X86_EDX };
+
+#define CM_X86_ARCH 0x2000000000000000ULL
+#define CM_X86_SIZE_U32 0x0020000000000000ULL
+#define CM_X86_MSR_BASE 0x2030000200000000ULL
+#define CM_X86_KVM_SSP 0x2030000300000000ULL
+#define CM_X86_CPUID_TYPE 0xC0u
+
+#define CM_X86_MSR_ID(index) (CM_X86_MSR_BASE | (uint32_t)(index))
+#define CM_X86_CPUID_ID(leaf, sub, reg)                                                                       \
+    (CM_X86_ARCH | CM_X86_SIZE_U32 | ((uint64_t)((sub) & 0xffu) << 40) |                                     \
+     ((uint64_t)(CM_X86_CPUID_TYPE | (reg)) << 32) | (uint32_t)(leaf))
+
+/* KVM_CPUID_FLAG_SIGNIFCANT_INDEX (sic, the uapi spelling) */
+#define CM_X86_CPUID_FLAG_SIGNIFICANT_INDEX 1u
+
+static inline bool cm_x86_is_msr_id(uint64_t id) { return (id & 0xffffffff00000000ULL) == CM_X86_MSR_BASE; }
+static inline bool cm_x86_is_cpuid_id(uint64_t id)
+{
+    return (id & 0xffff000000000000ULL) == (CM_X86_ARCH | CM_X86_SIZE_U32) &&
+           ((id >> 32) & 0xfc) == CM_X86_CPUID_TYPE;
+}
+static inline uint32_t cm_x86_id_leaf(uint64_t id) { return (uint32_t)id; }
+static inline uint32_t cm_x86_id_subleaf(uint64_t id) { return (uint32_t)((id >> 40) & 0xff); }
+static inline enum cm_x86_reg cm_x86_id_reg(uint64_t id) { return (enum cm_x86_reg)((id >> 32) & 3); }
+static inline uint32_t cm_x86_id_msr(uint64_t id) { return (uint32_t)id; }
+
+/* MSR indices the driver treats as feature words. */
+#define CM_X86_MSR_UCODE_REV 0x8bu
+#define CM_X86_MSR_PLATFORM_INFO 0xceu
+#define CM_X86_MSR_ARCH_CAPABILITIES 0x10au
+#define CM_X86_MSR_PERF_CAPABILITIES 0x345u
+
+/* ---- tables (words.c) ---- */
+extern const struct cm_word cm_x86_words[];
+extern const size_t cm_x86_nwords;
+
+/* Does leaf `leaf` carry a meaningful subleaf (KVM sets SIGNIFICANT_INDEX)? */
+bool cm_x86_leaf_indexed(uint32_t leaf);
+
+/* ---- CPUID table access (cpuid.c) ---- */
+/* The entry for leaf/subleaf, honouring SIGNIFICANT_INDEX; NULL when absent. */
+const struct cm_cpuid_entry *cm_x86_cpuid_find(const struct cm_cpuid_entry *t, size_t n, uint32_t leaf,
+                                               uint32_t sub);
+uint32_t cm_x86_cpuid_reg(const struct cm_cpuid_entry *e, enum cm_x86_reg r);
+void cm_x86_cpuid_set_reg(struct cm_cpuid_entry *e, enum cm_x86_reg r, uint32_t v);
+/* Highest leaf of the range `leaf` belongs to (basic, 0x4000xxxx, 0x8000xxxx),
+ * read from the range's first leaf in the table; 0 when the table lacks it. */
+uint32_t cm_x86_range_max(const struct cm_cpuid_entry *t, size_t n, uint32_t leaf);
+/* Is `leaf` within its range's maximum (the "leaves above max vanish" rule)? */
+bool cm_x86_leaf_in_range(uint32_t leaf, uint32_t range_max);
+/* Rejects a table with a leaf/subleaf twice; the error names the leaf. */
+int cm_x86_cpuid_check(const struct cm_cpuid_entry *t, size_t n, const char *what, cm_error *err);
+
+/* ---- names (names.c) ---- */
+/* Known MSR names ("IA32_ARCH_CAPABILITIES"); NULL if unknown. */
+const char *cm_x86_msr_name(uint32_t index);
+/* "CPUID.07.0.EBX" */
+const char *cm_x86_cpuid_name(uint32_t leaf, uint32_t sub, enum cm_x86_reg r, char *buf, size_t len);
+
+/* The named feature flags (1-bit BITMAP fields, Linux /proc/cpuinfo names)
+ * set in v, in table order.  Fills up to max names (may be 0 / NULL) and
+ * returns how many there are in total.  For `cpumodeld show`. */
+size_t cm_x86_flag_names(const struct cm_vector *v, const char **names, size_t max);
+/* Is the named flag set (and its word present with a value)?  -1: no such flag name. */
+int cm_x86_has_flag(const struct cm_vector *v, const char *name);
+/* Where a flag lives: slot and field; false if the name is unknown. */
+bool cm_x86_find_flag(const char *name, size_t *slot, const struct cm_field **f);
+
+/* ---- MSR knowledge (msrs.c) ---- */
+struct cm_x86_msr_info {
+    uint32_t index;
+    const char *name;
+    uint64_t gate;      /* CPUID pseudo-id of the word holding the feature flag that enables it (0 none) */
+    uint8_t gate_bit;
+    uint64_t dflt;      /* the value a kernel that does not save it leaves the guest with */
+    bool is_volatile;   /* changes run to run (TSC) */
+    bool identity;      /* identity, not state: a difference is drift (microcode revision) */
+};
+const struct cm_x86_msr_info *cm_x86_msr_info(uint32_t index);
+
+#endif

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * /init of the lab's emulated arm64/riscv64 KVM hosts.
+ *
+ * Cross-compiled statically together with the project's own probe code
+ * (libcpumodel/probe/probe_<arch>.c, verify_<arch>.c, onereg.c and the
+ * json-free core files), so what runs inside the guest kernel is the real
+ * probe talking to real KVM.  There is no json-c for the cross targets, so
+ * the snapshot goes out on the console as lines that tests/lab/lab_convert.c
+ * turns back into snapshot JSON on the build host:
+ *
+ *   CMLAB BEGIN <mode>            mode: probe | verify
+ *   CMLAB META <key> <value...>   arch, kernel, host, api, features, target,
+ *                                 base_regs, probe_ms
+ *   CMLAB CAP <id> <sys> <has_vm 0|1> <vm>
+ *   CMLAB REG <id> <flags> <value, full width, hex, most significant first>
+ *   CMLAB MASK <index> <value>    non-zero writable masks (after MASKS)
+ *   CMLAB MASKS present
+ *   CMLAB MISMATCH <rule> <id> <text>   (verify)
+ *   CMLAB END <status>            0 ok, 1 mismatches, else failure
+ *   CMLAB ERROR <message>
+ *
+ * Kernel command-line words key=value arrive as environment variables:
+ *   cmlab_mode=probe|verify  cmlab_host=<name>  cmlab_module=/kvm.ko (riscv)
+ * verify reads the plan from /plan.txt (written by tests/lab/mkinitrd.sh):
+ *   DROP <hex init features>  WRITE <id> <value> <order> [name]  VANISH <id>
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+
+#include "cpumodel/negotiate.h"
+#include "cpumodel/snapshot.h"
+#include "probe/arch_probe.h"
+#include "probe/onereg.h"
+
+#if defined(__aarch64__)
+#define LAB_ARCH CM_ARCH_ARM64
+#elif defined(__riscv)
+#define LAB_ARCH CM_ARCH_RISCV64
+#else
+#define LAB_ARCH CM_ARCH_X86_64 /* builds on the host for a compile check only */
+#endif
+
+static void finish(int status)
+{
+    printf("CMLAB END %d\n", status);
+    fflush(stdout);
+    sync();
+    if (getpid() == 1) {
+        reboot(RB_POWER_OFF);
+        for (;;)
+            pause();
+    }
+    exit(status);
+}
+
+static void fail(const char *what, const cm_error *err)
+{
+    printf("CMLAB ERROR %s: %s\n", what, err ? err->msg : strerror(errno));
+    finish(2);
+}
+
+static void setup(void)
+{
+    if (getpid() != 1)
+        return;
+    mkdir("/dev", 0755);
+    mkdir("/proc", 0555);
+    mkdir("/sys", 0555);
+    mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+    mount("proc", "/proc", "proc", 0, NULL);
+    mount("sysfs", "/sys", "sysfs", 0, NULL);
+    /* the initramfs has no device nodes: the console comes from devtmpfs */
+    int c = open("/dev/console", O_RDWR);
+    if (c >= 0) {
+        dup2(c, 0);
+        dup2(c, 1);
+        dup2(c, 2);
+        if (c > 2)
+            close(c);
+    }
+    setvbuf(stdout, NULL, _IOFBF, 1 << 16);
+}
+
+static void load_module(const char *path)
+{
+    if (!path || !*path)
+        return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || syscall(SYS_finit_module, fd, "", 0) < 0) {
+        if (errno != EEXIST)
+            fail(path, NULL);
+    }
+    if (fd >= 0)
+        close(fd);
+}
+
+static void print_regs(const struct cm_snapshot *s)
+{
+    for (size_t i = 0; i < s->nregs; i++) {
+        const struct cm_reg *r = &s->regs[i];
+        const uint64_t *v = cm_snapshot_reg_val(s, r);
+        size_t bytes = cm_reg_bytes(r->id), nw = cm_reg_words(r->id);
+        printf("CMLAB REG 0x%016llx %u ", (unsigned long long)r->id, r->flags);
+        if (bytes < 8)
+            printf("%0*llx", (int)(bytes * 2), (unsigned long long)v[0]);
+        else
+            for (size_t w = nw; w-- > 0;)
+                printf("%016llx", (unsigned long long)v[w]);
+        putchar('\n');
+    }
+}
+
+static void print_meta(const struct cm_snapshot *s)
+{
+    printf("CMLAB META arch %s\n", cm_arch_name(s->arch));
+    printf("CMLAB META host %s\n", s->host ? s->host : "");
+    printf("CMLAB META kernel %s\n", s->kernel ? s->kernel : "");
+    printf("CMLAB META api %d\n", s->api_version);
+    if (s->cpu)
+        printf("CMLAB META cpu %s\n", s->cpu);
+    if (s->has_vcpu_features)
+        printf("CMLAB META features 0x%x\n", s->vcpu_features);
+    if (s->preferred_target)
+        printf("CMLAB META target %u\n", s->preferred_target);
+    for (size_t i = 0; i < s->ncaps; i++)
+        printf("CMLAB CAP %u %lld %d %lld\n", s->caps[i].id, (long long)s->caps[i].sys, s->caps[i].has_vm,
+               (long long)s->caps[i].vm);
+}
+
+static double now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+static int open_kvm(int *api)
+{
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (kvm < 0)
+        fail("/dev/kvm", NULL);
+    *api = ioctl(kvm, KVM_GET_API_VERSION, 0);
+    return kvm;
+}
+
+static struct cm_snapshot *new_snapshot(const char *host, int api)
+{
+    struct utsname u;
+    struct cm_snapshot *s = cm_snapshot_new(LAB_ARCH);
+    uname(&u);
+    cm_snapshot_set_str(&s->host, host);
+    cm_snapshot_set_str(&s->kernel, u.release);
+    cm_snapshot_set_str(&s->source, "probe");
+    s->api_version = api;
+    return s;
+}
+
+static void do_probe(const char *host)
+{
+    cm_error err = {0};
+    int api, kvm = open_kvm(&api);
+    struct cm_snapshot *s = new_snapshot(host, api);
+    struct cm_probe_opts o = {.arm64_all_features = true, .host_name = host};
+    double t0 = now_ms();
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
+    if (vm < 0)
+        fail("KVM_CREATE_VM", NULL);
+#if defined(__aarch64__)
+    if (cm_probe_arch_arm64(kvm, vm, s, &o, &err) < 0)
+        fail("probe", &err);
+#else
+    if (cm_probe_arch_riscv64(kvm, vm, s, &o, &err) < 0)
+        fail("probe", &err);
+#endif
+    double ms = now_ms() - t0;
+    close(vm);
+    printf("CMLAB BEGIN probe\n");
+    print_meta(s);
+    printf("CMLAB META probe_ms %.1f\n", ms);
+#if defined(__aarch64__)
+    size_t base = 0;
+    if (cm_probe_arm64_base_count(kvm, &base, &err) < 0)
+        fail("base-feature register count", &err);
+    printf("CMLAB META base_regs %zu\n", base);
+#endif
+    print_regs(s);
+    if (s->writable_masks) {
+        printf("CMLAB MASKS present\n");
+        for (size_t i = 0; i < CM_ARM64_MASKS_LEN; i++)
+            if (s->writable_masks[i])
+                printf("CMLAB MASK %zu 0x%016llx\n", i, (unsigned long long)s->writable_masks[i]);
+    }
+    cm_snapshot_free(s);
+    close(kvm);
+    finish(0);
+}
+
+static void read_plan(const char *path, struct cm_plan *p)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        fail(path, NULL);
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        char name[128] = "";
+        unsigned long long a = 0, b = 0;
+        unsigned ord = 0;
+        if (sscanf(line, "DROP %llx", &a) == 1) {
+            p->drop_init_features = (uint32_t)a;
+        } else if (sscanf(line, "WRITE %llx %llx %u %127s", &a, &b, &ord, name) >= 3) {
+            cm_grow(&p->writes, &(size_t){p->nwrites}, p->nwrites + 1, sizeof(*p->writes));
+            p->writes = cm_xrealloc(p->writes, (p->nwrites + 1) * sizeof(*p->writes));
+            struct cm_write *w = &p->writes[p->nwrites++];
+            memset(w, 0, sizeof(*w));
+            w->id = a;
+            w->new_value = b;
+            w->order = (uint8_t)ord;
+            w->name = name[0] ? cm_xstrdup(name) : NULL;
+        } else if (sscanf(line, "VANISH %llx", &a) == 1) {
+            p->vanishing = cm_xrealloc(p->vanishing, (p->nvanishing + 1) * sizeof(uint64_t));
+            p->vanishing[p->nvanishing++] = a;
+        }
+    }
+    fclose(f);
+}
+
+static void do_verify(const char *host)
+{
+    cm_error err = {0};
+    int api, kvm = open_kvm(&api);
+    struct cm_plan plan;
+    memset(&plan, 0, sizeof(plan));
+    plan.host = cm_xstrdup(host);
+    read_plan("/plan.txt", &plan);
+    struct cm_reasons mism = {0};
+    struct cm_snapshot *rb = NULL;
+#if defined(__aarch64__)
+    int r = cm_verify_arch_arm64(kvm, &plan, NULL, &mism, &rb, &err);
+#else
+    int r = cm_verify_arch_riscv64(kvm, &plan, NULL, &mism, &rb, &err);
+#endif
+    if (r < 0)
+        fail("verify", &err);
+    printf("CMLAB BEGIN verify\n");
+    printf("CMLAB META writes %zu\n", plan.nwrites);
+    for (size_t i = 0; i < mism.n; i++)
+        printf("CMLAB MISMATCH %s 0x%016llx %s\n", mism.v[i].rule, (unsigned long long)mism.v[i].reg,
+               mism.v[i].text);
+    struct cm_snapshot *s = new_snapshot(host, api);
+    rb->api_version = api;
+    cm_snapshot_set_str(&rb->kernel, s->kernel);
+    cm_snapshot_free(s);
+    print_meta(rb);
+    print_regs(rb);
+    cm_snapshot_free(rb);
+    cm_reasons_free(&mism);
+    finish(r);
+}
+
+int main(void)
+{
+    setup();
+    const char *mode = getenv("cmlab_mode"), *host = getenv("cmlab_host");
+    if (!host)
+        host = "lab";
+    load_module(getenv("cmlab_module"));
+    if (mode && !strcmp(mode, "verify"))
+        do_verify(host);
+    do_probe(host);
+    return 0;
+}
