@@ -224,8 +224,26 @@ int cmd_baseline(int argc, char **argv)
         free(vecs);
         return rc;
     }
+    /* group by architecture; a mix is refused unless --groups */
+    enum cm_arch arches[4] = {0};
+    size_t narch = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < narch; k++)
+            seen |= arches[k] == snaps[i]->arch;
+        if (!seen && narch < 4)
+            arches[narch++] = snaps[i]->arch;
+    }
+    if (narch > 1 && !o.groups) {
+        fprintf(stderr, "cpumodeld baseline: the inputs mix architectures (");
+        for (size_t i = 0; i < n; i++)
+            fprintf(stderr, "%s%s=%s", i ? ", " : "", cm_snapshot_name(snaps[i]), cm_arch_name(snaps[i]->arch));
+        fprintf(stderr, "); a CPU model cannot span architectures. Use --groups to get one baseline per "
+                        "architecture.\n");
+        rc = CM_EXIT_USAGE;
+    }
     size_t nv = 0;
-    for (; nv < n; nv++) {
+    for (; !rc && nv < n; nv++) {
         cm_error err = {0};
         if (cm_vector_from_snapshot(snaps[nv], &vecs[nv], &err) < 0) {
             rc = cli_fail(&err);
@@ -233,24 +251,7 @@ int cmd_baseline(int argc, char **argv)
         }
     }
     if (!rc) {
-        /* group by architecture; a mix is refused unless --groups */
-        enum cm_arch arches[4] = {0};
-        size_t narch = 0;
-        for (size_t i = 0; i < n; i++) {
-            bool seen = false;
-            for (size_t k = 0; k < narch; k++)
-                seen |= arches[k] == snaps[i]->arch;
-            if (!seen && narch < 4)
-                arches[narch++] = snaps[i]->arch;
-        }
-        if (narch > 1 && !o.groups) {
-            fprintf(stderr, "cpumodeld baseline: the inputs mix architectures (");
-            for (size_t i = 0; i < n; i++)
-                fprintf(stderr, "%s%s=%s", i ? ", " : "", cm_snapshot_name(snaps[i]), cm_arch_name(snaps[i]->arch));
-            fprintf(stderr, "); a CPU model cannot span architectures. Use --groups to get one baseline per "
-                            "architecture.\n");
-            rc = CM_EXIT_USAGE;
-        } else {
+        {
             struct json_object *jarr = json_object_new_array();
             struct cm_vector **sel = cm_xcalloc(n, sizeof(*sel));
             for (size_t a = 0; a < narch && rc != CM_EXIT_USAGE && rc != CM_EXIT_SYSTEM; a++) {

@@ -129,6 +129,12 @@ struct cmd_daemon {
     struct cmd_model *models;
     size_t nmodels;
 
+    /* serialised GetHost replies (summary, full), dropped on every refresh */
+    char *host_reply[2];
+    size_t host_reply_len[2];
+    int active_fanouts;
+    bool peers_reload_pending;
+
     /* certification clients */
     struct json_object *cert;
     uint64_t served;
@@ -199,6 +205,9 @@ struct cmd_conn {
 };
 /* Replies to the current call (no-op on oneway). Takes params. */
 void cmd_reply(struct cmd_conn *c, struct json_object *params);
+/* Queues an already encoded message (with its NUL). */
+void cmd_reply_raw(struct cmd_conn *c, const char *msg, size_t len);
+void cmd_host_changed(struct cmd_daemon *d);
 void cmd_reply_more(struct cmd_conn *c, struct json_object *params, bool continues);
 void cmd_error(struct cmd_conn *c, const char *error, struct json_object *params);
 void cmd_error_param(struct cmd_conn *c, const char *param);

@@ -87,7 +87,7 @@ bool vl_split_hostport(const char *address, char *host, size_t hostlen, char *po
 struct json_object *vl_call_sync(int fd, const char *method, struct json_object *params, int timeout_ms,
                                  size_t max_reply, char *why, size_t whylen);
 
-/* Interface descriptions embedded at build time (protocol/*.varlink). */
+/* Interface descriptions embedded at build time (the protocol .varlink files). */
 extern const char vl_iface_cpumodeld[];
 extern const char vl_iface_service[];
 extern const char vl_iface_certification[];

@@ -43,6 +43,7 @@ extern const struct cm_word cm_arm64_words[CM_ARM64_NWORDS];
 #define A64_ID_AA64ZFR0 A64_SYSREG(3, 0, 0, 4, 4)
 #define A64_ID_AA64DFR0 A64_SYSREG(3, 0, 0, 5, 0)
 #define A64_ID_DFR0 A64_SYSREG(3, 0, 0, 1, 2)
+#define A64_ID_AA64ISAR0 A64_SYSREG(3, 0, 0, 6, 0)
 #define A64_ID_AA64ISAR1 A64_SYSREG(3, 0, 0, 6, 1)
 #define A64_ID_AA64ISAR2 A64_SYSREG(3, 0, 0, 6, 2)
 #define A64_ID_AA64MMFR3 A64_SYSREG(3, 0, 0, 7, 3)
@@ -142,5 +143,6 @@ void a64_drop_init_feature(struct cm_vector *v, uint32_t bit);
 const char *a64_reg_name(uint64_t id, char *buf, size_t len);
 bool a64_reg_volatile(uint64_t id);
 const char *a64_init_feature_name(uint32_t bit);
+uint32_t a64_init_feature_group(uint32_t bit);
 
 #endif

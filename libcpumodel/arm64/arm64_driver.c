@@ -18,6 +18,7 @@ const struct cm_arch_ops cm_arm64_ops = {
     .reg_name = a64_reg_name,
     .reg_volatile = a64_reg_volatile,
     .init_feature_name = a64_init_feature_name,
+    .init_feature_group = a64_init_feature_group,
     .plan_extra = NULL,
 };
 

@@ -100,3 +100,12 @@ const char *a64_init_feature_name(uint32_t bit)
 {
     return bit < CM_ARRAY_SIZE(feature_names) ? feature_names[bit] : NULL;
 }
+
+/* KVM_ARM_VCPU_INIT refuses one pointer-auth bit without the other (A.3.4):
+ * leaving one out means leaving out both. */
+uint32_t a64_init_feature_group(uint32_t bit)
+{
+    if (canon(bit) == A64_FEAT_PTRAUTH_ADDRESS)
+        return A64_FEAT_PTRAUTH_MASK;
+    return bit < 32 ? 1u << bit : 0;
+}

@@ -1,13 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Maps an arch to its driver.  Drivers are weak references so that the core
- * links (and says "no driver") while an arch directory is still empty. */
+/* Maps an arch to its driver.  Strong references: they also make the static
+ * library pull each driver's object file into every program. */
 #include <stddef.h>
 
 #include "cpumodel/arch.h"
-
-extern const struct cm_arch_ops cm_arm64_ops __attribute__((weak));
-extern const struct cm_arch_ops cm_riscv64_ops __attribute__((weak));
-extern const struct cm_arch_ops cm_x86_64_ops __attribute__((weak));
 
 const struct cm_arch_ops *cm_arch_ops(enum cm_arch arch)
 {

@@ -38,7 +38,7 @@ static bool check_field(const struct cm_vector *model, const struct cm_vector *h
         break;
     case CM_ENF_INIT_DROP:
         if (drops)
-            *drops |= 1u << feat;
+            *drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
         break;
     case CM_ENF_NO:
         if (identity) {
@@ -91,7 +91,7 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
                            (unsigned long long)mraw, why.s ? ": " : "", why.s ? why.s : "");
             ok = false;
         } else if (e == CM_ENF_INIT_DROP && drops) {
-            *drops |= 1u << feat;
+            *drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
         }
         cm_buf_free(&why);
     }

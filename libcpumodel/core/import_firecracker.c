@@ -79,8 +79,8 @@ static int parse_bitmap(const char *s, uint64_t *words, size_t nwords, unsigned 
     memset(words, 0, nwords * sizeof(*words));
     for (size_t i = 0; i < n; i++) {
         if (d[i] == 'x' || d[i] == 'X') {
-            snprintf(why, len, "don't-care digit 'x' at position %zu: templates with don't-care bits are not host dumps",
-                     i + 2);
+            snprintf(why, len,
+                     "don't-care digit 'x' at position %zu: templates with don't-care bits are not host dumps", i + 2);
             return -1;
         }
         if (d[i] != '0' && d[i] != '1') {
@@ -147,7 +147,7 @@ static int each(struct cm_jin *j, const struct json_object *o, const char *key, 
         size_t mi = cm_jin_idx(j, i);
         const struct json_object *e = json_object_array_get_idx(a, i);
         if (!json_object_is_type(e, json_type_object))
-            return cm_jin_fail(j, "expected an object, got %s", json_type_to_name(json_object_get_type(e)));
+            return cm_jin_fail(j, "expected an object, got %s", cm_json_type_name(json_object_get_type(e)));
         if (fn(j, e, s) < 0)
             return -1;
         cm_jin_pop(j, mi);
@@ -200,7 +200,7 @@ static int read_cpuid_modifier(struct cm_jin *j, const struct json_object *e, st
         const struct json_object *mod = json_object_array_get_idx(mods, i);
         struct json_object *rn;
         if (!json_object_is_type(mod, json_type_object))
-            return cm_jin_fail(j, "expected an object, got %s", json_type_to_name(json_object_get_type(mod)));
+            return cm_jin_fail(j, "expected an object, got %s", cm_json_type_name(json_object_get_type(mod)));
         if (cm_jin_member(j, mod, "register", json_type_string, true, &rn) < 0)
             return -1;
         size_t k;
@@ -279,8 +279,8 @@ static enum cm_arch detect_arch(struct cm_jin *j, const struct json_object *g)
         return CM_ARCH_UNKNOWN;
     }
     if (!arm && !x86) {
-        cm_jin_fail_at(j, "guest_cpu_config",
-                       "unknown architecture: neither reg_modifiers (arm64) nor cpuid_modifiers/msr_modifiers (x86_64)");
+        cm_jin_fail_at(j, "guest_cpu_config", "unknown architecture: neither reg_modifiers (arm64) "
+                                              "nor cpuid_modifiers/msr_modifiers (x86_64)");
         return CM_ARCH_UNKNOWN;
     }
     return arm ? CM_ARCH_ARM64 : CM_ARCH_X86_64;
@@ -294,7 +294,7 @@ int cm_import_firecracker(const struct json_object *o, const char *what, struct 
     cm_jin_init(&j, what, "", err);
     if (!o || !json_object_is_type(o, json_type_object))
         return cm_jin_fail(&j, "expected a Firecracker fingerprint object, got %s",
-                           o ? json_type_to_name(json_object_get_type(o)) : "nothing");
+                           o ? cm_json_type_name(json_object_get_type(o)) : "nothing");
     if (cm_jin_member(&j, o, "guest_cpu_config", json_type_object, true, &g) < 0)
         return -1;
     enum cm_arch arch = detect_arch(&j, g);

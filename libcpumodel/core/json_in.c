@@ -79,7 +79,7 @@ int cm_jin_fail_at(struct cm_jin *j, const char *key, const char *fmt, ...)
     return r;
 }
 
-static const char *type_name(enum json_type t)
+const char *cm_json_type_name(enum json_type t)
 {
     switch (t) {
     case json_type_null: return "null";
@@ -100,18 +100,19 @@ int cm_jin_member(struct cm_jin *j, const struct json_object *o, const char *key
     *out = NULL;
     if (!json_object_object_get_ex(o, key, &v)) {
         if (required)
-            return cm_jin_fail_at(j, key, "missing (required: %s)", type_name(type));
+            return cm_jin_fail_at(j, key, "missing (required: %s)", cm_json_type_name(type));
         return 0;
     }
     if (json_object_get_type(v) == json_type_null) {
         if (required)
-            return cm_jin_fail_at(j, key, "expected %s, got null", type_name(type));
+            return cm_jin_fail_at(j, key, "expected %s, got null", cm_json_type_name(type));
         return 0; /* null = absent for optional members */
     }
     enum json_type t = json_object_get_type(v);
     /* an integer is a fine value for a number field */
     if (t != type && !(type == json_type_double && t == json_type_int))
-        return cm_jin_fail_at(j, key, "expected %s, got %s", type_name(type), type_name(t));
+        return cm_jin_fail_at(j, key, "expected %s, got %s",
+                              type == json_type_double ? "a number" : cm_json_type_name(type), cm_json_type_name(t));
     *out = v;
     return 0;
 }
@@ -144,7 +145,7 @@ int cm_jin_bool(struct cm_jin *j, const struct json_object *o, const char *key, 
 int cm_jin_int_value(struct cm_jin *j, const struct json_object *v, int64_t min, int64_t max, int64_t *dst)
 {
     if (!json_object_is_type(v, json_type_int))
-        return cm_jin_fail(j, "expected an integer, got %s", type_name(json_object_get_type(v)));
+        return cm_jin_fail(j, "expected an integer, got %s", cm_json_type_name(json_object_get_type(v)));
     int64_t x = json_object_get_int64(v);
     /* json-c clamps out-of-range literals to INT64_MIN/MAX; any field here is narrower */
     if (x < min || x > max)
@@ -219,7 +220,7 @@ int cm_jin_hex_value(struct cm_jin *j, const struct json_object *v, unsigned bit
 {
     char why[200];
     if (!json_object_is_type(v, json_type_string))
-        return cm_jin_fail(j, "expected a hex string, got %s", type_name(json_object_get_type(v)));
+        return cm_jin_fail(j, "expected a hex string, got %s", cm_json_type_name(json_object_get_type(v)));
     uint64_t w[1];
     if (cm_hex_parse(json_object_get_string((struct json_object *)v), w, 1, bits, why, sizeof(why)) < 0)
         return cm_jin_fail(j, "%s", why);

@@ -35,6 +35,9 @@ int cm_jin_fail(struct cm_jin *j, const char *fmt, ...) __attribute__((format(pr
 /* Same, for the member `key` of the current path. */
 int cm_jin_fail_at(struct cm_jin *j, const char *key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* "an integer", "an array", … for messages. */
+const char *cm_json_type_name(enum json_type t);
+
 /* Member `key` of object o.  Absent (and, unless !null_ok, null) members give
  * *out = NULL: an error if `required`.  A member of another type than `type`
  * is an error. */

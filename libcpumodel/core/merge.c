@@ -158,5 +158,8 @@ size_t cm_limited_by(const struct cm_vector *const *hosts, size_t n, const struc
     for (size_t h = 0; h < n; h++)
         if (cm_field_get(f, hosts[h]->val[slot]) == mv)
             idx[k++] = h;
+    if (k == 0) /* EXACT fields that disagree fall to the safe value: every host is part of the limit */
+        for (size_t h = 0; h < n; h++)
+            idx[k++] = h;
     return k;
 }

@@ -172,7 +172,8 @@ int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, 
                            name, hv.name, p->rollback[p->nrollback - 1].why);
         }
     }
-    qsort(p->writes, p->nwrites, sizeof(*p->writes), write_cmp);
+    if (p->nwrites)
+        qsort(p->writes, p->nwrites, sizeof(*p->writes), write_cmp);
     p->ok = ok && cm_reasons_count(&p->reasons, CM_SEV_ERROR) == 0;
     if (ops->plan_extra)
         p->extra = ops->plan_extra(model, host);

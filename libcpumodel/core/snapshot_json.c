@@ -192,8 +192,8 @@ int cm_snapshot_to_json_string(const struct cm_snapshot *s, char **out)
     if (!o)
         return -1;
     size_t len = 0;
-    const char *txt =
-        json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE;
+    const char *txt = json_object_to_json_string_length(o, flags, &len);
     if (!txt) {
         json_object_put(o);
         return -1;
@@ -211,12 +211,14 @@ int cm_snapshot_to_json_string(const struct cm_snapshot *s, char **out)
 
 /* Each step reads one part of the object into s; returns -1 with err set. */
 
-static int read_enum(struct cm_jin *j, const struct json_object *o, const char *key, const char *const *names,
-                     size_t n, const char *expected, int *dst)
+static int read_enum(struct cm_jin *j, const struct json_object *o, const char *key, bool required,
+                     const char *const *names, size_t n, const char *expected, int *dst)
 {
     struct json_object *v;
-    if (cm_jin_member(j, o, key, json_type_string, true, &v) < 0)
+    if (cm_jin_member(j, o, key, json_type_string, required, &v) < 0)
         return -1;
+    if (!v)
+        return 0; /* optional and absent: *dst keeps its default */
     const char *str = json_object_get_string(v);
     for (size_t i = 0; i < n; i++) {
         if (names[i] && !strcmp(str, names[i])) {
@@ -238,9 +240,9 @@ static int read_header(struct cm_jin *j, const struct json_object *o, struct cm_
 
     static const char *const arch_names[] = {
         [CM_ARCH_ARM64] = "arm64", [CM_ARCH_RISCV64] = "riscv64", [CM_ARCH_X86_64] = "x86_64"};
-    int arch = 0, kind = 0;
-    if (read_enum(j, o, "arch", arch_names, CM_ARRAY_SIZE(arch_names), "arm64, riscv64 or x86_64", &arch) < 0 ||
-        read_enum(j, o, "kind", kind_names, CM_ARRAY_SIZE(kind_names), "host or model", &kind) < 0)
+    int arch = 0, kind = CM_KIND_HOST; /* a snapshot without "kind" is a host's */
+    if (read_enum(j, o, "arch", true, arch_names, CM_ARRAY_SIZE(arch_names), "arm64, riscv64 or x86_64", &arch) < 0 ||
+        read_enum(j, o, "kind", false, kind_names, CM_ARRAY_SIZE(kind_names), "host or model", &kind) < 0)
         return -1;
     s->arch = (enum cm_arch)arch;
     s->kind = (enum cm_snapshot_kind)kind;
@@ -296,7 +298,7 @@ static int each(struct cm_jin *j, const struct json_object *o, const char *key, 
         enum json_type t = json_object_get_type(e);
         if (t != etype) {
             cm_jin_fail(j, "expected %s, got %s", etype == json_type_object ? "an object" : "a string",
-                        json_type_to_name(t));
+                        cm_json_type_name(t));
             return -1;
         }
         if (fn(j, e, s) < 0)
@@ -311,7 +313,8 @@ static int read_cap(struct cm_jin *j, const struct json_object *e, struct cm_sna
 {
     int64_t id = 0, sys = 0, vm = 0;
     struct json_object *v;
-    if (cm_jin_int(j, e, "id", true, 0, UINT32_MAX, &id) < 0 || cm_jin_int(j, e, "sys", true, INT64_MIN, INT64_MAX, &sys) < 0 ||
+    if (cm_jin_int(j, e, "id", true, 0, UINT32_MAX, &id) < 0 ||
+        cm_jin_int(j, e, "sys", true, INT64_MIN, INT64_MAX, &sys) < 0 ||
         cm_jin_member(j, e, "vm", json_type_int, false, &v) < 0 ||
         cm_jin_int(j, e, "vm", false, INT64_MIN, INT64_MAX, &vm) < 0)
         return -1;
@@ -334,7 +337,7 @@ static int read_reg_flags(struct cm_jin *j, const struct json_object *e, uint32_
         size_t mi = cm_jin_idx(j, i);
         struct json_object *f = json_object_array_get_idx(a, i);
         if (!json_object_is_type(f, json_type_string))
-            return cm_jin_fail(j, "expected a flag name string, got %s", json_type_to_name(json_object_get_type(f)));
+            return cm_jin_fail(j, "expected a flag name string, got %s", cm_json_type_name(json_object_get_type(f)));
         size_t k;
         for (k = 0; k < CM_ARRAY_SIZE(reg_flag_names); k++)
             if (!strcmp(json_object_get_string(f), reg_flag_names[k].name))
@@ -362,6 +365,11 @@ static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_sna
     if (sz > MAX_REG_SIZE_FIELD)
         return cm_jin_fail_at(j, "id", "0x%016" PRIx64 ": size field %u is beyond U2048", id, sz);
 
+    /* checked here, not only in cm_snapshot_add_reg, so that unsorted input
+     * also gets the place of the second occurrence */
+    if (cm_snapshot_find_reg(s, id))
+        return cm_jin_fail_at(j, "id", "duplicate register 0x%016" PRIx64, id);
+
     struct json_object *v = NULL;
     if (!json_object_object_get_ex(e, "value", &v))
         return cm_jin_fail_at(j, "value", "missing (a hex string, or null for a register without value)");
@@ -375,7 +383,7 @@ static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_sna
     } else if (flags & CM_REGF_NOVALUE) {
         r = cm_jin_fail_at(j, "value", "must be null for a \"novalue\" register");
     } else if (!json_object_is_type(v, json_type_string)) {
-        r = cm_jin_fail_at(j, "value", "expected a hex string, got %s", json_type_to_name(json_object_get_type(v)));
+        r = cm_jin_fail_at(j, "value", "expected a hex string, got %s", cm_json_type_name(json_object_get_type(v)));
     } else {
         char why[200];
         if (cm_hex_parse(json_object_get_string(v), words, nw, (unsigned)cm_reg_bytes(id) * 8, why, sizeof(why)) < 0)
@@ -495,7 +503,7 @@ int cm_snapshot_from_json_at(const struct json_object *o, const char *what, cons
     cm_jin_init(&j, what, prefix, err);
     if (!o || !json_object_is_type(o, json_type_object))
         return cm_jin_fail(&j, "expected a snapshot object, got %s",
-                           o ? json_type_to_name(json_object_get_type(o)) : "nothing");
+                           o ? cm_json_type_name(json_object_get_type(o)) : "nothing");
 
     _cleanup_snapshot_ struct cm_snapshot *s = cm_snapshot_new(CM_ARCH_UNKNOWN);
     if (read_header(&j, o, s) < 0 || each(&j, o, "capabilities", json_type_object, read_cap, s) < 0 ||

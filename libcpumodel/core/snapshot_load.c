@@ -31,7 +31,7 @@ int cm_snapshot_from_any_json(const struct json_object *o, const char *what, str
         return cm_fail(err, CM_E_INPUT,
                        "%s: (top level): expected a JSON object (snapshot, baseline result or Firecracker "
                        "fingerprint), got %s",
-                       what, o ? json_type_to_name(json_object_get_type(o)) : "nothing");
+                       what, o ? cm_json_type_name(json_object_get_type(o)) : "nothing");
 
     if (json_object_object_get_ex(o, "schema", &v) && json_object_is_type(v, json_type_string) &&
         !strcmp(json_object_get_string(v), CM_SNAPSHOT_SCHEMA))
@@ -56,11 +56,15 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return cm_fail(err, CM_E_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
-        return cm_fail(err, CM_E_IO, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a directory, not a file"
-                                                     : e ? strerror(e) : "not a regular file");
+        return cm_fail(err, CM_E_IO, "%s: cannot stat: %s", path, strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return cm_fail(err, CM_E_IO, "%s: %s", path,
+                       S_ISDIR(st.st_mode) ? "is a directory, not a file" : "not a regular file");
     }
     if ((unsigned long long)st.st_size > MAX_INPUT_BYTES) {
         close(fd);

@@ -1,12 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * arm64 / riscv64 halves of the live probe and of plan verification (H5b).
- *
- * Hook used by probe_common.c (H5a): after opening /dev/kvm and creating the
- * VM (type 0), the common code calls cm_probe_arch_<arch>() which fills the
- * snapshot's arch part (caps, init features, registers, masks).  The common
- * cm_verify_plan() calls cm_verify_arch_<arch>().  On other arches these are
- * stubs returning CM_E_NOTSUP.
+ * arm64 / riscv64 helpers of the live probe and of plan verification, beyond
+ * the `struct cm_probe_arch` hooks of probe_internal.h: pieces the verifier
+ * and the lab's /init (tests/lab/lab_init.c) share.  Off their arch these
+ * return CM_E_NOTSUP.
  */
 #ifndef CPUMODEL_PROBE_ARCH_PROBE_H
 #define CPUMODEL_PROBE_ARCH_PROBE_H
@@ -17,10 +14,7 @@
 #include "cpumodel/negotiate.h"
 #include "cpumodel/probe.h"
 #include "cpumodel/snapshot.h"
-
-int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o, cm_error *err);
-int cm_probe_arch_riscv64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o,
-                          cm_error *err);
+#include "probe/probe_internal.h"
 
 /* Register count of a vCPU initialised with PSCI 0.2 only (a scratch VM of
  * its own: KVM ≥6.7 wants one feature set per VM).  For the lab tables. */
@@ -36,10 +30,20 @@ int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *
 int cm_arm64_vcpu_create(int vm_fd, uint32_t features, uint32_t *target, cm_error *err);
 bool cm_arm64_reg_volatile(uint64_t id);
 #endif
+#if defined(__riscv)
+bool cm_riscv_reg_volatile(uint64_t id); /* timer.time */
+#endif
 
-int cm_verify_arch_arm64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+/* Plan verification on a scratch VM of this host (verify_<arch>.c): like the
+ * cm_probe_arch hooks, plus the read-back snapshot (*readback, may be NULL). */
+int cm_verify_arm64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+                       struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err);
+int cm_verify_riscv64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                          struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err);
-int cm_verify_arch_riscv64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
-                           struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err);
+/* The cm_probe_arch.verify hooks. */
+int cm_verify_arm64(int kvm, const char *dev, const struct cm_plan *plan, const struct cm_vector *model,
+                    struct cm_reasons *mismatches, cm_error *err);
+int cm_verify_riscv64(int kvm, const char *dev, const struct cm_plan *plan, const struct cm_vector *model,
+                      struct cm_reasons *mismatches, cm_error *err);
 
 #endif

@@ -177,6 +177,14 @@ int cm_onereg_verify(int vcpu_fd, const struct cm_verify_arch *va, const struct 
             add_reason(mismatches, host, plan->vanishing[i], "still-listed", false, 0, 0,
                        cm_xasprintf("register 0x%016llx should leave the register list under the plan but is "
                                     "still listed", (unsigned long long)plan->vanishing[i]));
+    /* Registers the plan's rollback calls hidden go away with a feature the
+     * model leaves out (an init feature or an ID field): they must be gone. */
+    for (size_t i = 0; i < plan->nrollback; i++)
+        if (plan->rollback[i].cls == CM_RB_HIDDEN && cm_snapshot_find_reg(s, plan->rollback[i].id))
+            add_reason(mismatches, host, plan->rollback[i].id, "still-listed", false, 0, 0,
+                       cm_xasprintf("%s (0x%016llx) should be hidden with the feature the model leaves out but "
+                                    "is still listed", plan->rollback[i].name ? plan->rollback[i].name : "register",
+                                    (unsigned long long)plan->rollback[i].id));
 
     if (model && model->ops) {
         for (size_t i = 0; i < model->ops->nwords; i++) {

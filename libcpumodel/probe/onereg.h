@@ -52,7 +52,8 @@ struct cm_verify_arch {
  * register back into *readback (may be NULL) and appends a reason to
  * `mismatches` for: a refused write ("write-refused", with errno), a
  * read-back differing from the written value ("readback"), a vanishing
- * register still listed ("still-listed"), and, when model != NULL, a model
+ * register or a rollback register of class CM_RB_HIDDEN still listed
+ * ("still-listed"), and, when model != NULL, a model
  * word whose read-back differs from the model ("model-value").
  * Returns 0 (all matched), 1 (mismatches), -1 on error. */
 int cm_onereg_verify(int vcpu_fd, const struct cm_verify_arch *va, const struct cm_plan *plan,

@@ -2,11 +2,9 @@
 /*
  * The arm64 half of the live probe (KVM-FACTS §A.3–A.5, §D).
  *
- * Hook for probe_common.c (H5a; the lead reconciles the name): the common
- * code opens /dev/kvm, creates the VM and calls
- *   int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s,
- *                           const struct cm_probe_opts *o, cm_error *err);
- * declared in probe/arch_probe.h.
+ * Plugs into probe_common.c through `cm_probe_arch_arm64` (probe_internal.h):
+ * the common code opens /dev/kvm, records identity and capabilities (the
+ * generic ones and arm64_caps[] below), creates the VM and calls ->probe.
  *
  * One snapshot per host: the vCPU is initialised with PSCI 0.2 plus every
  * optional feature KVM offers (PMUv3, SVE + finalize, both ptrauth flavours),
@@ -16,56 +14,45 @@
  * Compiled to stubs unless __aarch64__.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/arch_probe.h"
 
 #if defined(__aarch64__)
-#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "cpumodel/kvm_compat.h"
 #include "probe/onereg.h"
 
-/* VM-type IPA size cap; numbers from KVM-FACTS §D */
-#ifndef KVM_CAP_ARM_VM_IPA_SIZE
-#define KVM_CAP_ARM_VM_IPA_SIZE 165
-#endif
-
-/* Capabilities recorded in an arm64 snapshot (§D "migration-relevant").
- * vm: also asked on the VM fd (answers can differ per VM, §D). */
-static const struct {
-    uint32_t id;
-    bool vm;
-} arm64_caps[] = {
-    {0, true},    /* KVM_CAP_IRQCHIP */
-    {66, true},   /* KVM_CAP_MAX_VCPUS: depends on the vGIC */
-    {70, false},  /* KVM_CAP_ONE_REG */
-    {93, false},  /* KVM_CAP_ARM_EL1_32BIT */
-    {102, false}, /* KVM_CAP_ARM_PSCI_0_2 */
-    {126, false}, /* KVM_CAP_ARM_PMU_V3 */
-    {127, false}, /* KVM_CAP_VCPU_ATTRIBUTES */
-    {128, true},  /* KVM_CAP_MAX_VCPU_ID */
-    {144, false}, /* KVM_CAP_ARM_USER_IRQ */
-    {158, false}, /* KVM_CAP_ARM_INJECT_SERROR_ESR */
-    {165, false}, /* KVM_CAP_ARM_VM_IPA_SIZE: the IPA size limit */
-    {170, false}, /* KVM_CAP_ARM_SVE */
-    {171, false}, /* KVM_CAP_ARM_PTRAUTH_ADDRESS */
-    {172, false}, /* KVM_CAP_ARM_PTRAUTH_GENERIC */
-    {174, false}, /* KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 */
-    {177, false}, /* KVM_CAP_ARM_NISV_TO_USER */
-    {178, false}, /* KVM_CAP_ARM_INJECT_EXT_DABT */
-    {187, false}, /* KVM_CAP_STEAL_TIME */
-    {198, false}, /* KVM_CAP_PTP_KVM */
-    {205, false}, /* KVM_CAP_ARM_MTE */
-    {216, false}, /* KVM_CAP_ARM_SYSTEM_SUSPEND */
-    {227, false}, /* KVM_CAP_COUNTER_OFFSET */
-    {230, true},  /* KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES */
-    {239, false}, /* KVM_CAP_ARM_WRITABLE_IMP_ID_REGS */
-    {240, false}, /* KVM_CAP_ARM_EL2 */
-    {241, false}, /* KVM_CAP_ARM_EL2_E2H0 */
-    {245, false}, /* KVM_CAP_ARM_SEA_TO_USER */
+/* Capabilities recorded in an arm64 snapshot besides the generic ones
+ * (KVM-FACTS §D "migration-relevant, arm64"); the common code asks both the
+ * system fd and the VM fd. */
+static const struct cm_kvm_cap arm64_caps[] = {
+    {93, "KVM_CAP_ARM_EL1_32BIT"},
+    {102, "KVM_CAP_ARM_PSCI_0_2"},
+    {126, "KVM_CAP_ARM_PMU_V3"},
+    {127, "KVM_CAP_VCPU_ATTRIBUTES"},
+    {144, "KVM_CAP_ARM_USER_IRQ"},
+    {158, "KVM_CAP_ARM_INJECT_SERROR_ESR"},
+    {165, "KVM_CAP_ARM_VM_IPA_SIZE"}, /* the IPA size limit: a VM's IPA bits must fit the destination */
+    {170, "KVM_CAP_ARM_SVE"},
+    {171, "KVM_CAP_ARM_PTRAUTH_ADDRESS"},
+    {172, "KVM_CAP_ARM_PTRAUTH_GENERIC"},
+    {174, "KVM_CAP_ARM_IRQ_LINE_LAYOUT_2"},
+    {177, "KVM_CAP_ARM_NISV_TO_USER"},
+    {178, "KVM_CAP_ARM_INJECT_EXT_DABT"},
+    {187, "KVM_CAP_STEAL_TIME"},
+    {198, "KVM_CAP_PTP_KVM"},
+    {205, "KVM_CAP_ARM_MTE"},
+    {216, "KVM_CAP_ARM_SYSTEM_SUSPEND"},
+    {227, "KVM_CAP_COUNTER_OFFSET"},
+    {230, "KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES"},
+    {239, "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS"},
+    {240, "KVM_CAP_ARM_EL2"},
+    {241, "KVM_CAP_ARM_EL2_E2H0"},
+    {245, "KVM_CAP_ARM_SEA_TO_USER"},
 };
 
 /* Optional init features: taken when the capability says KVM offers them.
@@ -115,8 +102,6 @@ int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *
     return 0;
 }
 
-/* Creates vCPU 0 on vm_fd and initialises it with `features` (finalising SVE
- * when asked, else KVM_GET_REG_LIST answers EPERM).  Returns the vCPU fd. */
 int cm_arm64_vcpu_create(int vm_fd, uint32_t features, uint32_t *target, cm_error *err)
 {
     struct kvm_vcpu_init init;
@@ -136,6 +121,7 @@ int cm_arm64_vcpu_create(int vm_fd, uint32_t features, uint32_t *target, cm_erro
         return cm_fail(err, CM_E_KVM, "KVM_ARM_VCPU_INIT (target %u, features 0x%x): %s", init.target, features,
                        strerror(e));
     }
+    /* With SVE the register list is refused (EPERM) until finalized (§A.3.4). */
     if (features & (1u << KVM_ARM_VCPU_SVE)) {
         int what = KVM_ARM_VCPU_SVE;
         if (cm_onereg_ioctl(vcpu, KVM_ARM_VCPU_FINALIZE, &what) < 0) {
@@ -163,25 +149,16 @@ int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
     return r;
 }
 
-int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o, cm_error *err)
+static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
 {
-    bool all = o ? o->arm64_all_features : true;
-    bool vm_ext = check_ext(kvm_fd, KVM_CAP_CHECK_EXTENSION_VM) > 0;
-
-    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_caps); i++) {
-        uint32_t id = arm64_caps[i].id;
-        if (cm_snapshot_find_cap(s, id))
-            continue; /* the common code already asked */
-        int64_t sys = check_ext(kvm_fd, id);
-        bool on_vm = arm64_caps[i].vm && vm_ext;
-        cm_snapshot_add_cap(s, id, sys, on_vm, on_vm ? check_ext(vm_fd, id) : sys);
-    }
+    struct cm_snapshot *s = c->s;
+    bool all = c->opts ? c->opts->arm64_all_features : true;
 
     uint32_t features;
-    if (cm_probe_arm64_features(kvm_fd, all, &features, err) < 0)
+    if (cm_probe_arm64_features(c->kvm, all, &features, err) < 0)
         return -1;
     uint32_t target = 0;
-    int vcpu = cm_arm64_vcpu_create(vm_fd, features, &target, err);
+    int vcpu = cm_arm64_vcpu_create(c->vm, features, &target, err);
     if (vcpu < 0)
         return -1;
     s->has_vcpu_features = true;
@@ -194,13 +171,13 @@ int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const stru
         return -1;
 
     /* The writable masks are a VM ioctl; bit 0 of the cap = the feature ID range. */
-    if (check_ext(vm_fd, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) & (1 << KVM_ARM_FEATURE_ID_RANGE)) {
+    if (check_ext(c->vm, KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES) & (1 << KVM_ARM_FEATURE_ID_RANGE)) {
         uint64_t *masks = cm_xcalloc(CM_ARM64_MASKS_LEN, sizeof(uint64_t));
         struct reg_mask_range range;
         memset(&range, 0, sizeof(range));
         range.addr = (uint64_t)(uintptr_t)masks;
         range.range = KVM_ARM_FEATURE_ID_RANGE;
-        if (cm_onereg_ioctl(vm_fd, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) < 0) {
+        if (cm_onereg_ioctl(c->vm, KVM_ARM_GET_REG_WRITABLE_MASKS, &range) < 0) {
             int e = errno;
             free(masks);
             return cm_fail(err, CM_E_KVM, "KVM_ARM_GET_REG_WRITABLE_MASKS: %s", strerror(e));
@@ -217,12 +194,16 @@ int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const stru
     return 0;
 }
 
-#else /* !__aarch64__ */
+const struct cm_probe_arch cm_probe_arch_arm64 = {
+    .arch = CM_ARCH_ARM64,
+    .vm_type = 0, /* default IPA size (40 bits); the limit is recorded as KVM_CAP_ARM_VM_IPA_SIZE */
+    .caps = arm64_caps,
+    .ncaps = CM_ARRAY_SIZE(arm64_caps),
+    .probe = arm64_probe,
+    .verify = cm_verify_arm64,
+};
 
-int cm_probe_arch_arm64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o, cm_error *err)
-{
-    return cm_fail(err, CM_E_NOTSUP, "the arm64 probe runs only on an arm64 host");
-}
+#else /* !__aarch64__ */
 
 int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
 {
@@ -233,5 +214,8 @@ int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *
 {
     return cm_fail(err, CM_E_NOTSUP, "the arm64 probe runs only on an arm64 host");
 }
+
+/* Off arm64 the hooks are NULL: the common code answers CM_E_NOTSUP. */
+const struct cm_probe_arch cm_probe_arch_arm64 = {.arch = CM_ARCH_ARM64};
 
 #endif

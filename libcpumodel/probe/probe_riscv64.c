@@ -2,10 +2,9 @@
 /*
  * The riscv64 half of the live probe (KVM-FACTS §B.1, §D).
  *
- * Hook for probe_common.c (H5a; the lead reconciles the name):
- *   int cm_probe_arch_riscv64(int kvm_fd, int vm_fd, struct cm_snapshot *s,
- *                             const struct cm_probe_opts *o, cm_error *err);
- * declared in probe/arch_probe.h.
+ * Plugs into probe_common.c through `cm_probe_arch_riscv64` (probe_internal.h):
+ * the common code opens /dev/kvm, records identity and capabilities (the
+ * generic ones and riscv_caps[] below), creates the VM and calls ->probe.
  *
  * riscv vCPUs need no init call: everything KVM would give a guest is in the
  * ONE_REG list (config, core, CSR, timer, FP, ISA_EXT, SBI_EXT, vector, SBI
@@ -25,43 +24,31 @@
 #include "cpumodel/kvm_compat.h"
 #include "probe/onereg.h"
 
-/* Migration-relevant riscv capabilities (§D). */
-static const uint32_t riscv_caps[] = {
-    0,   /* KVM_CAP_IRQCHIP: in-kernel AIA */
-    14,  /* KVM_CAP_MP_STATE */
-    23,  /* KVM_CAP_SET_GUEST_DEBUG */
-    66,  /* KVM_CAP_MAX_VCPUS */
-    70,  /* KVM_CAP_ONE_REG */
-    136, /* KVM_CAP_IMMEDIATE_EXIT */
-    207, /* KVM_CAP_VM_GPA_BITS: the destination must have at least as many */
-    242, /* KVM_CAP_RISCV_MP_STATE_RESET */
+/* Migration-relevant riscv capabilities besides the generic ones (§D). */
+static const struct cm_kvm_cap riscv_caps[] = {
+    {207, "KVM_CAP_VM_GPA_BITS"}, /* the destination must have at least as many */
+    {242, "KVM_CAP_RISCV_MP_STATE_RESET"},
 };
 
 /* config registers (§B.1) */
 #define RV_CONFIG(n) (0x8030000001000000ULL | (n))
 
 /* timer.time changes run to run (lab README) */
-static bool riscv_is_volatile(uint64_t id)
+bool cm_riscv_reg_volatile(uint64_t id)
 {
     return id == 0x8030000004000001ULL;
 }
 
-int cm_probe_arch_riscv64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o,
-                          cm_error *err)
+static int riscv_probe(struct cm_probe_ctx *c, cm_error *err)
 {
-    for (size_t i = 0; i < CM_ARRAY_SIZE(riscv_caps); i++) {
-        if (cm_snapshot_find_cap(s, riscv_caps[i]))
-            continue;
-        int r = ioctl(kvm_fd, KVM_CHECK_EXTENSION, (unsigned long)riscv_caps[i]);
-        cm_snapshot_add_cap(s, riscv_caps[i], r < 0 ? 0 : r, false, r < 0 ? 0 : r);
-    }
-    if (ioctl(kvm_fd, KVM_CHECK_EXTENSION, (unsigned long)KVM_CAP_ONE_REG) <= 0)
+    struct cm_snapshot *s = c->s;
+    if (ioctl(c->kvm, KVM_CHECK_EXTENSION, (unsigned long)KVM_CAP_ONE_REG) <= 0)
         return cm_fail(err, CM_E_NOTSUP, "KVM_CAP_ONE_REG is missing");
 
-    int vcpu = ioctl(vm_fd, KVM_CREATE_VCPU, 0UL);
+    int vcpu = ioctl(c->vm, KVM_CREATE_VCPU, 0UL);
     if (vcpu < 0)
         return cm_fail(err, CM_E_KVM, "KVM_CREATE_VCPU: %s", strerror(errno));
-    int r = cm_onereg_read_all(vcpu, s, riscv_is_volatile, err);
+    int r = cm_onereg_read_all(vcpu, s, cm_riscv_reg_volatile, err);
     close(vcpu);
     if (r < 0) {
         if (strstr(err->msg, "KVM_GET_REG_LIST: Invalid argument"))
@@ -80,12 +67,18 @@ int cm_probe_arch_riscv64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const st
     return 0;
 }
 
+const struct cm_probe_arch cm_probe_arch_riscv64 = {
+    .arch = CM_ARCH_RISCV64,
+    .vm_type = 0,
+    .caps = riscv_caps,
+    .ncaps = CM_ARRAY_SIZE(riscv_caps),
+    .probe = riscv_probe,
+    .verify = cm_verify_riscv64,
+};
+
 #else /* !__riscv */
 
-int cm_probe_arch_riscv64(int kvm_fd, int vm_fd, struct cm_snapshot *s, const struct cm_probe_opts *o,
-                          cm_error *err)
-{
-    return cm_fail(err, CM_E_NOTSUP, "the riscv64 probe runs only on a riscv64 host");
-}
+/* Off riscv64 the hooks are NULL: the common code answers CM_E_NOTSUP. */
+const struct cm_probe_arch cm_probe_arch_riscv64 = {.arch = CM_ARCH_RISCV64};
 
 #endif

@@ -7,8 +7,9 @@
  *  - KVM_GET_MSR_FEATURE_INDEX_LIST + KVM_GET_MSRS on the system fd: the
  *    feature MSRs (ARCH_CAPABILITIES…) go to s->msrs,
  *  - with KVM_CAP_ONE_REG (6.18+): a vCPU configured with the supported
- *    CPUID, its KVM_GET_REG_LIST, and a ONE_REG read of every listed MSR;
- *    the readable ones are stored as registers (they are vCPU state).
+ *    CPUID, its KVM_GET_REG_LIST, and a ONE_REG read of every listed MSR
+ *    plus the two that live in KVM_GET_SREGS (APIC base, EFER); the readable
+ *    ones are stored as registers (they are vCPU state).
  * Compiled to an empty hook table on other architectures.
  */
 #include <errno.h>
@@ -66,6 +67,13 @@ static const uint32_t volatile_msrs[] = {
     0x10, /* IA32_TSC */
 };
 
+/* State MSRs a VMM carries in KVM_GET_SREGS instead of the MSR list, so
+ * KVM_GET_MSR_INDEX_LIST does not name them; ONE_REG reads them (§C.2). */
+static const uint32_t sregs_msrs[] = {
+    0x1b,       /* IA32_APICBASE (sregs.apic_base) */
+    0xc0000080, /* IA32_EFER (sregs.efer) */
+};
+
 static bool msr_is_volatile(uint32_t index)
 {
     for (size_t i = 0; i < CM_ARRAY_SIZE(volatile_msrs); i++)
@@ -106,10 +114,28 @@ struct kvm_cpuid2 *cm_x86_get_cpuid(int kvm, unsigned long req, const char *what
     return NULL;
 }
 
+/* Fields KVM_GET_SUPPORTED_CPUID fills from the host CPU the ioctl happened
+ * to run on (its APIC id): run-to-run noise, and per vCPU in a guest (the VMM
+ * sets them).  Zeroed so two probes of one host are identical. */
+static const struct {
+    uint32_t function;
+    uint8_t reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+    uint32_t mask;
+} per_cpu_fields[] = {
+    {0x1, 1, 0xff000000u},  /* EBX[31:24] initial APIC id */
+    {0xb, 3, 0xffffffffu},  /* EDX x2APIC id (every subleaf) */
+    {0x1f, 3, 0xffffffffu}, /* EDX x2APIC id (every subleaf) */
+    {0x8000001e, 0, 0xffffffffu}, /* EAX extended APIC id (AMD) */
+};
+
 static void cpuid_entry_from_kvm(struct cm_cpuid_entry *o, const struct kvm_cpuid_entry2 *e)
 {
     *o = (struct cm_cpuid_entry){.function = e->function, .index = e->index, .flags = e->flags,
                                  .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx};
+    uint32_t *regs[] = {&o->eax, &o->ebx, &o->ecx, &o->edx};
+    for (size_t i = 0; i < CM_ARRAY_SIZE(per_cpu_fields); i++)
+        if (per_cpu_fields[i].function == o->function)
+            *regs[per_cpu_fields[i].reg] &= ~per_cpu_fields[i].mask;
 }
 
 /* KVM_GET_MSR_INDEX_LIST / KVM_GET_MSR_FEATURE_INDEX_LIST: ask with nmsrs=0
@@ -212,8 +238,9 @@ static int probe_reg_list(struct cm_probe_ctx *c, int vcpu, cm_error *err)
  * (e.g. needs a CPUID bit the host lacks); any other error is real. */
 static int probe_onereg_msrs(struct cm_probe_ctx *c, int vcpu, cm_error *err)
 {
-    for (size_t i = 0; i < c->s->nmsr_index_list; i++) {
-        uint32_t index = c->s->msr_index_list[i];
+    size_t nlist = c->s->nmsr_index_list;
+    for (size_t i = 0; i < nlist + CM_ARRAY_SIZE(sregs_msrs); i++) {
+        uint32_t index = i < nlist ? c->s->msr_index_list[i] : sregs_msrs[i - nlist];
         uint64_t id = CM_X86_REG_MSR(index), val = 0;
         if (cm_snapshot_find_reg(c->s, id))
             continue; /* some kernels list an MSR twice */

@@ -10,7 +10,7 @@
  * register is read back.  Nothing ever runs: no KVM_RUN, so the writes stay
  * legal (EBUSY after a first run).
  * Compiled to a stub unless __aarch64__; the common cm_verify_plan() calls
- * cm_verify_arch_arm64().
+ * cm_verify_arm64_ex().
  */
 #include <errno.h>
 #include <string.h>
@@ -52,7 +52,7 @@ static bool arm64_check_only(uint64_t id)
     return in_list(arm64_check_only_regs, CM_ARRAY_SIZE(arm64_check_only_regs), id);
 }
 
-int cm_verify_arch_arm64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+int cm_verify_arm64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                          struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err)
 {
     uint32_t features;
@@ -103,9 +103,19 @@ int cm_verify_arch_arm64(int kvm_fd, const struct cm_plan *plan, const struct cm
     return r;
 }
 
+
+int cm_verify_arm64(int kvm, const char *dev, const struct cm_plan *plan, const struct cm_vector *model,
+                 struct cm_reasons *mismatches, cm_error *err)
+{
+    int r = cm_verify_arm64_ex(kvm, plan, model, mismatches, NULL, err);
+    if (r < 0)
+        cm_fail_prefix(err, "%s", dev);
+    return r;
+}
+
 #else /* !__aarch64__ */
 
-int cm_verify_arch_arm64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+int cm_verify_arm64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                          struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err)
 {
     return cm_fail(err, CM_E_NOTSUP, "arm64 plans can be verified only on an arm64 host");

@@ -8,7 +8,7 @@
  * back.  ISA_EXT registers stay listed when disabled (the list follows the
  * host), so the read-back value is what shows the plan took.
  * Compiled to a stub unless __riscv; the common cm_verify_plan() calls
- * cm_verify_arch_riscv64().
+ * cm_verify_riscv64_ex().
  */
 #include <errno.h>
 #include <string.h>
@@ -23,12 +23,7 @@
 
 #include "probe/onereg.h"
 
-static bool riscv_volatile(uint64_t id)
-{
-    return id == 0x8030000004000001ULL; /* timer.time */
-}
-
-int cm_verify_arch_riscv64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+int cm_verify_riscv64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                            struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err)
 {
     int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
@@ -43,7 +38,7 @@ int cm_verify_arch_riscv64(int kvm_fd, const struct cm_plan *plan, const struct 
     static const struct cm_verify_arch va = {
         .arch = "riscv64",
         .check_only = NULL,
-        .is_volatile = riscv_volatile,
+        .is_volatile = cm_riscv_reg_volatile,
     };
     int r = cm_onereg_verify(vcpu, &va, plan, model, mismatches, readback, err);
     close(vcpu);
@@ -51,9 +46,19 @@ int cm_verify_arch_riscv64(int kvm_fd, const struct cm_plan *plan, const struct 
     return r;
 }
 
+
+int cm_verify_riscv64(int kvm, const char *dev, const struct cm_plan *plan, const struct cm_vector *model,
+                 struct cm_reasons *mismatches, cm_error *err)
+{
+    int r = cm_verify_riscv64_ex(kvm, plan, model, mismatches, NULL, err);
+    if (r < 0)
+        cm_fail_prefix(err, "%s", dev);
+    return r;
+}
+
 #else /* !__riscv */
 
-int cm_verify_arch_riscv64(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
+int cm_verify_riscv64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                            struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err)
 {
     return cm_fail(err, CM_E_NOTSUP, "riscv64 plans can be verified only on a riscv64 host");

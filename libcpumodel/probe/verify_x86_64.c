@@ -118,10 +118,11 @@ static uint32_t runtime_mask(uint32_t function, uint32_t index, int reg)
     return m;
 }
 
-static void add_reason(struct cm_reasons *r, const char *rule, const char *name, bool has_values, uint64_t have,
-                       uint64_t want, const char *text)
+/* reg: the ONE_REG id for MSRs; 0 for CPUID (named in reg_name and text). */
+static void add_reason(struct cm_reasons *r, const char *rule, uint64_t reg, const char *name, bool has_values,
+                       uint64_t have, uint64_t want, const char *text)
 {
-    struct cm_reason t = {.sev = CM_SEV_ERROR, .reg_name = (char *)name, .has_values = has_values, .have = have,
+    struct cm_reason t = {.sev = CM_SEV_ERROR, .reg = reg, .reg_name = (char *)name, .has_values = has_values, .have = have,
                           .want = want, .rule = (char *)rule, .text = (char *)text};
     cm_reasons_add(r, &t);
 }
@@ -246,7 +247,7 @@ static void check_offered(const struct cm_snapshot *want, const struct cm_snapsh
             snprintf(name, sizeof(name), "CPUID.0x%x.%u.%s", w->function, w->index, reg_names[f->reg]);
             snprintf(text, sizeof(text), "%s: the model wants bits 0x%08x that this host's KVM does not offer "
                      "(KVM_GET_SUPPORTED_CPUID | KVM_GET_EMULATED_CPUID = 0x%08x)", name, missing, offered);
-            add_reason(mm, "not-offered", name, true, offered, entry_reg(w, f->reg), text);
+            add_reason(mm, "not-offered", 0, name, true, offered, entry_reg(w, f->reg), text);
         }
     }
     /* The vendor string must be the host's: KVM cannot emulate another vendor. */
@@ -257,7 +258,7 @@ static void check_offered(const struct cm_snapshot *want, const struct cm_snapsh
         memcpy(wv, &w0->ebx, 4), memcpy(wv + 4, &w0->edx, 4), memcpy(wv + 8, &w0->ecx, 4), wv[12] = 0;
         memcpy(hv, &h0->ebx, 4), memcpy(hv + 4, &h0->edx, 4), memcpy(hv + 8, &h0->ecx, 4), hv[12] = 0;
         snprintf(text, sizeof(text), "CPUID.0 vendor: the model is \"%s\", this host is \"%s\"", wv, hv);
-        add_reason(mm, "vendor", "CPUID.0.vendor", false, 0, 0, text);
+        add_reason(mm, "vendor", 0, "CPUID.0.vendor", false, 0, 0, text);
     }
 }
 
@@ -275,7 +276,7 @@ static void check_readback(const struct cm_snapshot *want, const struct kvm_cpui
         if (!g) {
             snprintf(name, sizeof(name), "CPUID.0x%x.%u", w->function, w->index);
             snprintf(text, sizeof(text), "%s: set with KVM_SET_CPUID2 but absent from KVM_GET_CPUID2", name);
-            add_reason(mm, "readback", name, false, 0, 0, text);
+            add_reason(mm, "readback", 0, name, false, 0, 0, text);
             continue;
         }
         uint32_t gv[4] = {g->eax, g->ebx, g->ecx, g->edx};
@@ -286,7 +287,7 @@ static void check_readback(const struct cm_snapshot *want, const struct kvm_cpui
             snprintf(name, sizeof(name), "CPUID.0x%x.%u.%s", w->function, w->index, reg_names[r]);
             snprintf(text, sizeof(text), "%s: KVM_GET_CPUID2 reads back 0x%08x, the model set 0x%08x", name, gv[r],
                      entry_reg(w, r));
-            add_reason(mm, "readback", name, true, gv[r], entry_reg(w, r), text);
+            add_reason(mm, "readback", 0, name, true, gv[r], entry_reg(w, r), text);
         }
     }
 }
@@ -331,7 +332,7 @@ static void write_msr(const struct msr_ops *m, int vcpu, uint32_t index, uint64_
     if (r < 0) {
         snprintf(text, sizeof(text), "%s: KVM refused the write of 0x%llx (%s)", name, (unsigned long long)value,
                  strerror((int)-r));
-        add_reason(mm, "write-refused", name, true, 0, value, text);
+        add_reason(mm, "write-refused", CM_X86_REG_MSR(index), name, true, 0, value, text);
         return;
     }
     if (index == 0x10)
@@ -344,7 +345,7 @@ static void write_msr(const struct msr_ops *m, int vcpu, uint32_t index, uint64_
         else
             snprintf(text, sizeof(text), "%s: wrote 0x%llx, read back 0x%llx", name, (unsigned long long)value,
                      (unsigned long long)v);
-        add_reason(mm, "readback", name, r >= 0, v, value, text);
+        add_reason(mm, "readback", CM_X86_REG_MSR(index), name, r >= 0, v, value, text);
     }
 }
 
@@ -366,7 +367,7 @@ static int check_vanishing(int vcpu, const struct cm_plan *plan, struct cm_reaso
                 char name[32], text[128];
                 snprintf(name, sizeof(name), "0x%016llx", (unsigned long long)plan->vanishing[i]);
                 snprintf(text, sizeof(text), "register %s should leave the list but is still listed", name);
-                add_reason(mm, "still-listed", name, false, 0, 0, text);
+                add_reason(mm, "still-listed", plan->vanishing[i], name, false, 0, 0, text);
             }
     return 0;
 }
@@ -436,7 +437,7 @@ int cm_verify_x86_64(int kvm, const char *dev, const struct cm_plan *plan, const
         char text[160];
         snprintf(text, sizeof(text), "KVM_SET_CPUID2 refused the model's %zu-entry table: %s", want->ncpuid,
                  strerror((int)-r));
-        add_reason(mm, "set-refused", "CPUID", false, 0, 0, text);
+        add_reason(mm, "set-refused", 0, "CPUID", false, 0, 0, text);
     } else {
         size_t cap = want->ncpuid + 64;
         _cleanup_free_ struct kvm_cpuid2 *got = cm_xcalloc(1, sizeof(*got) + cap * sizeof(struct kvm_cpuid_entry2));

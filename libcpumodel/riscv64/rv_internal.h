@@ -130,6 +130,9 @@ const struct rv_isa_ext *rv_isa_by_letter(char letter);
 bool rv_isa_can_disable(const struct rv_isa_ext *e, cm_kver kver, bool (*host_has)(const void *ctx, unsigned ext),
                         const void *ctx, struct cm_buf *why);
 
+/* "zba" -> "ZBA" (the KVM_RISCV_ISA_EXT_* spelling used in messages) */
+const char *rv_upper(const char *name, char *buf, size_t len);
+
 /* Slot of a feature-word register, or -1. */
 long rv_slot_of(uint64_t id);
 

@@ -117,10 +117,20 @@ static bool in_window(cm_kver k, cm_kver from, cm_kver to)
     return from && cm_kver_cmp(k, from) >= 0 && (!to || cm_kver_cmp(k, to) < 0);
 }
 
+const char *rv_upper(const char *name, char *buf, size_t len)
+{
+    size_t i = 0;
+    for (; name[i] && i + 1 < len; i++)
+        buf[i] = (char)(name[i] >= 'a' && name[i] <= 'z' ? name[i] - 'a' + 'A' : name[i]);
+    buf[i] = 0;
+    return buf;
+}
+
 bool rv_isa_can_disable(const struct rv_isa_ext *e, cm_kver kver, bool (*host_has)(const void *ctx, unsigned ext),
                         const void *ctx, struct cm_buf *why)
 {
-    char kb[32];
+    char kb[32], up[24];
+    const char *uname = rv_upper(e->name, up, sizeof(up));
     kver = rv_eff_kver(kver);
     cm_kver_str(kver, kb, sizeof(kb));
     if (cm_kver_cmp(kver, RV_PER_EXT_RULES_KVER) < 0) {
@@ -128,14 +138,14 @@ bool rv_isa_can_disable(const struct rv_isa_ext *e, cm_kver kver, bool (*host_ha
             return true;
         if (why)
             cm_buf_printf(why, "%s cannot be disabled by KVM on Linux %s (before 6.1 only d, f and h can be "
-                          "cleared, through config.isa)", e->name, kb);
+                          "cleared, through config.isa)", uname, kb);
         return false;
     }
     if (in_window(kver, e->nodis_from, e->nodis_to)) {
         if (why)
             cm_buf_printf(why, "%s cannot be disabled by KVM on Linux %s (kvm_riscv_vcpu_isa_disable_allowed() "
                           "refuses it: KVM cannot trap or hide it, and writing 0 to its ISA_EXT register gives EINVAL)",
-                          e->name, kb);
+                          uname, kb);
         return false;
     }
     switch ((enum rv_dis_cond)e->dis_cond) {
@@ -145,14 +155,14 @@ bool rv_isa_can_disable(const struct rv_isa_ext *e, cm_kver kver, bool (*host_ha
         if (host_has && host_has(ctx, 23 /* SMSTATEEN */))
             return true;
         if (why)
-            cm_buf_printf(why, "%s cannot be disabled by KVM on Linux %s on a host without Smstateen", e->name, kb);
+            cm_buf_printf(why, "%s cannot be disabled by KVM on Linux %s on a host without Smstateen", uname, kb);
         return false;
     case RV_DC_HWAD:
         if (host_has && host_has(ctx, 65 /* SVADU */))
             return true;
         if (why)
             cm_buf_printf(why, "%s cannot be disabled by KVM on Linux %s without hardware A/D updating (Svadu)",
-                          e->name, kb);
+                          uname, kb);
         return false;
     }
     return false;

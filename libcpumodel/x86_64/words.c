@@ -136,6 +136,11 @@ static const struct cm_field ld_1_ecx[] = {NUM("xss_lo", 0, 32, CM_POL_BITMAP)};
 static const struct cm_field ld_1_edx[] = {NUM("xss_hi", 0, 32, CM_POL_BITMAP)};
 
 /* ---- KVM leaves ---- */
+static const struct cm_field lk_0_eax[] = {NUM("max_hv_leaf", 0, 32, CM_POL_LOWER_SAFE)};
+/* "KVMKVMKVM\0\0\0": another hypervisor signature is another PV interface */
+static const struct cm_field lk_0_ebx[] = {NUM("hv_signature[0:3]", 0, 32, CM_POL_EQUAL)};
+static const struct cm_field lk_0_ecx[] = {NUM("hv_signature[4:7]", 0, 32, CM_POL_EQUAL)};
+static const struct cm_field lk_0_edx[] = {NUM("hv_signature[8:11]", 0, 32, CM_POL_EQUAL)};
 static const struct cm_field lk_1_eax[] = {
     FLAG("kvm_clocksource", 0), FLAG("kvm_nopiodelay", 1), FLAG("kvm_mmu_op", 2), FLAG("kvm_clocksource2", 3),
     FLAG("kvm_async_pf", 4), FLAG("kvm_steal_time", 5), FLAG("kvm_pv_eoi", 6), FLAG("kvm_pv_unhalt", 7),
@@ -182,9 +187,11 @@ static const struct cm_field le_21_eax[] = {
 static const struct cm_field m_arch_cap[] = {
     FLAG("rdcl_no", 0), FLAG("ibrs_all", 1), INVFLAG("rsba", 2), FLAG("skip_vmentry_l1dflush", 3),
     FLAG("ssb_no", 4), FLAG("mds_no", 5), FLAG("pschange_mc_no", 6), FLAG("tsx_ctrl_msr", 7), FLAG("taa_no", 8),
+    FLAG("mcu_control", 9), FLAG("misc_package_ctls", 10), FLAG("energy_filtering_ctl", 11), FLAG("doitm", 12),
     FLAG("sbdr_ssdp_no", 13), FLAG("fbsdp_no", 14), FLAG("psdp_no", 15), FLAG("fb_clear", 17),
-    INVFLAG("rrsba", 19), FLAG("bhi_no", 20), FLAG("pbrsb_no", 24), FLAG("gds_no", 26), FLAG("rfds_no", 27),
-    FLAG("rfds_clear", 28), FLAG("its_no", 62),
+    FLAG("fb_clear_ctrl", 18), INVFLAG("rrsba", 19), FLAG("bhi_no", 20), FLAG("xapic_disable", 21),
+    FLAG("overclocking_status", 23), FLAG("pbrsb_no", 24), FLAG("gds_ctrl", 25), FLAG("gds_no", 26),
+    FLAG("rfds_no", 27), FLAG("rfds_clear", 28), FLAG("its_no", 62),
 };
 /* IA32_PERF_CAPABILITIES: format fields must match the host or be 0 (KVM
  * accepts only those), so EXACT with safe value 0; the flags AND. */
@@ -194,8 +201,10 @@ static const struct cm_field m_perf_cap[] = {
 };
 /* MSR_PLATFORM_INFO: KVM reports only bit 31, CPUID faulting */
 static const struct cm_field m_platform_info[] = {FLAG("cpuid_faulting", 31)};
-/* IA32_UCODE_REV: the revision in the high half is identity (drift), never a capability */
-static const struct cm_field m_ucode_rev[] = {NUM("revision", 32, 32, CM_POL_IDENTITY)};
+/* IA32_UCODE_REV: identity (drift), never a capability.  Intel keeps the
+ * revision in bits 63:32, AMD's patch level is in bits 31:0 (the Milan dumps
+ * read 0x1000065), so the whole MSR is one field. */
+static const struct cm_field m_ucode_rev[] = {NUM("revision", 0, 64, CM_POL_IDENTITY)};
 
 const struct cm_word cm_x86_words[] = {
     CPUID_WORD(0x0, 0, CM_X86_EAX, "CPUID.00.0.EAX", l0_eax),
@@ -224,6 +233,10 @@ const struct cm_word cm_x86_words[] = {
     CPUID_WORD(0xd, 1, CM_X86_EBX, "CPUID.0D.1.EBX", ld_1_ebx),
     CPUID_WORD(0xd, 1, CM_X86_ECX, "CPUID.0D.1.ECX", ld_1_ecx),
     CPUID_WORD(0xd, 1, CM_X86_EDX, "CPUID.0D.1.EDX", ld_1_edx),
+    CPUID_WORD(0x40000000, 0, CM_X86_EAX, "CPUID.40000000.0.EAX", lk_0_eax),
+    CPUID_WORD(0x40000000, 0, CM_X86_EBX, "CPUID.40000000.0.EBX", lk_0_ebx),
+    CPUID_WORD(0x40000000, 0, CM_X86_ECX, "CPUID.40000000.0.ECX", lk_0_ecx),
+    CPUID_WORD(0x40000000, 0, CM_X86_EDX, "CPUID.40000000.0.EDX", lk_0_edx),
     CPUID_WORD(0x40000001, 0, CM_X86_EAX, "CPUID.40000001.0.EAX", lk_1_eax),
     CPUID_WORD(0x40000001, 0, CM_X86_EDX, "CPUID.40000001.0.EDX", lk_1_edx),
     CPUID_WORD(0x80000000, 0, CM_X86_EAX, "CPUID.80000000.0.EAX", le_0_eax),
@@ -239,7 +252,6 @@ const struct cm_word cm_x86_words[] = {
     MSR_WORD(CM_X86_MSR_ARCH_CAPABILITIES, "IA32_ARCH_CAPABILITIES", m_arch_cap),
     MSR_WORD(CM_X86_MSR_PERF_CAPABILITIES, "IA32_PERF_CAPABILITIES", m_perf_cap),
 };
-const size_t cm_x86_nwords = CM_ARRAY_SIZE(cm_x86_words);
 
 /* Leaves whose subleaf is meaningful (KVM sets SIGNIFICANT_INDEX, §C.3). */
 static const uint32_t indexed_leaves[] = {

@@ -58,8 +58,11 @@ static inline uint32_t cm_x86_id_msr(uint64_t id) { return (uint32_t)id; }
 #define CM_X86_MSR_PERF_CAPABILITIES 0x345u
 
 /* ---- tables (words.c) ---- */
-extern const struct cm_word cm_x86_words[];
-extern const size_t cm_x86_nwords;
+/* The word count is a constant so the ops struct can be a constant initialiser;
+ * words.c fails to compile if the table and this number disagree. */
+#define CM_X86_NWORDS 44
+extern const struct cm_word cm_x86_words[CM_X86_NWORDS];
+#define cm_x86_nwords ((size_t)CM_X86_NWORDS)
 
 /* Does leaf `leaf` carry a meaningful subleaf (KVM sets SIGNIFICANT_INDEX)? */
 bool cm_x86_leaf_indexed(uint32_t leaf);
@@ -77,6 +80,14 @@ uint32_t cm_x86_range_max(const struct cm_cpuid_entry *t, size_t n, uint32_t lea
 bool cm_x86_leaf_in_range(uint32_t leaf, uint32_t range_max);
 /* Rejects a table with a leaf/subleaf twice; the error names the leaf. */
 int cm_x86_cpuid_check(const struct cm_cpuid_entry *t, size_t n, const char *what, cm_error *err);
+
+/* ---- models (driver.c) and plans (plan_cpuid.c) ---- */
+/* The model's maximum leaf for leaf's range; UINT32_MAX when no word holds it. */
+uint32_t cm_x86_model_range_max(const struct cm_vector *m, uint32_t leaf);
+/* Does a guest of the model see leaf/subleaf (not above its maximum leaf/subleaf)? */
+bool cm_x86_model_has_leaf(const struct cm_vector *m, uint32_t leaf, uint32_t sub);
+/* ops->plan_extra: {"kvm_set_cpuid2": [...], "msrs": [...]} */
+struct json_object *cm_x86_plan_extra(const struct cm_vector *model, const struct cm_snapshot *host);
 
 /* ---- names (names.c) ---- */
 /* Known MSR names ("IA32_ARCH_CAPABILITIES"); NULL if unknown. */

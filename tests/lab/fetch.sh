@@ -33,7 +33,7 @@ declare -A PKGS=(
   [arm64-7.2]="arm64|linux-binary-unsigned-7.2.13+deb14-arm64|^linux-binary-unsigned-7\.2\.[0-9]+\+deb14-arm64\$"
   [riscv64-6.12]="riscv64|linux-image-6.12.107+deb13-riscv64|^linux-image-6\.12\.[0-9]+\+deb13-riscv64\$"
   [riscv64-7.2]="riscv64|linux-binary-7.2.13+deb14-riscv64 linux-modules-7.2.13+deb14-riscv64|^linux-binary-7\.2\.[0-9]+\+deb14-riscv64\$ ^linux-modules-7\.2\.[0-9]+\+deb14-riscv64\$"
-  [qemu10]="amd64|qemu-system-arm qemu-system-misc qemu-system-common qemu-system-data opensbi|"
+  [qemu10]="amd64|qemu-system-arm qemu-system-riscv qemu-system-common qemu-system-data opensbi|"
 )
 
 setup_apt() {

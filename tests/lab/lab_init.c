@@ -2,9 +2,9 @@
 /*
  * /init of the lab's emulated arm64/riscv64 KVM hosts.
  *
- * Cross-compiled statically together with the project's own probe code
- * (libcpumodel/probe/probe_<arch>.c, verify_<arch>.c, onereg.c and the
- * json-free core files), so what runs inside the guest kernel is the real
+ Cross-compiled statically together with the project's own probe code
+ * (libcpumodel/probe/probe_common.c, probe_<arch>.c, verify_<arch>.c,
+ * onereg.c and the json-free core files): cm_probe() itself runs here, so what runs inside the guest kernel is the real
  * probe talking to real KVM.  There is no json-c for the cross targets, so
  * the snapshot goes out on the console as lines that tests/lab/lab_convert.c
  * turns back into snapshot JSON on the build host:
@@ -24,6 +24,7 @@
  *   cmlab_mode=probe|verify  cmlab_host=<name>  cmlab_module=/kvm.ko (riscv)
  * verify reads the plan from /plan.txt (written by tests/lab/mkinitrd.sh):
  *   DROP <hex init features>  WRITE <id> <value> <order> [name]  VANISH <id>
+ *   HIDDEN <id> [name]   (a rollback register of class "hidden")
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,6 +44,7 @@
 #include <linux/kvm.h>
 
 #include "cpumodel/negotiate.h"
+#include "cpumodel/probe.h"
 #include "cpumodel/snapshot.h"
 #include "probe/arch_probe.h"
 #include "probe/onereg.h"
@@ -158,45 +160,25 @@ static int open_kvm(int *api)
     return kvm;
 }
 
-static struct cm_snapshot *new_snapshot(const char *host, int api)
-{
-    struct utsname u;
-    struct cm_snapshot *s = cm_snapshot_new(LAB_ARCH);
-    uname(&u);
-    cm_snapshot_set_str(&s->host, host);
-    cm_snapshot_set_str(&s->kernel, u.release);
-    cm_snapshot_set_str(&s->source, "probe");
-    s->api_version = api;
-    return s;
-}
-
 static void do_probe(const char *host)
 {
     cm_error err = {0};
-    int api, kvm = open_kvm(&api);
-    struct cm_snapshot *s = new_snapshot(host, api);
     struct cm_probe_opts o = {.arm64_all_features = true, .host_name = host};
+    struct cm_snapshot *s = NULL;
     double t0 = now_ms();
-    int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
-    if (vm < 0)
-        fail("KVM_CREATE_VM", NULL);
-#if defined(__aarch64__)
-    if (cm_probe_arch_arm64(kvm, vm, s, &o, &err) < 0)
+    if (cm_probe(&o, &s, &err) < 0)
         fail("probe", &err);
-#else
-    if (cm_probe_arch_riscv64(kvm, vm, s, &o, &err) < 0)
-        fail("probe", &err);
-#endif
     double ms = now_ms() - t0;
-    close(vm);
     printf("CMLAB BEGIN probe\n");
     print_meta(s);
     printf("CMLAB META probe_ms %.1f\n", ms);
 #if defined(__aarch64__)
+    int api, kvm = open_kvm(&api);
     size_t base = 0;
     if (cm_probe_arm64_base_count(kvm, &base, &err) < 0)
         fail("base-feature register count", &err);
     printf("CMLAB META base_regs %zu\n", base);
+    close(kvm);
 #endif
     print_regs(s);
     if (s->writable_masks) {
@@ -206,7 +188,6 @@ static void do_probe(const char *host)
                 printf("CMLAB MASK %zu 0x%016llx\n", i, (unsigned long long)s->writable_masks[i]);
     }
     cm_snapshot_free(s);
-    close(kvm);
     finish(0);
 }
 
@@ -223,7 +204,6 @@ static void read_plan(const char *path, struct cm_plan *p)
         if (sscanf(line, "DROP %llx", &a) == 1) {
             p->drop_init_features = (uint32_t)a;
         } else if (sscanf(line, "WRITE %llx %llx %u %127s", &a, &b, &ord, name) >= 3) {
-            cm_grow(&p->writes, &(size_t){p->nwrites}, p->nwrites + 1, sizeof(*p->writes));
             p->writes = cm_xrealloc(p->writes, (p->nwrites + 1) * sizeof(*p->writes));
             struct cm_write *w = &p->writes[p->nwrites++];
             memset(w, 0, sizeof(*w));
@@ -231,6 +211,13 @@ static void read_plan(const char *path, struct cm_plan *p)
             w->new_value = b;
             w->order = (uint8_t)ord;
             w->name = name[0] ? cm_xstrdup(name) : NULL;
+        } else if (sscanf(line, "HIDDEN %llx %127s", &a, name) >= 1) {
+            p->rollback = cm_xrealloc(p->rollback, (p->nrollback + 1) * sizeof(*p->rollback));
+            struct cm_rollback_reg *rb = &p->rollback[p->nrollback++];
+            memset(rb, 0, sizeof(*rb));
+            rb->id = a;
+            rb->cls = CM_RB_HIDDEN;
+            rb->name = name[0] ? cm_xstrdup(name) : NULL;
         } else if (sscanf(line, "VANISH %llx", &a) == 1) {
             p->vanishing = cm_xrealloc(p->vanishing, (p->nvanishing + 1) * sizeof(uint64_t));
             p->vanishing[p->nvanishing++] = a;
@@ -250,9 +237,9 @@ static void do_verify(const char *host)
     struct cm_reasons mism = {0};
     struct cm_snapshot *rb = NULL;
 #if defined(__aarch64__)
-    int r = cm_verify_arch_arm64(kvm, &plan, NULL, &mism, &rb, &err);
+    int r = cm_verify_arm64_ex(kvm, &plan, NULL, &mism, &rb, &err);
 #else
-    int r = cm_verify_arch_riscv64(kvm, &plan, NULL, &mism, &rb, &err);
+    int r = cm_verify_riscv64_ex(kvm, &plan, NULL, &mism, &rb, &err);
 #endif
     if (r < 0)
         fail("verify", &err);
@@ -261,10 +248,10 @@ static void do_verify(const char *host)
     for (size_t i = 0; i < mism.n; i++)
         printf("CMLAB MISMATCH %s 0x%016llx %s\n", mism.v[i].rule, (unsigned long long)mism.v[i].reg,
                mism.v[i].text);
-    struct cm_snapshot *s = new_snapshot(host, api);
+    struct utsname u;
+    uname(&u);
     rb->api_version = api;
-    cm_snapshot_set_str(&rb->kernel, s->kernel);
-    cm_snapshot_free(s);
+    cm_snapshot_set_str(&rb->kernel, u.release);
     print_meta(rb);
     print_regs(rb);
     cm_snapshot_free(rb);

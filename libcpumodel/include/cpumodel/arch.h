@@ -78,6 +78,10 @@ struct cm_arch_ops {
     bool (*reg_volatile)(uint64_t id);
     const char *(*init_feature_name)(uint32_t bit); /* may be NULL */
 
+    /* Init features that KVM only accepts together (arm64: both pointer-auth
+     * bits): the mask of bits that must be left out with `bit`.  May be NULL. */
+    uint32_t (*init_feature_group)(uint32_t bit);
+
     /* Optional extra plan output (x86: the CPUID table for KVM_SET_CPUID2).
      * Returns a json_object or NULL. */
     struct json_object *(*plan_extra)(const struct cm_vector *model, const struct cm_snapshot *host);

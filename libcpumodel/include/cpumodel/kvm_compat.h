@@ -103,5 +103,13 @@ struct reg_mask_range {
 #endif
 
 /* ---- riscv64 -------------------------------------------------------------- */
+/* linux/kvm.h defines KVM_CAP_SET_GUEST_DEBUG only where the arch headers set
+ * __KVM_HAVE_GUEST_DEBUG (not riscv in 6.1); the number is generic (§D). */
+#ifndef KVM_CAP_SET_GUEST_DEBUG
+#define KVM_CAP_SET_GUEST_DEBUG 23
+#endif
+#ifndef KVM_CAP_VM_GPA_BITS
+#define KVM_CAP_VM_GPA_BITS 207 /* riscv: guest physical address bits */
+#endif
 
 #endif

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Listeners and connections on the sd-event loop.
+ *
+ * Each connection reads NUL-framed messages, answers them in order, and
+ * holds further messages while an asynchronous call (the cluster fan-out) is
+ * in flight.  Hostile input is bounded: message size and JSON depth (the
+ * codec), a cap on connections, an idle timeout; a protocol violation gets an
+ * io.cpumodeld.InvalidMessage error and the connection is closed, the daemon
+ * keeps serving.  Over TCP only read-only methods are served; writing
+ * methods need the Unix socket and a caller that is root, the daemon's own
+ * user, or in the socket's group (SO_PEERCRED). */
+#define _GNU_SOURCE /* accept4, struct ucred */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <json-c/json.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "daemon.h"
+
+static uint64_t now_us(struct cmd_daemon *d)
+{
+    uint64_t t = 0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &t);
+    return t;
+}
+
+/* ---- replies -------------------------------------------------------------- */
+
+static void queue(struct cmd_conn *c, char *msg, size_t len)
+{
+    vl_outbuf_append(&c->out, msg, len);
+    free(msg);
+}
+
+void cmd_reply_more(struct cmd_conn *c, struct json_object *params, bool continues)
+{
+    if (c->oneway) {
+        json_object_put(params);
+        return;
+    }
+    size_t len;
+    char *m = vl_encode_reply(params, continues, &len);
+    queue(c, m, len);
+}
+
+void cmd_reply_raw(struct cmd_conn *c, const char *msg, size_t len)
+{
+    if (!c->oneway)
+        vl_outbuf_append(&c->out, msg, len);
+}
+
+void cmd_reply(struct cmd_conn *c, struct json_object *params) { cmd_reply_more(c, params, false); }
+
+void cmd_error(struct cmd_conn *c, const char *error, struct json_object *params)
+{
+    if (c->oneway) {
+        json_object_put(params);
+        return;
+    }
+    size_t len;
+    char *m = vl_encode_error(error, params, &len);
+    queue(c, m, len);
+}
+
+void cmd_error_msg(struct cmd_conn *c, const char *error, const char *key, const char *value)
+{
+    struct json_object *p = json_object_new_object();
+    json_object_object_add(p, key, json_object_new_string(value ? value : ""));
+    cmd_error(c, error, p);
+}
+
+void cmd_error_param(struct cmd_conn *c, const char *param)
+{
+    cmd_error_msg(c, VL_ERR_INVALID_PARAMETER, "parameter", param);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static void conn_free(struct cmd_conn *c)
+{
+    struct cmd_daemon *d = c->d;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        d->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    d->nconns--;
+    sd_event_source_disable_unref(c->src);
+    if (c->fd >= 0)
+        close(c->fd);
+    vl_inbuf_free(&c->in);
+    vl_outbuf_free(&c->out);
+    json_object_put(c->cur);
+    free(c);
+    if (d->draining && !d->conns)
+        sd_event_exit(d->event, 0);
+}
+
+/* Closes now, or once the in-flight call completes. */
+static void conn_drop(struct cmd_conn *c)
+{
+    c->dead = true;
+    if (c->busy) {
+        sd_event_source_set_enabled(c->src, SD_EVENT_OFF);
+        return;
+    }
+    conn_free(c);
+}
+
+static void conn_process(struct cmd_conn *c);
+
+/* Flushes output; returns false when the connection was freed. */
+static bool conn_flush(struct cmd_conn *c)
+{
+    int r = vl_outbuf_flush(&c->out, c->fd);
+    if (r < 0) {
+        conn_drop(c);
+        return false;
+    }
+    if (r > 0 && c->closing && !c->busy) {
+        conn_free(c);
+        return false;
+    }
+    /* while a call is in flight further messages stay in the socket */
+    uint32_t ev = (c->closing || c->busy ? 0 : EPOLLIN) | (r == 0 ? EPOLLOUT : 0);
+    sd_event_source_set_io_events(c->src, ev);
+    return true;
+}
+
+static bool method_allowed(struct cmd_conn *c, const struct cmd_method *m, const char **why)
+{
+    if (!m->writes)
+        return true;
+    if (c->tcp) {
+        *why = "writing methods are served on the Unix socket only";
+        return false;
+    }
+    if (!c->privileged) {
+        *why = "the caller is neither root nor in the socket's group";
+        return false;
+    }
+    return true;
+}
+
+/* Dispatches one message; returns 1 when the call went asynchronous. */
+static int dispatch(struct cmd_conn *c, struct json_object *msg)
+{
+    struct cmd_daemon *d = c->d;
+    struct vl_call call;
+    const char *bad = NULL;
+    c->oneway = false;
+    c->more = false;
+    if (vl_call_decode(msg, &call, &bad) < 0) {
+        char why[128];
+        snprintf(why, sizeof(why), "bad or missing '%s' in the call", bad);
+        cmd_error_msg(c, CMD_IFACE ".InvalidMessage", "reason", why);
+        c->closing = true;
+        return 0;
+    }
+    c->oneway = call.oneway;
+    c->more = call.more;
+    d->served++;
+    if (call.upgrade) {
+        cmd_error_msg(c, VL_ERR_METHOD_NOT_IMPLEMENTED, "method", call.method);
+        return 0;
+    }
+    bool known = false;
+    const struct cmd_method *m = cmd_method_find(d, call.iface, call.member, &known);
+    if (!m) {
+        if (!known)
+            cmd_error_msg(c, VL_ERR_INTERFACE_NOT_FOUND, "interface", call.iface);
+        else
+            cmd_error_msg(c, VL_ERR_METHOD_NOT_FOUND, "method", call.method);
+        return 0;
+    }
+    const char *why = NULL;
+    if (!method_allowed(c, m, &why)) {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "method", json_object_new_string(call.method));
+        json_object_object_add(p, "reason", json_object_new_string(why));
+        cmd_error(c, CMD_IFACE ".PermissionDenied", p);
+        return 0;
+    }
+    int r = m->fn(c, &call);
+    if (r > 0) {
+        c->busy = true;
+        c->cur = json_object_get(msg);
+    }
+    return r > 0;
+}
+
+static void conn_process(struct cmd_conn *c)
+{
+    struct cmd_daemon *d = c->d;
+    struct vl_limits lim = {.max_message = d->cfg.max_message, .max_depth = d->cfg.max_depth};
+    while (!c->busy && !c->closing) {
+        struct json_object *msg = NULL;
+        char why[256];
+        int r = vl_inbuf_next(&c->in, &lim, &msg, why, sizeof(why));
+        if (r == 0)
+            break;
+        if (r < 0) {
+            c->oneway = false;
+            cmd_error_msg(c, CMD_IFACE ".InvalidMessage", "reason", why);
+            c->closing = true;
+            break;
+        }
+        dispatch(c, msg);
+        json_object_put(msg);
+    }
+    conn_flush(c);
+}
+
+void cmd_call_done(struct cmd_conn *c)
+{
+    c->busy = false;
+    c->oneway = false;
+    json_object_put(c->cur);
+    c->cur = NULL;
+    if (c->dead) {
+        conn_free(c);
+        return;
+    }
+    c->last_active_us = now_us(c->d);
+    sd_event_source_set_enabled(c->src, SD_EVENT_ON);
+    conn_process(c);
+}
+
+static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+    struct cmd_conn *c = userdata;
+    c->last_active_us = now_us(c->d);
+    if (revents & EPOLLOUT) {
+        if (!conn_flush(c))
+            return 0;
+    }
+    if (c->busy || c->closing) {
+        if (revents & (EPOLLHUP | EPOLLERR))
+            conn_drop(c); /* gone: freed once the call completes */
+        return 0;
+    }
+    if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        return 0;
+    ssize_t n = vl_inbuf_read(&c->in, fd);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        conn_drop(c);
+        return 0;
+    }
+    conn_process(c);
+    return 0;
+}
+
+static bool caller_privileged(uid_t uid, gid_t gid, gid_t group)
+{
+    if (uid == 0 || uid == geteuid() || gid == group)
+        return true;
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res)
+        return false;
+    gid_t groups[256];
+    int ng = 256;
+    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ng) < 0)
+        return false;
+    for (int i = 0; i < ng; i++)
+        if (groups[i] == group)
+            return true;
+    return false;
+}
+
+struct accept_ctx {
+    struct cmd_daemon *d;
+    struct cmd_listener *l;
+};
+
+static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *userdata)
+{
+    struct accept_ctx *a = userdata;
+    struct cmd_daemon *d = a->d;
+    for (int burst = 0; burst < 64; burst++) {
+        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return 0; /* EAGAIN, or a transient error: the loop calls again */
+        if (d->draining || d->nconns >= d->cfg.max_connections) {
+            close(fd); /* over the cap: refuse, keep serving the others */
+            continue;
+        }
+        struct cmd_conn *c = cm_xcalloc(1, sizeof(*c));
+        c->d = d;
+        c->fd = fd;
+        c->tcp = a->l->tcp;
+        if (!c->tcp) {
+            struct ucred cred;
+            socklen_t len = sizeof(cred);
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
+                c->pid = cred.pid;
+                c->uid = cred.uid;
+                c->privileged = caller_privileged(cred.uid, cred.gid, a->l->group);
+            }
+        }
+        if (sd_event_add_io(d->event, &c->src, fd, EPOLLIN, on_conn, c) < 0) {
+            close(fd);
+            free(c);
+            continue;
+        }
+        c->next = d->conns;
+        if (d->conns)
+            d->conns->prev = c;
+        d->conns = c;
+        d->nconns++;
+        c->last_active_us = now_us(d);
+    }
+    return 0;
+}
+
+/* Closes idle connections; runs once a second. */
+static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
+{
+    struct cmd_daemon *d = userdata;
+    uint64_t now = now_us(d), limit = (uint64_t)d->cfg.idle_timeout_ms * 1000;
+    for (struct cmd_conn *c = d->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->busy && now - c->last_active_us > limit)
+            conn_drop(c);
+    }
+    sd_event_source_set_time(s, now + 1000000);
+    return 0;
+}
+
+/* ---- listeners ------------------------------------------------------------ */
+
+static int add_listener(struct cmd_daemon *d, int fd, bool tcp, gid_t group, const char *path, cm_error *err)
+{
+    d->listeners = cm_xrealloc(d->listeners, (d->nlisteners + 1) * sizeof(*d->listeners));
+    struct cmd_listener *l = &d->listeners[d->nlisteners++];
+    memset(l, 0, sizeof(*l));
+    l->fd = fd;
+    l->tcp = tcp;
+    l->group = group;
+    l->path = cm_xstrdup(path);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return 0;
+}
+
+static int listen_unix(struct cmd_daemon *d, const char *path, cm_error *err)
+{
+    struct sockaddr_un sun = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof(sun.sun_path))
+        return cm_fail(err, CM_E_INPUT, "%s: socket path too long", path);
+    strcpy(sun.sun_path, path);
+    _cleanup_free_ char *dir = cm_xstrdup(path);
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (cmd_mkdir_p(dir, 0755, err) < 0)
+            return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0)
+        return cm_fail(err, CM_E_IO, "socket: %s", strerror(errno));
+    unlink(path); /* a stale socket from an earlier run */
+    mode_t old = umask(0777 & ~d->cfg.socket_mode);
+    int r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+    umask(old);
+    if (r < 0) {
+        int e = errno;
+        close(fd);
+        return cm_fail(err, CM_E_IO, "%s: bind: %s", path, strerror(e));
+    }
+    gid_t group = getegid();
+    if (d->cfg.socket_group && *d->cfg.socket_group) {
+        struct group *g = getgrnam(d->cfg.socket_group);
+        if (!g) {
+            close(fd);
+            return cm_fail(err, CM_E_INPUT, "socket_group '%s': no such group", d->cfg.socket_group);
+        }
+        group = g->gr_gid;
+        if (chown(path, (uid_t)-1, group) < 0) {
+            int e = errno;
+            close(fd);
+            return cm_fail(err, CM_E_IO, "%s: chown: %s", path, strerror(e));
+        }
+    }
+    chmod(path, d->cfg.socket_mode);
+    if (listen(fd, SOMAXCONN) < 0) {
+        int e = errno;
+        close(fd);
+        return cm_fail(err, CM_E_IO, "%s: listen: %s", path, strerror(e));
+    }
+    return add_listener(d, fd, false, group, path, err);
+}
+
+static int listen_tcp(struct cmd_daemon *d, const char *address, cm_error *err)
+{
+    char host[256], port[16];
+    if (!vl_split_hostport(address, host, sizeof(host), port, sizeof(port)))
+        return cm_fail(err, CM_E_INPUT, "listen_tcp '%s': not HOST:PORT", address);
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_PASSIVE}, *res = NULL;
+    int r = getaddrinfo(host, port, &hints, &res);
+    if (r)
+        return cm_fail(err, CM_E_INPUT, "listen_tcp '%s': %s", address, gai_strerror(r));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        freeaddrinfo(res);
+        return cm_fail(err, CM_E_IO, "listen_tcp '%s': %s", address, strerror(e));
+    }
+    freeaddrinfo(res);
+    return add_listener(d, fd, true, 0, NULL, err);
+}
+
+/* Sockets passed by systemd: a Unix socket is the full interface, an
+ * AF_INET/AF_INET6 one the read-only TCP listener. */
+static int adopt_activated(struct cmd_daemon *d, cm_error *err)
+{
+    char **names = NULL;
+    int n = sd_listen_fds_with_names(1, &names);
+    if (n < 0)
+        return cm_fail(err, CM_E_IO, "sd_listen_fds_with_names: %s", strerror(-n));
+    for (int i = 0; i < n; i++) {
+        int fd = SD_LISTEN_FDS_START + i;
+        if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) > 0) {
+            struct sockaddr_un sun;
+            socklen_t len = sizeof(sun);
+            gid_t group = getegid();
+            struct stat st;
+            if (getsockname(fd, (struct sockaddr *)&sun, &len) == 0 && len > sizeof(sa_family_t) &&
+                sun.sun_path[0] && stat(sun.sun_path, &st) == 0)
+                group = st.st_gid;
+            add_listener(d, fd, false, group, NULL, err);
+        } else if (sd_is_socket_inet(fd, 0, SOCK_STREAM, 1, 0) > 0) {
+            add_listener(d, fd, true, 0, NULL, err);
+        } else {
+            fprintf(stderr, "cpumodeld: passed fd %d (%s) is not a listening stream socket; ignored\n", fd,
+                    names && names[i] ? names[i] : "?");
+            close(fd);
+        }
+        if (names)
+            free(names[i]);
+    }
+    free(names);
+    return n;
+}
+
+int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
+{
+    int n = adopt_activated(d, err);
+    if (n < 0)
+        return -1;
+    if (n == 0) {
+        if (d->cfg.listen_unix && *d->cfg.listen_unix && listen_unix(d, d->cfg.listen_unix, err) < 0)
+            return -1;
+        for (size_t i = 0; i < d->cfg.listen_tcp.n; i++)
+            if (listen_tcp(d, d->cfg.listen_tcp.v[i], err) < 0)
+                return -1;
+    }
+    if (!d->nlisteners)
+        return cm_fail(err, CM_E_INPUT, "nothing to listen on (listen_unix is empty, no listen_tcp, no sockets passed)");
+    for (size_t i = 0; i < d->nlisteners; i++) {
+        struct accept_ctx *a = cm_xcalloc(1, sizeof(*a));
+        a->d = d;
+        a->l = &d->listeners[i];
+        if (sd_event_add_io(d->event, &d->listeners[i].src, d->listeners[i].fd, EPOLLIN, on_accept_ctx, a) < 0) {
+            free(a);
+            return cm_fail(err, CM_E_IO, "cannot watch listener %zu", i);
+        }
+        sd_event_source_set_destroy_callback(d->listeners[i].src, free);
+    }
+    if (sd_event_add_time_relative(d->event, &d->sweep, CLOCK_MONOTONIC, 1000000, 100000, on_sweep, d) < 0)
+        return cm_fail(err, CM_E_IO, "cannot add the idle timer");
+    sd_event_source_set_enabled(d->sweep, SD_EVENT_ON);
+    return 0;
+}
+
+static void close_listeners(struct cmd_daemon *d)
+{
+    for (size_t i = 0; i < d->nlisteners; i++) {
+        struct cmd_listener *l = &d->listeners[i];
+        l->src = sd_event_source_disable_unref(l->src);
+        if (l->fd >= 0)
+            close(l->fd);
+        l->fd = -1;
+        if (l->path)
+            unlink(l->path);
+        free(l->path);
+        l->path = NULL;
+    }
+}
+
+/* SIGTERM: stop accepting, let in-flight calls finish, close idle
+ * connections, exit when none is left (or when the drain timer fires). */
+void cmd_server_drain(struct cmd_daemon *d)
+{
+    d->draining = true;
+    close_listeners(d);
+    for (struct cmd_conn *c = d->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->busy || vl_outbuf_pending(&c->out))
+            c->closing = true; /* finish the call, flush, then close */
+        else
+            conn_drop(c);
+    }
+    if (!d->conns)
+        sd_event_exit(d->event, 0);
+}
+
+void cmd_server_shutdown(struct cmd_daemon *d)
+{
+    close_listeners(d);
+    while (d->conns) {
+        d->conns->busy = false;
+        conn_free(d->conns);
+    }
+    free(d->listeners);
+    d->listeners = NULL;
+    d->nlisteners = 0;
+    d->sweep = sd_event_source_disable_unref(d->sweep);
+}

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Build-host side of the lab (built by the lab tests against libcpumodel.a):
+ *
+ *   lab_convert snapshot CONSOLE.txt OUT.json
+ *       the "CMLAB …" lines lab_init printed (see lab_init.c) -> a snapshot
+ *       JSON file written by the library (cm_snapshot_save), so the CLI can
+ *       baseline/compare/plan emulated hosts like real ones.  Fails (exit 1,
+ *       naming the line) on a console without a complete, error-free block.
+ *   lab_convert plan PLAN.json OUT.txt
+ *       `cpumodeld plan --json` output -> the plan.txt lines lab_init reads.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "cpumodel/snapshot.h"
+
+static int die(const char *file, unsigned line, const char *what)
+{
+    fprintf(stderr, "lab_convert: %s:%u: %s\n", file, line, what);
+    return 1;
+}
+
+/* A full-width hex value, most significant digit first, into nw LE words. */
+static int parse_value(const char *hex, uint64_t *w, size_t nw)
+{
+    size_t len = strlen(hex);
+    memset(w, 0, nw * sizeof(*w));
+    for (size_t i = 0; i < len; i++) {
+        char c = hex[len - 1 - i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 99;
+        if (d > 15 || i / 16 >= nw)
+            return -1;
+        w[i / 16] |= (uint64_t)d << (4 * (i % 16));
+    }
+    return 0;
+}
+
+static int to_snapshot(const char *in, const char *out)
+{
+    FILE *f = fopen(in, "re");
+    if (!f)
+        return die(in, 0, strerror(errno));
+    struct cm_snapshot *s = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    unsigned ln = 0;
+    int rc = 1, ended = 0;
+    cm_error err = {0};
+    while (getline(&line, &cap, f) > 0) {
+        ln++;
+        line[strcspn(line, "\r\n")] = 0;
+        char *p = strstr(line, "CMLAB ");
+        if (!p)
+            continue;
+        p += 6;
+        char key[32], val[4200];
+        unsigned long long a, b, c;
+        unsigned flags;
+        int hv;
+        if (!strncmp(p, "ERROR ", 6)) {
+            rc = die(in, ln, p);
+            goto out;
+        } else if (sscanf(p, "BEGIN %31s", key) == 1) {
+            cm_snapshot_free(s);
+            s = cm_snapshot_new(CM_ARCH_UNKNOWN);
+        } else if (!s) {
+            continue;
+        } else if (sscanf(p, "META %31s %4199[^\n]", key, val) >= 1) {
+            if (!strcmp(key, "arch"))
+                s->arch = cm_arch_from_name(val);
+            else if (!strcmp(key, "host"))
+                cm_snapshot_set_str(&s->host, val);
+            else if (!strcmp(key, "kernel"))
+                cm_snapshot_set_str(&s->kernel, val);
+            else if (!strcmp(key, "cpu"))
+                cm_snapshot_set_str(&s->cpu, val);
+            else if (!strcmp(key, "api"))
+                s->api_version = atoi(val);
+            else if (!strcmp(key, "features"))
+                s->has_vcpu_features = true, s->vcpu_features = (uint32_t)strtoul(val, NULL, 0);
+            else if (!strcmp(key, "target"))
+                s->preferred_target = (uint32_t)strtoul(val, NULL, 0);
+            else if (!strcmp(key, "probe_ms"))
+                s->probe_ms = strtod(val, NULL);
+        } else if (sscanf(p, "CAP %llu %lld %d %lld", &a, (long long *)&b, &hv, (long long *)&c) == 4) {
+            cm_snapshot_add_cap(s, (uint32_t)a, (int64_t)b, hv != 0, (int64_t)c);
+        } else if (sscanf(p, "REG %llx %u %4199s", &a, &flags, val) == 3) {
+            uint64_t w[512];
+            if (cm_reg_words(a) > 512 || parse_value(val, w, cm_reg_words(a)) < 0) {
+                rc = die(in, ln, "bad register value");
+                goto out;
+            }
+            if (cm_snapshot_add_reg(s, a, w, flags, &err) < 0) {
+                rc = die(in, ln, err.msg);
+                goto out;
+            }
+        } else if (!strncmp(p, "MASKS present", 13)) {
+            if (!s->writable_masks)
+                s->writable_masks = cm_xcalloc(CM_ARM64_MASKS_LEN, sizeof(uint64_t));
+        } else if (sscanf(p, "MASK %llu %llx", &a, &b) == 2) {
+            if (!s->writable_masks || a >= CM_ARM64_MASKS_LEN) {
+                rc = die(in, ln, "mask outside the 192-entry range");
+                goto out;
+            }
+            s->writable_masks[a] = b;
+        } else if (sscanf(p, "END %llu", &a) == 1) {
+            ended = 1;
+            break;
+        }
+    }
+    if (!s || !ended) {
+        rc = die(in, ln, "no complete CMLAB block (the guest did not finish)");
+        goto out;
+    }
+    cm_snapshot_set_str(&s->source, "probe");
+    if (cm_snapshot_finish(s, &err) < 0 || cm_snapshot_save(s, out, &err) < 0) {
+        rc = die(out, 0, err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(line);
+    fclose(f);
+    cm_snapshot_free(s);
+    return rc;
+}
+
+static unsigned long long hexval(struct json_object *o, const char *k)
+{
+    struct json_object *v;
+    if (!json_object_object_get_ex(o, k, &v))
+        return 0;
+    if (json_object_is_type(v, json_type_int))
+        return (unsigned long long)json_object_get_int64(v);
+    return strtoull(json_object_get_string(v), NULL, 0);
+}
+
+static int to_plan(const char *in, const char *out)
+{
+    struct json_object *o = json_object_from_file(in), *w, *v;
+    if (!o)
+        return die(in, 0, json_util_get_last_err());
+    FILE *f = fopen(out, "we");
+    if (!f)
+        return die(out, 0, strerror(errno));
+    static const char *const orders[] = {"id-register", "firmware", "config", "other"};
+    fprintf(f, "DROP %llx\n", hexval(o, "drop_init_features"));
+    if (json_object_object_get_ex(o, "writes", &w))
+        for (size_t i = 0; i < json_object_array_length(w); i++) {
+            struct json_object *x = json_object_array_get_idx(w, i), *n, *ord;
+            unsigned k = 3;
+            if (json_object_object_get_ex(x, "order", &ord))
+                for (unsigned j = 0; j < 4; j++)
+                    if (!strcmp(json_object_get_string(ord), orders[j]))
+                        k = j;
+            const char *name = json_object_object_get_ex(x, "name", &n) && json_object_get_string(n)
+                                   ? json_object_get_string(n) : "-";
+            fprintf(f, "WRITE %llx %llx %u %s\n", hexval(x, "id"), hexval(x, "new"), k, name);
+        }
+    if (json_object_object_get_ex(o, "vanishing", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i);
+            fprintf(f, "VANISH %llx\n", json_object_is_type(x, json_type_string)
+                                            ? strtoull(json_object_get_string(x), NULL, 0)
+                                            : hexval(x, "id"));
+        }
+    if (json_object_object_get_ex(o, "rollback", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *c, *n;
+            if (json_object_object_get_ex(x, "class", &c) && !strcmp(json_object_get_string(c), "hidden"))
+                fprintf(f, "HIDDEN %llx %s\n", hexval(x, "id"),
+                        json_object_object_get_ex(x, "name", &n) && json_object_get_string(n)
+                            ? json_object_get_string(n) : "-");
+        }
+    fclose(f);
+    json_object_put(o);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 4 && !strcmp(argv[1], "snapshot"))
+        return to_snapshot(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "plan"))
+        return to_plan(argv[2], argv[3]);
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | plan PLAN.json OUT.txt\n");
+    return 2;
+}

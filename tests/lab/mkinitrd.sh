@@ -1,0 +1,46 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Builds the lab initramfs: the static /init (tests/lab/lab_init.c linked with
+# the project's probe code, cross-compiled), plus an optional plan and kvm.ko.
+#
+#   mkinitrd.sh ARCH OUT.cpio.gz [PLAN.txt] [KVM.ko]      ARCH: arm64 | riscv64
+# The /init binary is cached beside OUT and rebuilt when a source is newer.
+# No device nodes are needed (/init mounts devtmpfs), so this runs unprivileged.
+set -euo pipefail
+arch=$1 out=$2 plan=${3:-} ko=${4:-}
+src=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+case $arch in
+arm64) cc=aarch64-linux-gnu-gcc; archsrc="probe/probe_arm64.c probe/verify_arm64.c" ;;
+riscv64) cc=riscv64-linux-gnu-gcc; archsrc="probe/probe_riscv64.c probe/verify_riscv64.c" ;;
+*) echo "mkinitrd.sh: unknown arch $arch" >&2; exit 1 ;;
+esac
+command -v "$cc" >/dev/null || { echo "mkinitrd.sh: $cc is not installed" >&2; exit 1; }
+command -v cpio >/dev/null || { echo "mkinitrd.sh: cpio is not installed" >&2; exit 1; }
+
+outdir=$(dirname "$out"); mkdir -p "$outdir"
+init=$outdir/lab-init-$arch
+# json-free library files: the probe, ONE_REG plumbing, snapshot container
+files=("$src/tests/lab/lab_init.c")
+for f in core/error.c core/util.c core/snapshot.c core/reasons.c probe/probe_common.c probe/onereg.c $archsrc; do
+    files+=("$src/libcpumodel/$f")
+done
+stale=0
+[ -x "$init" ] || stale=1
+for f in "${files[@]}" "$src"/libcpumodel/include/cpumodel/*.h "$src"/libcpumodel/probe/*.h; do
+    [ "$f" -nt "$init" ] && stale=1
+done
+if [ $stale = 1 ]; then
+    exec 8>"$init.lock"; flock 8
+    "$cc" -std=gnu11 -O2 -static -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-unused-parameter \
+        -I"$src/libcpumodel/include" -I"$src/libcpumodel" -o "$init.tmp" "${files[@]}"
+    mv "$init.tmp" "$init"
+fi
+
+stage=$(mktemp -d "$outdir/initrd.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/dev" "$stage/proc" "$stage/sys"
+cp "$init" "$stage/init"
+[ -n "$plan" ] && cp "$plan" "$stage/plan.txt"
+[ -n "$ko" ] && cp "$ko" "$stage/kvm.ko"
+( cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 ) | gzip -1 > "$out.tmp"
+mv "$out.tmp" "$out"
