@@ -8,6 +8,7 @@
  * member kernel) must be hidden or droppable.
  */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "negotiate_internal.h"
@@ -28,10 +29,21 @@ static bool check_field(const struct cm_vector *model, const struct cm_vector *h
                        (unsigned long long)have, (unsigned long long)want, cm_policy_name(f));
         return false;
     }
-    struct cm_buf why = {0};
+    struct cm_buf whybuf = {0};
     uint32_t feat = 0;
-    enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, &why, &feat) : CM_ENF_NO;
+    enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, &whybuf, &feat) : CM_ENF_NO;
     bool ok = true;
+    /* drivers often start their rule with "REG.FIELD: "; we already say that */
+    struct cm_buf why = {0};
+    if (whybuf.s) {
+        char prefix[128];
+        snprintf(prefix, sizeof(prefix), "%s.%s: ", w->name, f->name);
+        const char *t = whybuf.s;
+        if (!strncmp(t, prefix, strlen(prefix)))
+            t += strlen(prefix);
+        cm_buf_printf(&why, "%s", t);
+    }
+    cm_buf_free(&whybuf);
     switch (e) {
     case CM_ENF_SAME:
     case CM_ENF_WRITE:

@@ -124,7 +124,7 @@ struct json_object *cm_x86_plan_extra(const struct cm_vector *model, const struc
     }
 
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "kvm_set_cpuid2", cpuid);
+    json_object_object_add(o, "cpuid", cpuid);
     json_object_object_add(o, "msrs", msrs);
     return o;
 }

@@ -86,7 +86,7 @@ int cm_x86_cpuid_check(const struct cm_cpuid_entry *t, size_t n, const char *wha
 uint32_t cm_x86_model_range_max(const struct cm_vector *m, uint32_t leaf);
 /* Does a guest of the model see leaf/subleaf (not above its maximum leaf/subleaf)? */
 bool cm_x86_model_has_leaf(const struct cm_vector *m, uint32_t leaf, uint32_t sub);
-/* ops->plan_extra: {"kvm_set_cpuid2": [...], "msrs": [...]} */
+/* ops->plan_extra: {"cpuid": [...] for KVM_SET_CPUID2, "msrs": [...]} (read by probe/verify_x86_64.c) */
 struct json_object *cm_x86_plan_extra(const struct cm_vector *model, const struct cm_snapshot *host);
 
 /* ---- names (names.c) ---- */

@@ -448,7 +448,7 @@ START_TEST(plan_extra_table)
     json_object *o = ops()->plan_extra(&model, s);
     ck_assert_ptr_nonnull(o);
     json_object *t, *m;
-    ck_assert(json_object_object_get_ex(o, "kvm_set_cpuid2", &t));
+    ck_assert(json_object_object_get_ex(o, "cpuid", &t));
     ck_assert(json_object_object_get_ex(o, "msrs", &m));
     bool saw7 = false, saw71 = false, saw_d5 = false, saw_d2 = false, saw14 = false;
     for (size_t i = 0; i < json_object_array_length(t); i++) {

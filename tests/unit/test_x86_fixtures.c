@@ -284,7 +284,7 @@ START_TEST(baseline_intel_generations)
     ck_assert(wrote_ecx);
     ck_assert_ptr_nonnull(p.extra);
     json_object *t;
-    ck_assert(json_object_object_get_ex(p.extra, "kvm_set_cpuid2", &t));
+    ck_assert(json_object_object_get_ex(p.extra, "cpuid", &t));
     bool saw7 = false;
     for (size_t i = 0; i < json_object_array_length(t); i++) {
         json_object *e = json_object_array_get_idx(t, i), *x;

@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Shared part of tests/test_lab_arm64.sh and tests/test_lab_riscv64.sh:
+# prerequisites (SKIP with a reason when absent), downloads, the build-host
+# converter, one boot = one emulated KVM host running the project's probe.
+# Sourced, not run.  Needs: CPUMODELD, CPUMODEL_SOURCE_DIR, CPUMODEL_BINARY_DIR.
+
+SRC=${CPUMODEL_SOURCE_DIR:?}
+BIN=${CPUMODEL_BINARY_DIR:?}
+export LAB_CACHE=${LAB_CACHE:-$BIN/lab-cache}
+LABDIR=$SRC/tests/lab
+FAILS=0
+
+skip() { echo "SKIP: $*" >&2; exit 77; }
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+check() { # check "what" CONDITION... (a test(1) expression)
+    local what=$1; shift
+    if test "$@"; then pass "$what"; else fail "$what (test $*)"; fi
+}
+
+lab_require() { # lab_require ARCH
+    local q cc
+    case $1 in
+    arm64) q=qemu-system-aarch64 cc=aarch64-linux-gnu-gcc ;;
+    riscv64) q=qemu-system-riscv64 cc=riscv64-linux-gnu-gcc ;;
+    esac
+    for t in "$q" "$cc" cpio gzip apt-get dpkg-deb xz cc pkg-config; do
+        command -v "$t" >/dev/null || skip "$t is not installed (lab needs qemu-system-arm/-misc, gcc-*-linux-gnu, libc6-dev-*-cross, cpio)"
+    done
+    [ -x "${CPUMODELD:-}" ] || skip "CPUMODELD is not set to the built cpumodeld"
+    [ -f "$BIN/libcpumodel/libcpumodel.a" ] || skip "libcpumodel.a is not built"
+    RUN=$BIN/lab/run-$1
+    rm -rf "$RUN"; mkdir -p "$RUN"
+    : > "$RUN/times"
+}
+
+lab_fetch() { # lab_fetch TARGET...
+    local t0=$SECONDS
+    bash "$LABDIR/fetch.sh" "$@" 2> "$RUN/fetch.err" ||
+        skip "downloading the lab kernels failed (no route to the Debian archive?): $(tail -1 "$RUN/fetch.err")"
+    echo "fetch: $((SECONDS - t0)) s"
+}
+
+lab_tools() { # builds the build-host converter against the built library
+    CONVERT=$BIN/lab/lab_convert
+    if [ ! -x "$CONVERT" ] || [ "$LABDIR/lab_convert.c" -nt "$CONVERT" ] ||
+       [ "$BIN/libcpumodel/libcpumodel.a" -nt "$CONVERT" ]; then
+        ( flock 9
+          cc -std=gnu11 -Wall -Wextra -Werror -I"$SRC/libcpumodel/include" -o "$CONVERT.$$" \
+             "$LABDIR/lab_convert.c" "$BIN/libcpumodel/libcpumodel.a" $(pkg-config --cflags --libs json-c) -lm &&
+          mv "$CONVERT.$$" "$CONVERT" ) 9>"$BIN/lab/.convert.lock" || { fail "building lab_convert"; exit 1; }
+    fi
+}
+
+# lab_boot NAME ARCH KERNEL INITRD CPU [KEY=VALUE...]: console in $RUN/NAME.txt;
+# fails (returns 1) unless the guest printed a complete block.
+lab_boot() {
+    local name=$1 arch=$2 kernel=$3 initrd=$4 cpu=$5; shift 5
+    local t0 t1
+    t0=$(date +%s.%N)
+    bash "$LABDIR/boot.sh" "$arch" "$kernel" "$initrd" "$cpu" cmlab_host="$name" "$@" > "$RUN/$name.txt" 2>&1
+    t1=$(date +%s.%N)
+    printf '%s %.2f\n' "$name" "$(echo "$t1 - $t0" | bc)" >> "$RUN/times"
+    if ! grep -q '^CMLAB END [01]' "$RUN/$name.txt"; then
+        fail "$name: the emulated host did not finish its probe; console tail:"
+        tail -15 "$RUN/$name.txt" >&2
+        return 1
+    fi
+}
+
+# Values from a console: regs NAME (count), reg NAME ID (value, lower-case hex
+# without 0x, empty when absent), meta NAME KEY, has NAME ID (0/1).
+regs() { grep -c '^CMLAB REG ' "$RUN/$1.txt"; }
+reg() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 == id { print $5 }' "$RUN/$1.txt"; }
+regflags() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 == id { print $4 }' "$RUN/$1.txt"; }
+meta() { awk -v k="$2" '$1 == "CMLAB" && $2 == "META" && $3 == k { print $4 }' "$RUN/$1.txt"; }
+has() { if [ -n "$(reg "$1" "$2")" ]; then echo 1; else echo 0; fi; }
+mask() { awk -v i="$2" '$1 == "CMLAB" && $2 == "MASK" && $3 == i { print $4 }' "$RUN/$1.txt"; }
+in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# lab_snapshot NAME: console -> $RUN/NAME.json through the library's writer
+lab_snapshot() {
+    "$CONVERT" snapshot "$RUN/$1.txt" "$RUN/$1.json" || fail "$1: converting the console into a snapshot"
+}
+
+# lab_plan MODEL HOST NAME: `cpumodeld plan --json` -> $RUN/NAME.json and .txt
+lab_plan() {
+    "$CPUMODELD" plan "$1" "$2" --json > "$RUN/$3.json"
+    local rc=$?
+    [ $rc -le 1 ] || { fail "cpumodeld plan $1 $2 exited $rc"; return 1; }
+    "$CONVERT" plan "$RUN/$3.json" "$RUN/$3.txt" || { fail "converting plan $3"; return 1; }
+}
+
+# lab_verify_check NAME PLAN: the read-back of a plan applied by the project's
+# verifier on real KVM: a refused write is allowed only on a register the plan
+# itself names as not enforceable (an error reason); no accepted write may
+# read back differently; no hidden/vanishing register may stay listed.
+lab_verify_check() {
+    local name=$1 plan=$2 out=$RUN/$1.txt bad
+    local errs
+    errs=$(jq -r '[.reasons[] | select(.severity == "error") | .id] | unique | .[]' "$RUN/$plan.json" | tr 'A-F' 'a-f')
+    local nw
+    nw=$(grep -c '^WRITE ' "$RUN/$plan.txt")
+    check "$name: the plan has writes to apply" "$nw" -gt 0
+    bad=$(awk '$2 == "MISMATCH" && $3 == "write-refused" { print $4 }' "$out" | while read -r id; do
+        grep -qx "$id" <<<"$errs" || echo "$id"; done)
+    check "$name: KVM refused only writes the plan marks not enforceable (unexpected: ${bad:-none})" -z "$bad"
+    check "$name: every accepted write reads back as written" \
+        "$(grep -c '^CMLAB MISMATCH readback' "$out")" -eq 0
+    check "$name: no hidden or vanishing register is still listed" \
+        "$(grep -c '^CMLAB MISMATCH still-listed' "$out")" -eq 0
+    local accepted
+    accepted=$((nw - $(grep -c '^CMLAB MISMATCH write-refused' "$out")))
+    check "$name: KVM accepted some of the plan's writes ($accepted of $nw)" "$accepted" -gt 0
+}
+
+lab_report() {
+    echo "boot times (s):"; sed 's/^/  /' "$RUN/times"
+    echo "lab wall time: $SECONDS s"
+    if [ "$FAILS" -gt 0 ]; then echo "$FAILS check(s) failed" >&2; exit 1; fi
+    exit 0
+}
