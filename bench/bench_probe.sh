@@ -31,8 +31,10 @@ if [[ ! -e /dev/kvm ]]; then
     exit 77
 fi
 
-"$bin" "$runs"
-probe_ms=$("$bin" "$runs" --median-only)
+out=$("$bin" "$runs")
+echo "$out"
+probe_ms=$(sed -n 's/.* median \([0-9.]*\) ms.*/\1/p' <<<"$out")
+[[ -n $probe_ms ]] || { echo "bench_probe.sh: no median in the bench_probe output" >&2; exit 1; }
 
 if ! command -v libvirtd >/dev/null || ! command -v virsh >/dev/null; then
     echo "SKIP: libvirtd/virsh not installed (apt-get install libvirt-daemon-system libvirt-clients qemu-system-x86):" \

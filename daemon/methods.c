@@ -583,12 +583,12 @@ static int m_compare(struct cmd_conn *c, struct vl_call *call)
     cc->op = OP_COMPARE;
     cc->from = cm_xstrdup(from);
     cc->to = cm_xstrdup(to ? to : "self");
+    cc->c = c;
     const struct cm_vector *v;
     const struct cm_snapshot *s;
     /* no peer involved: answer at once */
     bool local = resolve(cc, NULL, cc->from, &v, &s) && resolve(cc, NULL, cc->to, &v, &s);
     if (local || !c->d->npeers) {
-        cc->c = c;
         finish_compare(cc, NULL);
         cluster_free(cc);
         return 0;

@@ -44,51 +44,45 @@ static void note_unlisted(struct cm_reasons *notes, const struct cm_vector *cons
     cm_buf_free(&who);
 }
 
-/* Merges word `slot` over all hosts into out.  Returns false if some field
- * has no common value (incompatibility reasons are appended). */
-static void merge_word(const struct cm_vector *const *hosts, size_t n, size_t slot, struct cm_vector *out,
-                       struct cm_reasons *incompat, struct cm_reasons *notes)
+/* Folds host h into the accumulated word `slot` of out (host-major order:
+ * each host's values are read contiguously, which is what keeps 10,000 hosts
+ * in cache budget).  `raw` holds the raw bits still agreed on. */
+static void fold_word(const struct cm_vector *const *hosts, size_t h, size_t slot, struct cm_vector *out,
+                      uint64_t *raw, struct cm_reasons *incompat, struct cm_reasons *notes)
 {
     const struct cm_arch_ops *ops = hosts[0]->ops;
     const struct cm_word *w = &ops->words[slot];
-    uint64_t val = hosts[0]->val[slot];
-    bool novalue = hosts[0]->novalue[slot];
-    uint64_t raw = w->flags & CM_WORDF_NOVALUE ? 0 : val & cm_word_raw_mask(w);
-
-    for (size_t h = 1; h < n && !novalue; h++) {
-        if (hosts[h]->novalue[slot]) {
-            novalue = true;
-            break;
-        }
-        uint64_t hv = hosts[h]->val[slot];
-        if (hv == val)
-            continue; /* merge(a, a) == a under every policy: the common case in big clusters */
-        raw &= hv; /* raw bits: kept where every host agrees they are set */
-        for (uint16_t fi = 0; fi < w->nfields; fi++) {
-            const struct cm_field *f = &w->fields[fi];
-            uint64_t a = cm_field_get(f, val), b = cm_field_get(f, hv), m;
-            if (cm_field_merge(f, a, b, &m)) {
-                val = cm_field_put(f, val, m);
-                continue;
-            }
-            if (f->policy == CM_POL_IDENTITY) {
-                cm_reason_addf(notes, CM_SEV_WARNING, hosts[h]->name, ops, w->id, f->name, true, b, a, "identity",
-                               "%s.%s differs (%s has 0x%llx, %s has 0x%llx); the model carries no value for it",
-                               w->name, f->name, hosts[0]->name, (unsigned long long)a, hosts[h]->name,
-                               (unsigned long long)b);
-                novalue = true;
-                break;
-            }
-            cm_reason_addf(incompat, CM_SEV_ERROR, hosts[h]->name, ops, w->id, f->name, true, b, a,
-                           cm_policy_name(f),
-                           "%s.%s has no common value: %s has 0x%llx, %s has 0x%llx (policy %s)", w->name, f->name,
-                           hosts[0]->name, (unsigned long long)a, hosts[h]->name, (unsigned long long)b,
-                           cm_policy_name(f));
-        }
+    if (out->novalue[slot])
+        return;
+    if (hosts[h]->novalue[slot]) {
+        out->novalue[slot] = 1;
+        return;
     }
-    out->present[slot] = 1;
-    out->novalue[slot] = novalue;
-    out->val[slot] = novalue ? 0 : (val & ~cm_word_raw_mask(w)) | raw;
+    uint64_t val = out->val[slot], hv = hosts[h]->val[slot];
+    if (hv == val)
+        return; /* merge(a, a) == a under every policy: the common case in big clusters */
+    *raw &= hv; /* raw bits: kept where every host sets them */
+    for (uint16_t fi = 0; fi < w->nfields; fi++) {
+        const struct cm_field *f = &w->fields[fi];
+        uint64_t a = cm_field_get(f, val), b = cm_field_get(f, hv), m;
+        if (cm_field_merge(f, a, b, &m)) {
+            val = cm_field_put(f, val, m);
+            continue;
+        }
+        if (f->policy == CM_POL_IDENTITY) {
+            cm_reason_addf(notes, CM_SEV_WARNING, hosts[h]->name, ops, w->id, f->name, true, b, a, "identity",
+                           "%s.%s differs (%s has 0x%llx, %s has 0x%llx); the model carries no value for it",
+                           w->name, f->name, hosts[0]->name, (unsigned long long)a, hosts[h]->name,
+                           (unsigned long long)b);
+            out->novalue[slot] = 1;
+            return;
+        }
+        cm_reason_addf(incompat, CM_SEV_ERROR, hosts[h]->name, ops, w->id, f->name, true, b, a, cm_policy_name(f),
+                       "%s.%s has no common value: %s has 0x%llx, %s has 0x%llx (policy %s)", w->name, f->name,
+                       hosts[0]->name, (unsigned long long)a, hosts[h]->name, (unsigned long long)b,
+                       cm_policy_name(f));
+    }
+    out->val[slot] = val;
 }
 
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
@@ -131,15 +125,39 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     for (size_t h = 1; h < n; h++)
         out->nregs = intersect(out->reg_ids, out->nregs, hosts[h]->reg_ids, hosts[h]->nregs);
 
-    for (size_t slot = 0; slot < ops->nwords; slot++) {
-        size_t have = 0;
-        for (size_t h = 0; h < n; h++)
-            have += hosts[h]->present[slot] != 0;
-        if (have == n)
-            merge_word(hosts, n, slot, out, incompat, notes);
-        else if (have && notes)
-            note_unlisted(notes, hosts, n, slot);
+    /* Words every host reports; the others leave the model (noted). */
+    size_t nw = ops->nwords;
+    uint32_t *have = cm_xcalloc(nw, sizeof(uint32_t));
+    for (size_t h = 0; h < n; h++)
+        for (size_t slot = 0; slot < nw; slot++)
+            have[slot] += hosts[h]->present[slot] != 0;
+    uint64_t *raw = cm_xcalloc(nw, sizeof(uint64_t));
+    for (size_t slot = 0; slot < nw; slot++) {
+        if (have[slot] != n) {
+            if (have[slot] && notes)
+                note_unlisted(notes, hosts, n, slot);
+            continue;
+        }
+        const struct cm_word *w = &ops->words[slot];
+        out->present[slot] = 1;
+        out->novalue[slot] = hosts[0]->novalue[slot];
+        out->val[slot] = hosts[0]->val[slot];
+        raw[slot] = w->flags & CM_WORDF_NOVALUE ? 0 : out->val[slot] & cm_word_raw_mask(w);
     }
+    for (size_t h = 1; h < n; h++)
+        for (size_t slot = 0; slot < nw; slot++)
+            if (out->present[slot])
+                fold_word(hosts, h, slot, out, &raw[slot], incompat, notes);
+    for (size_t slot = 0; slot < nw; slot++) {
+        if (!out->present[slot])
+            continue;
+        if (out->novalue[slot])
+            out->val[slot] = 0;
+        else
+            out->val[slot] = (out->val[slot] & ~cm_word_raw_mask(&ops->words[slot])) | raw[slot];
+    }
+    free(raw);
+    free(have);
     return 0;
 }
 

@@ -15,12 +15,20 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#if defined(__x86_64__)
+#include <asm/prctl.h>
+#endif
 
 #include "cpumodel/kvm_compat.h"
 #include "probe/probe_internal.h"
 
-/* x86 capabilities that matter for migration (§D, "x86"), one per line. */
+#if defined(__x86_64__)
+
+/* x86 capabilities that matter for migration (§D, "x86"), one per line.
+ * (Several are defined by linux/kvm.h only for x86: __KVM_HAVE_XSAVE…) */
 static const struct cm_kvm_cap x86_caps[] = {
     {KVM_CAP_EXT_CPUID, "KVM_CAP_EXT_CPUID"},
     {KVM_CAP_MCE, "KVM_CAP_MCE"},
@@ -59,8 +67,6 @@ static const struct cm_kvm_cap x86_caps[] = {
     {KVM_CAP_X86_APIC_BUS_CYCLES_NS, "KVM_CAP_X86_APIC_BUS_CYCLES_NS"},
     {KVM_CAP_X86_GUEST_MODE, "KVM_CAP_X86_GUEST_MODE"},
 };
-
-#if defined(__x86_64__)
 
 /* MSRs whose value changes from read to read: listed, never compared. */
 static const uint32_t volatile_msrs[] = {
@@ -279,9 +285,24 @@ out:
     return rc;
 }
 
+/* KVM filters the XCR0 it reports (CPUID 0xD, KVM_CAP_XSAVE2) by the calling
+ * process's guest permission for dynamic xfeatures (§C.2): without asking
+ * first, an AMX host would look as if it had no AMX.  Best effort: the request
+ * fails harmlessly on CPUs/kernels without dynamic features. */
+static void request_dynamic_xfeatures(void)
+{
+    uint64_t supp = 0;
+    if (syscall(SYS_arch_prctl, ARCH_GET_XCOMP_SUPP, &supp) != 0)
+        return;
+    for (unsigned bit = 18; bit < 64; bit++) /* 18 = XTILEDATA, the first dynamic feature */
+        if (supp >> bit & 1)
+            (void)syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_GUEST_PERM, (unsigned long)bit);
+}
+
 static int probe_x86_64(struct cm_probe_ctx *c, cm_error *err)
 {
     struct cm_snapshot *s = c->s;
+    request_dynamic_xfeatures();
     _cleanup_free_ struct kvm_cpuid2 *sup = cm_x86_get_cpuid(c->kvm, KVM_GET_SUPPORTED_CPUID, "KVM_GET_SUPPORTED_CPUID", err);
     if (!sup)
         return -1;
@@ -330,12 +351,8 @@ const struct cm_probe_arch cm_probe_arch_x86_64 = {
     .verify = cm_verify_x86_64,
 };
 
-#else /* not x86_64: the tables exist (names), the hooks do not */
+#else /* not x86_64: no hooks, so probe_common.c reports "not supported" */
 
-const struct cm_probe_arch cm_probe_arch_x86_64 = {
-    .arch = CM_ARCH_X86_64,
-    .caps = x86_caps,
-    .ncaps = CM_ARRAY_SIZE(x86_caps),
-};
+const struct cm_probe_arch cm_probe_arch_x86_64 = {.arch = CM_ARCH_X86_64};
 
 #endif

@@ -230,6 +230,8 @@ static enum cm_enforce x86_enforce(const struct cm_vector *host, size_t slot, co
     return cm_x86_is_msr_id(w->id) ? enforce_msr(w, f, have, want, why) : enforce_cpuid(w, f, have, want, why);
 }
 
+static const char *x86_reg_name(uint64_t id, char *buf, size_t len);
+
 /* ---- register lists ---------------------------------------------------- */
 
 static bool model_flag(const struct cm_vector *m, uint64_t word_id, unsigned bit)
@@ -256,10 +258,9 @@ static enum cm_rollback x86_classify_missing(const struct cm_snapshot *host, con
     (void)write;
     (void)write_value;
     char name[64];
-    if (cm_x86_is_cpuid_id(id)) {
+    if (cm_x86_is_cpuid_id(id) || cm_x86_is_leaf_id(id)) {
         cm_buf_printf(why, "the guest CPUID table is written whole with KVM_SET_CPUID2; the model's has no %s",
-                      cm_x86_cpuid_name(cm_x86_id_leaf(id), cm_x86_id_subleaf(id), cm_x86_id_reg(id), name,
-                                        sizeof(name)));
+                      x86_reg_name(id, name, sizeof(name)));
         return CM_RB_HIDDEN;
     }
     if (id == CM_X86_KVM_SSP) {
@@ -329,6 +330,11 @@ static const char *x86_reg_name(uint64_t id, char *buf, size_t len)
     }
     if (id == CM_X86_KVM_SSP) {
         snprintf(buf, len, "KVM_REG_GUEST_SSP");
+        return buf;
+    }
+    if (cm_x86_is_leaf_id(id)) { /* a whole leaf: "CPUID.14.0" */
+        uint32_t leaf = cm_x86_id_leaf(id);
+        snprintf(buf, len, leaf < 0x100 ? "CPUID.%02X.%u" : "CPUID.%08X.%u", leaf, cm_x86_id_subleaf(id));
         return buf;
     }
     snprintf(buf, len, "0x%016llx", (unsigned long long)id);

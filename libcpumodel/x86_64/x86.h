@@ -46,6 +46,19 @@ static inline bool cm_x86_is_cpuid_id(uint64_t id)
     return (id & 0xffff000000000000ULL) == (CM_X86_ARCH | CM_X86_SIZE_U32) &&
            ((id >> 32) & 0xfc) == CM_X86_CPUID_TYPE;
 }
+/* A whole CPUID leaf as a register (its presence in a host's table): size
+ * U128 (EAX | EBX << 32, ECX | EDX << 32), type byte 0xC4, subleaf and leaf
+ * as above.  Only in register lists (cm_x86_snapshot_registers()). */
+#define CM_X86_SIZE_U128 0x0040000000000000ULL
+#define CM_X86_LEAF_TYPE 0xC4u
+#define CM_X86_LEAF_ID(leaf, sub)                                                                             \
+    (CM_X86_ARCH | CM_X86_SIZE_U128 | ((uint64_t)((sub) & 0xffu) << 40) | ((uint64_t)CM_X86_LEAF_TYPE << 32) | \
+     (uint32_t)(leaf))
+static inline bool cm_x86_is_leaf_id(uint64_t id)
+{
+    return (id & 0xffff000000000000ULL) == (CM_X86_ARCH | CM_X86_SIZE_U128) &&
+           ((id >> 32) & 0xff) == CM_X86_LEAF_TYPE;
+}
 static inline uint32_t cm_x86_id_leaf(uint64_t id) { return (uint32_t)id; }
 static inline uint32_t cm_x86_id_subleaf(uint64_t id) { return (uint32_t)((id >> 40) & 0xff); }
 static inline enum cm_x86_reg cm_x86_id_reg(uint64_t id) { return (enum cm_x86_reg)((id >> 32) & 3); }
@@ -88,6 +101,16 @@ uint32_t cm_x86_model_range_max(const struct cm_vector *m, uint32_t leaf);
 bool cm_x86_model_has_leaf(const struct cm_vector *m, uint32_t leaf, uint32_t sub);
 /* ops->plan_extra: {"cpuid": [...] for KVM_SET_CPUID2, "msrs": [...]} (read by probe/verify_x86_64.c) */
 struct json_object *cm_x86_plan_extra(const struct cm_vector *model, const struct cm_snapshot *host);
+
+/* ---- register lists (registers.c) ---- */
+/* x86 hosts before 6.18 have no register list.  This gives a snapshot one:
+ * every CPUID leaf/subleaf of its table as a leaf register (CM_X86_LEAF_ID,
+ * value = the four registers) and every MSR as its 6.18 ONE_REG id (value
+ * from s->msrs; MSRs only in s->msr_index_list are flagged NOVALUE), so that
+ * the engine reports leaves and MSRs one kernel has and another lacks, and
+ * classify_missing() can judge them.  Ids already listed are kept; idempotent.
+ * Importers/probes call it after filling s->cpuid and s->msrs. */
+int cm_x86_snapshot_registers(struct cm_snapshot *s, cm_error *err);
 
 /* ---- names (names.c) ---- */
 /* Known MSR names ("IA32_ARCH_CAPABILITIES"); NULL if unknown. */

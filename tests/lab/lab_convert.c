@@ -8,7 +8,10 @@
  *       baseline/compare/plan emulated hosts like real ones.  Fails (exit 1,
  *       naming the line) on a console without a complete, error-free block.
  *   lab_convert plan PLAN.json OUT.txt
- *       `cpumodeld plan --json` output -> the plan.txt lines lab_init reads.
+ *       `cpumodeld plan --json` output -> the plan.txt lines lab_init reads,
+ *       plus "ERROR <id>" for each register the plan says it cannot enforce.
+ *   lab_convert reg FILE ID
+ *       one register's value (first word) of a snapshot or model file.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -169,6 +172,14 @@ static int to_plan(const char *in, const char *out)
                                             ? strtoull(json_object_get_string(x), NULL, 0)
                                             : hexval(x, "id"));
         }
+    /* the registers the plan itself says cannot be enforced (lab_init ignores these lines) */
+    if (json_object_object_get_ex(o, "reasons", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *sev;
+            if (json_object_object_get_ex(x, "severity", &sev) && !strcmp(json_object_get_string(sev), "error") &&
+                hexval(x, "id"))
+                fprintf(f, "ERROR %016llx\n", hexval(x, "id"));
+        }
     if (json_object_object_get_ex(o, "rollback", &v))
         for (size_t i = 0; i < json_object_array_length(v); i++) {
             struct json_object *x = json_object_array_get_idx(v, i), *c, *n;
@@ -182,12 +193,32 @@ static int to_plan(const char *in, const char *out)
     return 0;
 }
 
+/* The first word of a register of a snapshot/model file, as lower-case hex
+ * without 0x; nothing (exit 3) when the file does not list it. */
+static int print_reg(const char *file, const char *id)
+{
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_load(file, &s, &err) < 0)
+        return die(file, 0, err.msg);
+    uint64_t v;
+    int rc = 3;
+    if (cm_snapshot_get_u64(s, strtoull(id, NULL, 16), &v)) {
+        printf("%016llx\n", (unsigned long long)v);
+        rc = 0;
+    }
+    cm_snapshot_free(s);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "reg"))
+        return print_reg(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "snapshot"))
         return to_snapshot(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "plan"))
         return to_plan(argv[2], argv[3]);
-    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | plan PLAN.json OUT.txt\n");
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | plan PLAN.json OUT.txt | reg FILE ID\n");
     return 2;
 }

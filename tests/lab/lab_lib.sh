@@ -83,6 +83,9 @@ lab_snapshot() {
     "$CONVERT" snapshot "$RUN/$1.txt" "$RUN/$1.json" || fail "$1: converting the console into a snapshot"
 }
 
+# mreg FILE ID: a register's value in a snapshot/model JSON file (empty if absent)
+mreg() { "$CONVERT" reg "$1" "$2" 2>/dev/null; }
+
 # lab_plan MODEL HOST NAME: `cpumodeld plan --json` -> $RUN/NAME.json and .txt
 lab_plan() {
     "$CPUMODELD" plan "$1" "$2" --json > "$RUN/$3.json"
@@ -98,7 +101,7 @@ lab_plan() {
 lab_verify_check() {
     local name=$1 plan=$2 out=$RUN/$1.txt bad
     local errs
-    errs=$(jq -r '[.reasons[] | select(.severity == "error") | .id] | unique | .[]' "$RUN/$plan.json" | tr 'A-F' 'a-f')
+    errs=$(awk '$1 == "ERROR" { print "0x" $2 }' "$RUN/$plan.txt")
     local nw
     nw=$(grep -c '^WRITE ' "$RUN/$plan.txt")
     check "$name: the plan has writes to apply" "$nw" -gt 0

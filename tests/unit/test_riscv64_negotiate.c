@@ -21,7 +21,6 @@ struct host {
 static void mk(struct host *h, struct rvf_opts *o)
 {
     cm_error err = {0};
-    /* names the driver so a static link keeps it (arch_registry.c refers to drivers weakly) */
     ck_assert_ptr_eq(cm_arch_ops(CM_ARCH_RISCV64), &cm_riscv64_ops);
     h->s = rvf_build(o);
     ck_assert_msg(cm_vector_from_snapshot(h->s, &h->v, &err) == 0, "%s", err.msg);

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Several daemons on loopback, each serving a real fixture: the cluster
+# baseline equals the library's offline baseline of the same snapshots;
+# pinned models, a weaker host joining, a peer going down (cached, from disk
+# after a restart), never-seen peers (missing), Compare and GetPlan against
+# the offline CLI.
+source "$(dirname "$0")/daemon_lib.sh"
+
+S=$T/sock
+HOSTS=(INTEL_SKYLAKE_6.1 INTEL_ICELAKE_6.1 INTEL_SKYLAKE_5.10 INTEL_SKYLAKE_4.14)
+PEER_ADDR=()
+PEER_PID=()
+for i in 1 2 3; do
+  a="127.0.0.1:$((PORT0 + i))"
+  start_daemon "p$i" --snapshot "$(fixture "${HOSTS[$i]}")" --socket "" --listen-tcp "$a"
+  PEER_ADDR+=("$a")
+  PEER_PID+=("$LAST_PID")
+done
+DEAD="127.0.0.1:$((PORT0 + 9))" # configured, never up
+for a in "${PEER_ADDR[@]}"; do wait_ready --connect "$a" || fail "peer $a did not come up"; done
+start_daemon self --snapshot "$(fixture "${HOSTS[0]}")" --socket "$S" \
+  --peer "${PEER_ADDR[0]}" --peer "${PEER_ADDR[1]}" --peer "${PEER_ADDR[2]}" --peer "$DEAD" --peer-timeout-ms 2000
+SELF_PID=$LAST_PID
+wait_ready --socket "$S" || fail "daemon did not come up"
+
+# --- the cluster baseline is the library's baseline of the same snapshots
+rc_live=0; "$CPUMODELD" baseline --socket "$S" --json >"$T/live.json" || rc_live=$?
+files=(); for h in "${HOSTS[@]}"; do files+=("$(fixture "$h")"); done
+rc_off=0; "$CPUMODELD" baseline --json "${files[@]}" >"$T/offline.json" || rc_off=$?
+[ "$rc_live" = "$rc_off" ] || fail "exit codes differ: daemon $rc_live, offline $rc_off"
+norm='del(.model.created, .model.source)'
+diff <(jq -S "$norm" <(jq .baseline "$T/live.json")) <(jq -S "$norm" "$T/offline.json") >"$T/diff" ||
+  fail "cluster baseline differs from the offline baseline: $(head -20 "$T/diff")"
+[ "$(jq '.baseline.model.fields | length' "$T/live.json")" -gt 50 ] || fail "an empty model"
+jq -e '[.members[].status] == ["self","live","live","live","missing"]' "$T/live.json" >/dev/null ||
+  fail "member statuses: $(jq -c '[.members[] | {address, status}]' "$T/live.json")"
+jq -e --arg d "$DEAD" '.unreachable == [$d] and .stale == []' "$T/live.json" >/dev/null || fail "unreachable/stale"
+jq -e --arg d "$DEAD" '.members[4] | .address == $d and (.error | test("refused"))' "$T/live.json" >/dev/null ||
+  fail "the dead peer's error is not named"
+ok "cluster baseline over 4 live daemons equals the offline baseline; the dead peer is reported missing"
+
+# a named subset: self + one peer
+"$CPUMODELD" baseline --socket "$S" --json self "${PEER_ADDR[0]}" >"$T/sub.json" || true
+"$CPUMODELD" baseline --json "${files[0]}" "${files[1]}" >"$T/suboff.json" || true
+diff <(jq -S "$norm" <(jq .baseline "$T/sub.json")) <(jq -S "$norm" "$T/suboff.json") >/dev/null ||
+  fail "subset baseline differs from offline"
+jq -e '.members | length == 2' "$T/sub.json" >/dev/null || fail "subset members"
+ok "baseline over a named peer subset"
+
+# --- pinned models: named, versioned, never silently changed
+"$CPUMODELD" pin --socket "$S" --peers "self,${PEER_ADDR[0]}" gold >/dev/null || fail "pin gold"
+rc=0; "$CPUMODELD" pin --socket "$S" gold 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q ModelExists "$T/err" || fail "re-pin without --replace: rc $rc $(cat "$T/err")"
+"$CPUMODELD" models --socket "$S" --json >"$T/models.json"
+jq -e '.[0] | .name == "gold" and .generation == 1 and .members == ["INTEL_SKYLAKE_6.1","INTEL_ICELAKE_6.1"]' "$T/models.json" >/dev/null ||
+  fail "models: $(cat "$T/models.json")"
+"$CPUMODELD" pin --socket "$S" --peers "self,${PEER_ADDR[0]}" --replace gold >/dev/null || fail "pin --replace"
+"$CPUMODELD" models --socket "$S" --json | jq -e '.[0].generation == 2' >/dev/null || fail "generation not bumped"
+ok "PinModel: ModelExists without --replace, generation 1 -> 2 with it"
+
+# the pinned model, as a file, for the offline CLI
+vcall --socket "$S" io.cpumodeld.GetModel '{"name":"gold"}' | jq .parameters.model >"$T/gold.json"
+# --- the whole cluster (weaker hosts included) against the pinned model
+"$CPUMODELD" query --socket "$S" --json >"$T/q.json" || true
+expect=()
+for h in "${HOSTS[@]}"; do
+  "$CPUMODELD" plan "$T/gold.json" "$(fixture "$h")" >/dev/null 2>&1 || expect+=("$h")
+done
+got=$(jq -r '.cluster.pinned[] | select(.name == "gold") | .failing_hosts | sort | join(",")' "$T/q.json")
+want=$(printf '%s\n' "${expect[@]}" | sort | paste -sd, -)
+[ "$got" = "$want" ] || fail "pinned gold fails on [$got], the offline plans say [$want]"
+[ -n "$got" ] || fail "no weaker host found (expected SKYLAKE_4.14 at least)"
+case ",$got," in *,INTEL_SKYLAKE_6.1,* | *,INTEL_ICELAKE_6.1,*) fail "a member of gold cannot run gold" ;; esac
+jq -e '.cluster.pinned[] | select(.name == "gold") | .runs_everywhere == false and (.reasons | length > 0)' "$T/q.json" >/dev/null ||
+  fail "no reasons for the failing hosts"
+rc=0; "$CPUMODELD" query --socket "$S" >"$T/q.txt" || rc=$?
+[ "$rc" = 1 ] || fail "query exit code $rc with a pinned model that no longer runs everywhere"
+grep -q "gold .* NO .*INTEL_SKYLAKE_4.14" "$T/q.txt" || fail "human table: $(cat "$T/q.txt")"
+ok "weaker hosts joined: GetBaseline names the pinned model and the hosts that cannot run it ($got)"
+
+# --- Compare and GetPlan agree with the offline CLI
+for h in INTEL_SKYLAKE_5.10 INTEL_SKYLAKE_4.14; do
+  r1=0; "$CPUMODELD" compare --socket "$S" model:gold "$h" >/dev/null 2>&1 || r1=$?
+  r2=0; "$CPUMODELD" compare "$T/gold.json" "$(fixture "$h")" >/dev/null 2>&1 || r2=$?
+  [ "$r1" = "$r2" ] || fail "compare gold -> $h: daemon $r1, offline $r2"
+done
+rc=0; "$CPUMODELD" compare --socket "$S" model:nope 2>/dev/null || rc=$?
+[ "$rc" = 2 ] || fail "compare with an unknown model: $rc"
+"$CPUMODELD" plan --socket "$S" --json gold >"$T/plan.json" || fail "GetPlan gold on a member"
+"$CPUMODELD" plan --json "$T/gold.json" "$(fixture "${HOSTS[0]}")" >"$T/planoff.json" || fail "offline plan"
+diff <(jq -S .plan.writes "$T/plan.json") <(jq -S .writes "$T/planoff.json") >/dev/null ||
+  fail "GetPlan writes differ from the offline plan"
+ok "Compare and GetPlan agree with the offline CLI"
+
+# --- a peer goes down: cached (with its age), then from disk after a restart
+kill -TERM "${PEER_PID[0]}"; wait "${PEER_PID[0]}" 2>/dev/null
+sleep 1.1
+"$CPUMODELD" baseline --socket "$S" --json >"$T/down.json" || true
+jq -e --arg a "${PEER_ADDR[0]}" '(.members[] | select(.address == $a) | .status == "cached" and .age_s >= 1) and
+   (.stale == [$a]) and (.unreachable | index($a))' "$T/down.json" >/dev/null ||
+  fail "down peer not cached: $(jq -c '.members' "$T/down.json")"
+diff <(jq -S "$norm" <(jq .baseline "$T/down.json")) <(jq -S "$norm" "$T/offline.json") >/dev/null ||
+  fail "the baseline with a cached peer differs"
+kill -TERM "$SELF_PID"; wait "$SELF_PID" 2>/dev/null
+start_daemon self2 --snapshot "$(fixture "${HOSTS[0]}")" --socket "$S" --state-dir "$T/state-self" \
+  --peer "${PEER_ADDR[0]}" --peer "${PEER_ADDR[1]}" --peer "${PEER_ADDR[2]}" --peer "$DEAD"
+wait_ready --socket "$S" || fail "restart"
+"$CPUMODELD" baseline --socket "$S" --json >"$T/restart.json" || true
+jq -e --arg a "${PEER_ADDR[0]}" '.members[] | select(.address == $a) | .status == "cached" and .name == "INTEL_ICELAKE_6.1"' \
+  "$T/restart.json" >/dev/null || fail "the disk cache was not used after a restart"
+"$CPUMODELD" models --socket "$S" --json | jq -e '.[0] | .name == "gold" and .generation == 2' >/dev/null ||
+  fail "pinned model lost across restart"
+"$CPUMODELD" unpin --socket "$S" gold || fail "unpin"
+"$CPUMODELD" models --socket "$S" --json | jq -e 'length == 0' >/dev/null || fail "unpin left the model"
+ok "peer down: cached with age; after a restart from the disk cache; pinned models survive; unpin"
+echo "all cluster checks passed"
