@@ -9,6 +9,11 @@
  * time of one plain pass reading every host's values (the memory-bandwidth
  * floor), with the ratio.  Target: 10,000 hosts <= 50 ms, <= 4 KiB per host.
  *
+ * Two fleets: the dumps' own kernels (6.1/5.10: no writable ID registers, so
+ * nearly every host gets a verdict with ~30 reasons — formatting those
+ * dominates the full baseline), and the same silicon on 6.12 (writable ID
+ * registers: the modern case, few reasons).
+ *
  * usage: bench_baseline FIXTURE_DIR
  */
 #include <stdio.h>
@@ -66,9 +71,12 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    static const size_t sizes[] = {10, 100, 1000, 10000};
+    for (int fleet = 0; fleet < 2; fleet++) {
+    printf("%sfleet: %s\n", fleet ? "\n" : "", fleet ? "same silicon on Linux 6.12 (writable ID registers)"
+                                                     : "the dumps' kernels (6.1 / 5.10)");
     printf("%-7s %11s %13s %11s %9s %14s %12s\n", "hosts", "merge_ms", "baseline_ms", "scan_ms", "ratio",
            "bytes/host", "peak_rss_MiB");
-    static const size_t sizes[] = {10, 100, 1000, 10000};
     for (size_t si = 0; si < 4; si++) {
         size_t n = sizes[si];
         struct cm_vector *v = calloc(n, sizeof(*v));
@@ -79,6 +87,8 @@ int main(int argc, char **argv)
             v[i].snap = NULL; /* the merged form stands alone */
             if (i >= 4)
                 perturb(&v[i]);
+            if (fleet)
+                v[i].kver = CM_KVER(6, 12);
             free(v[i].name);
             v[i].name = cm_xasprintf("host%05zu", i);
             pv[i] = &v[i];
@@ -119,6 +129,7 @@ int main(int argc, char **argv)
             cm_vector_free(&v[i]);
         free(v);
         free(pv);
+    }
     }
     printf("\ntargets: 10000 hosts merge <= 50 ms; <= 4096 bytes/host in the merged form\n");
     for (int i = 0; i < 4; i++) {

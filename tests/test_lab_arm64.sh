@@ -93,8 +93,12 @@ for k in 6.1 6.12 7.2; do
     # Baseline of the two emulated hosts with the built CLI.
     a=$RUN/cortex-a72-$k.json x=$RUN/max-$k.json model=$RUN/model-$k.json
     [ -f "$a" ] && [ -f "$x" ] || continue
-    if ! "$CPUMODELD" baseline "$a" "$x" -o "$model" > "$RUN/baseline-$k.txt" 2>&1; then
-        fail "cpumodeld baseline of the $k hosts: $(tail -3 "$RUN/baseline-$k.txt")"
+    # exit 1 = a model exists but is not enforceable everywhere (expected: the
+    # A72 cannot present max's identity, max cannot lower every field)
+    "$CPUMODELD" baseline "$a" "$x" -o "$model" > "$RUN/baseline-$k.txt" 2>&1
+    rc=$?
+    if [ $rc -gt 1 ] || [ ! -s "$model" ]; then
+        fail "cpumodeld baseline of the $k hosts exited $rc: $(tail -3 "$RUN/baseline-$k.txt")"
         continue
     fi
     ma=$(mreg "$a" $ISAR0) mx=$(mreg "$x" $ISAR0) mm=$(mreg "$model" $ISAR0)

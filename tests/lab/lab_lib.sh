@@ -58,7 +58,8 @@ lab_boot() {
     local name=$1 arch=$2 kernel=$3 initrd=$4 cpu=$5; shift 5
     local t0 t1
     t0=$(date +%s.%N)
-    bash "$LABDIR/boot.sh" "$arch" "$kernel" "$initrd" "$cpu" cmlab_host="$name" "$@" > "$RUN/$name.txt" 2>&1
+    # the serial console ends lines with CR LF
+    bash "$LABDIR/boot.sh" "$arch" "$kernel" "$initrd" "$cpu" cmlab_host="$name" "$@" 2>&1 | tr -d '\r' > "$RUN/$name.txt"
     t1=$(date +%s.%N)
     printf '%s %.2f\n' "$name" "$(echo "$t1 - $t0" | bc)" >> "$RUN/times"
     if ! grep -q '^CMLAB END [01]' "$RUN/$name.txt"; then

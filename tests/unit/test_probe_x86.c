@@ -622,6 +622,54 @@ START_TEST(test_verify_driver_model)
 }
 END_TEST
 
+/* The x86 driver's pseudo-id of a CPUID output register (docs/x86_64.md:
+ * arch 0x20, size U32, subleaf in 47:40, type 0xC0|reg in 39:32, leaf). */
+#define DRIVER_CPUID_ID(leaf, sub, reg) \
+    (0x2020000000000000ULL | ((uint64_t)(sub) << 40) | ((uint64_t)(0xC0u | (reg)) << 32) | (uint32_t)(leaf))
+
+/* A model from the driver with one supported CPUID.7.0.EBX bit cleared
+ * verifies without "not-offered"; with a bit the host lacks, it is refused. */
+START_TEST(test_verify_driver_restricted)
+{
+    const struct cm_arch_ops *ops = cm_arch_ops(CM_ARCH_X86_64);
+    if (!ops || !ops->encode) {
+        fprintf(stderr, "note: x86_64 driver not built: driver-restricted verify not run\n");
+        return;
+    }
+    struct cm_vector v;
+    cm_error err = {0};
+    ck_assert_msg(cm_vector_from_snapshot(snap, &v, &err) == 0, "%s", err.msg);
+    long w = cm_vector_word_index(&v, DRIVER_CPUID_ID(7, 0, 1));
+    ck_assert_msg(w >= 0, "the driver has no CPUID.7.0.EBX word");
+    const struct cm_cpuid_entry *l7 = cm_snapshot_find_cpuid(snap, 7, 0);
+    ck_assert_ptr_nonnull(l7);
+    ck_assert_uint_eq((uint32_t)v.val[w], l7->ebx); /* decoded from the probe */
+    int have = pick_bit(l7->ebx, ~0u, true);
+    ck_assert_int_ge(have, 0);
+
+    v.val[w] &= ~(1ull << have);
+    struct cm_plan p = {0};
+    struct cm_reasons mm = {0};
+    int r = cm_verify_plan(&p, &v, &mm, &err);
+    ck_assert_msg(r != -1, "%s", err.msg);
+    ck_assert_uint_eq(count_rule(&mm, "not-offered"), 0);
+    ck_assert_uint_eq(count_rule(&mm, "readback"), mm.n);
+    cm_reasons_free(&mm);
+
+    const struct cm_cpuid_entry *em = NULL;
+    for (size_t i = 0; i < snap->ncpuid_emulated; i++)
+        if (snap->cpuid_emulated[i].function == 7 && snap->cpuid_emulated[i].index == 0)
+            em = &snap->cpuid_emulated[i];
+    int lacks = pick_bit(l7->ebx | (em ? em->ebx : 0), ~0u, false);
+    ck_assert_int_ge(lacks, 0);
+    v.val[w] |= 1ull << lacks;
+    ck_assert_int_eq(cm_verify_plan(&p, &v, &mm, &err), 1);
+    ck_assert_uint_eq(count_rule(&mm, "not-offered"), 1);
+    cm_reasons_free(&mm);
+    cm_vector_free(&v);
+}
+END_TEST
+
 int main(void)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -658,6 +706,7 @@ int main(void)
     tcase_add_test(tv, test_verify_msr_writes);
     tcase_add_test(tv, test_verify_no_table);
     tcase_add_test(tv, test_verify_driver_model);
+    tcase_add_test(tv, test_verify_driver_restricted);
     suite_add_tcase(s, tv);
     int rc = tl_run(s);
     cm_snapshot_free(snap);

@@ -521,6 +521,52 @@ START_TEST(engine_vendor_and_reduction)
 }
 END_TEST
 
+START_TEST(register_list)
+{
+    _cleanup_snapshot_ struct cm_snapshot *s = mk_host("h", 0, 0, 0x2b);
+    cm_snapshot_add_msr_index(s, 0x10);
+    cm_error err = {0};
+    ck_assert_msg(cm_x86_snapshot_registers(s, &err) == 0, "%s", err.msg);
+    /* one register per CPUID entry and per MSR (3 valued + TSC from the index list) */
+    ck_assert_uint_eq(s->nregs, s->ncpuid + 4);
+    size_t n = s->nregs;
+    ck_assert(cm_x86_snapshot_registers(s, &err) == 0);
+    ck_assert_uint_eq(s->nregs, n);
+    uint64_t v[2];
+    const struct cm_reg *r = cm_snapshot_find_reg(s, CM_X86_LEAF_ID(7, 1));
+    ck_assert_ptr_nonnull(r);
+    memcpy(v, cm_snapshot_reg_val(s, r), sizeof(v));
+    ck_assert_uint_eq(v[0], 0x20); /* EAX | EBX << 32 of 7.1 */
+    r = cm_snapshot_find_reg(s, CM_X86_MSR_ID(0x10a));
+    ck_assert(r && cm_snapshot_reg_val(s, r)[0] == 0x2b && !(r->flags & CM_REGF_NOVALUE));
+    r = cm_snapshot_find_reg(s, CM_X86_MSR_ID(0x10));
+    ck_assert(r && (r->flags & CM_REGF_NOVALUE));
+    ck_assert_uint_eq(cm_reg_words(CM_X86_LEAF_ID(7, 1)), 2);
+    /* leaf ids are neither word ids nor MSR ids, and have names */
+    for (size_t i = 0; i < s->nregs; i++) {
+        uint64_t id = s->regs[i].id;
+        ck_assert(cm_x86_is_leaf_id(id) != cm_x86_is_msr_id(id));
+        ck_assert(!(cm_x86_is_leaf_id(id) && slot_of(id) >= 0));
+    }
+    char b[64];
+    ck_assert_str_eq(ops()->reg_name(CM_X86_LEAF_ID(0x14, 0), b, sizeof(b)), "CPUID.14.0");
+    ck_assert_str_eq(ops()->reg_name(CM_X86_LEAF_ID(0x8000001d, 3), b, sizeof(b)), "CPUID.8000001D.3");
+    /* the vector's register list now has them, and a missing leaf is hidden */
+    struct cm_vector v1;
+    decode_ok(s, &v1);
+    ck_assert_uint_eq(v1.nregs, n);
+    struct cm_buf why = {0};
+    bool w = false;
+    uint64_t wv = 0;
+    ck_assert_int_eq(ops()->classify_missing(s, &v1, CM_X86_LEAF_ID(0x14, 0), v, &w, &wv, &why), CM_RB_HIDDEN);
+    cm_buf_free(&why);
+    cm_vector_free(&v1);
+    /* not x86: nothing to do */
+    _cleanup_snapshot_ struct cm_snapshot *a = cm_snapshot_new(CM_ARCH_ARM64);
+    ck_assert(cm_x86_snapshot_registers(a, &err) == 0 && a->nregs == 0);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("x86_driver");
@@ -536,6 +582,7 @@ static Suite *suite(void)
     tcase_add_test(t, classify_rollback);
     tcase_add_test(t, encode_roundtrip);
     tcase_add_test(t, plan_extra_table);
+    tcase_add_test(t, register_list);
     tcase_add_test(t, engine_vendor_and_reduction);
     suite_add_tcase(s, t);
     return s;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# kill -9 while PinModel rewrites a model, at varying moments, then restart:
+# the model file is always whole (the previous or the new generation, never
+# torn), every generation a client saw acknowledged survives, and the
+# daemon starts and serves it.
+source "$(dirname "$0")/daemon_lib.sh"
+
+S=$T/sock
+STATE=$T/state-crash
+SNAP=$(fixture INTEL_CASCADELAKE_6.1)
+ROUNDS=${CPUMODELD_CRASH_ROUNDS:-12}
+acked=0
+for round in $(seq "$ROUNDS"); do
+  start_daemon "r$round" --snapshot "$SNAP" --socket "$S" --state-dir "$STATE"
+  pid=$LAST_PID
+  wait_ready --socket "$S" || fail "round $round: daemon did not start: $(cat "$T/r$round.log")"
+  # what survived the previous kill
+  if [ "$round" -gt 1 ]; then
+    f=$STATE/models/gold.json
+    [ -s "$f" ] || fail "round $round: the model file is gone"
+    gen=$(jq -e .generation "$f") || fail "round $round: torn model file"
+    [ "$gen" -ge "$acked" ] || fail "round $round: acknowledged generation $acked lost (file has $gen)"
+    [ "$gen" -le $((acked + 1)) ] || fail "round $round: generation $gen from nowhere (acked $acked)"
+    "$CPUMODELD" models --socket "$S" --json | jq -e --argjson g "$gen" '.[] | select(.name == "gold") | .generation == $g' \
+      >/dev/null || fail "round $round: the daemon did not load generation $gen"
+    acked=$gen
+  fi
+  # pin in a loop, record every acknowledged generation, kill -9 at a varying moment
+  (
+    for _ in $(seq 200); do
+      g=$("$CPUMODELD" pin --socket "$S" --replace --json gold 2>/dev/null | jq -r .info.generation) || break
+      [ -n "$g" ] && [ "$g" != null ] && echo "$g" >>"$T/acks"
+    done
+  ) &
+  loop=$!
+  sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
+  kill -KILL "$pid"
+  wait "$pid" 2>/dev/null
+  wait "$loop" 2>/dev/null
+  [ -s "$T/acks" ] && acked=$(sort -n "$T/acks" | tail -1)
+  rm -f "$T/acks"
+done
+leftovers=$(find "$STATE" -name '*.tmp.*' | wc -l)
+ok "$ROUNDS kill -9 rounds during PinModel: model file always whole, acknowledged generation $acked kept ($leftovers temp leftovers ignored)"
