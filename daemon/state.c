@@ -381,8 +381,14 @@ int cmd_models_load(struct cmd_daemon *d, cm_error *err)
     struct dirent *de;
     while ((de = readdir(dp))) {
         size_t n = strlen(de->d_name);
+        if (strstr(de->d_name, ".json.tmp.")) {
+            /* the leftover of a write that was killed: the rename never happened */
+            _cleanup_free_ char *tmp = cm_xasprintf("%s/%s", dir, de->d_name);
+            unlink(tmp);
+            continue;
+        }
         if (n < 6 || strcmp(de->d_name + n - 5, ".json") || de->d_name[0] == '.')
-            continue; /* leftovers "NAME.json.tmp.PID" of a killed write are not models */
+            continue;
         _cleanup_free_ char *path = cm_xasprintf("%s/%s", dir, de->d_name);
         struct cmd_model m;
         cm_error merr = {0};

@@ -41,4 +41,4 @@ for round in $(seq "$ROUNDS"); do
   rm -f "$T/acks"
 done
 leftovers=$(find "$STATE" -name '*.tmp.*' | wc -l)
-ok "$ROUNDS kill -9 rounds during PinModel: model file always whole, acknowledged generation $acked kept ($leftovers temp leftovers ignored)"
+ok "$ROUNDS kill -9 rounds during PinModel: model file always whole, acknowledged generation $acked kept ($leftovers temp leftover(s) of the last kill)"

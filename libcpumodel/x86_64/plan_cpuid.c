@@ -53,16 +53,23 @@ static bool keep_entry(const struct cm_vector *m, const struct cm_cpuid_entry *e
     return true;
 }
 
-/* Overwrites the modelled registers of e with the model's values (words the
- * members did not agree on keep the host's value). */
+/* Overwrites the modelled registers of e with the model's values.  Words the
+ * members did not agree on, and IGNORE fields (APIC id, XSAVE sizes for the
+ * current XCR0: the VMM's or KVM's business), keep the host's value, as the
+ * engine's plan writes do. */
 static void apply_model(const struct cm_vector *m, struct cm_cpuid_entry *e)
 {
     for (size_t i = 0; i < cm_x86_nwords; i++) {
-        uint64_t id = cm_x86_words[i].id;
-        if (!cm_x86_is_cpuid_id(id) || cm_x86_id_leaf(id) != e->function || cm_x86_id_subleaf(id) != e->index)
+        const struct cm_word *w = &cm_x86_words[i];
+        if (!cm_x86_is_cpuid_id(w->id) || cm_x86_id_leaf(w->id) != e->function ||
+            cm_x86_id_subleaf(w->id) != e->index || !m->present[i] || m->novalue[i])
             continue;
-        if (m->present[i] && !m->novalue[i])
-            cm_x86_cpuid_set_reg(e, cm_x86_id_reg(id), (uint32_t)m->val[i]);
+        enum cm_x86_reg r = cm_x86_id_reg(w->id);
+        uint64_t host = cm_x86_cpuid_reg(e, r), target = m->val[i];
+        for (uint16_t k = 0; k < w->nfields; k++)
+            if (w->fields[k].policy == CM_POL_IGNORE)
+                target = cm_field_put(&w->fields[k], target, cm_field_get(&w->fields[k], host));
+        cm_x86_cpuid_set_reg(e, r, (uint32_t)target);
     }
 }
 

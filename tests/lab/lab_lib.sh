@@ -69,14 +69,15 @@ lab_boot() {
     fi
 }
 
+# (awk: ids are compared as strings; some awks read "0x…" fields as numbers)
 # Values from a console: regs NAME (count), reg NAME ID (value, lower-case hex
 # without 0x, empty when absent), meta NAME KEY, has NAME ID (0/1).
 regs() { grep -c '^CMLAB REG ' "$RUN/$1.txt"; }
-reg() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 == id { print $5 }' "$RUN/$1.txt"; }
-regflags() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 == id { print $4 }' "$RUN/$1.txt"; }
-meta() { awk -v k="$2" '$1 == "CMLAB" && $2 == "META" && $3 == k { print $4 }' "$RUN/$1.txt"; }
+reg() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 "" == id "" { print $5 }' "$RUN/$1.txt"; }
+regflags() { awk -v id="$2" '$1 == "CMLAB" && $2 == "REG" && $3 "" == id "" { print $4 }' "$RUN/$1.txt"; }
+meta() { awk -v k="$2" '$1 == "CMLAB" && $2 == "META" && $3 "" == k "" { print $4 }' "$RUN/$1.txt"; }
 has() { if [ -n "$(reg "$1" "$2")" ]; then echo 1; else echo 0; fi; }
-mask() { awk -v i="$2" '$1 == "CMLAB" && $2 == "MASK" && $3 == i { print $4 }' "$RUN/$1.txt"; }
+mask() { awk -v i="$2" '$1 == "CMLAB" && $2 == "MASK" && $3 "" == i "" { print $4 }' "$RUN/$1.txt"; }
 in_range() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
 
 # lab_snapshot NAME: console -> $RUN/NAME.json through the library's writer

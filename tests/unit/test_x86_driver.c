@@ -445,6 +445,9 @@ START_TEST(plan_extra_table)
     model.val[slot_of(CM_X86_CPUID_ID(7, 0, CM_X86_EAX))] = 0;
     model.val[slot_of(CM_X86_CPUID_ID(0xd, 0, CM_X86_EAX))] = 0x7;
     model.val[slot_of(CM_X86_MSR_ID(0x10a))] = 0x21;
+    /* IGNORE fields (APIC id, OSXSAVE) stay the host's in the table */
+    model.val[slot_of(CM_X86_CPUID_ID(1, 0, CM_X86_EBX))] = 0x07000800;
+    model.val[slot_of(CM_X86_CPUID_ID(1, 0, CM_X86_ECX))] |= 1u << 27;
     json_object *o = ops()->plan_extra(&model, s);
     ck_assert_ptr_nonnull(o);
     json_object *t, *m;
@@ -459,6 +462,10 @@ START_TEST(plan_extra_table)
             ck_assert_str_eq(jstr(e, "ecx"), "0x0");
             ck_assert_str_eq(jstr(e, "ebx"), "0x10020");
             ck_assert_str_eq(jstr(e, "flags"), "0x1");
+        }
+        if (fn == 1) {
+            ck_assert_str_eq(jstr(e, "ebx"), "0x10800");
+            ck_assert_str_eq(jstr(e, "ecx"), "0xf7fa3203");
         }
         saw71 |= fn == 7 && ix == 1;
         saw_d5 |= fn == 0xd && ix == 5;
@@ -567,6 +574,46 @@ START_TEST(register_list)
 }
 END_TEST
 
+/* Malformed Firecracker CPUID through the loader: the importer rejects bad
+ * register names and duplicate leaves; the error names the problem. */
+static void parse_fails(const char *cpuid_json, const char *needle)
+{
+    char text[2048];
+    snprintf(text, sizeof(text),
+             "{\"firecracker_version\": \"1.13.0\", \"kernel_version\": \"6.1.0\", \"microcode_version\": \"0x1\", "
+             "\"bios_version\": \"1\", \"bios_revision\": \"1\", \"guest_cpu_config\": {\"kvm_capabilities\": [], "
+             "\"cpuid_modifiers\": [%s], \"msr_modifiers\": []}}",
+             cpuid_json);
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    json_object *o = json_tokener_parse(text);
+    ck_assert_ptr_nonnull(o);
+    int r = cm_import_firecracker(o, "bad.json", &s, &err);
+    json_object_put(o);
+    if (r == 0) { /* accepted by the loader: the driver must refuse it */
+        struct cm_vector v;
+        r = cm_vector_from_snapshot(s, &v, &err);
+        if (r == 0)
+            cm_vector_free(&v);
+        cm_snapshot_free(s);
+    }
+    ck_assert_msg(r < 0, "accepted: %s", cpuid_json);
+    fprintf(stderr, "rejected as expected: %s\n", err.msg);
+    ck_assert_msg(strstr(err.msg, needle), "error \"%s\" does not mention %s", err.msg, needle);
+}
+
+#define ZERO32 "\"0b00000000000000000000000000000000\""
+START_TEST(malformed_cpuid_rejected)
+{
+    parse_fails("{\"leaf\": \"0x7\", \"subleaf\": \"0x0\", \"flags\": 1, \"modifiers\": "
+                "[{\"register\": \"exx\", \"bitmap\": " ZERO32 "}]}",
+                "exx");
+    parse_fails("{\"leaf\": \"0x7\", \"subleaf\": \"0x0\", \"flags\": 1, \"modifiers\": []}, "
+                "{\"leaf\": \"0x7\", \"subleaf\": \"0x0\", \"flags\": 1, \"modifiers\": []}",
+                "0x7");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("x86_driver");
@@ -583,6 +630,7 @@ static Suite *suite(void)
     tcase_add_test(t, encode_roundtrip);
     tcase_add_test(t, plan_extra_table);
     tcase_add_test(t, register_list);
+    tcase_add_test(t, malformed_cpuid_rejected);
     tcase_add_test(t, engine_vendor_and_reduction);
     suite_add_tcase(s, t);
     return s;
