@@ -14,7 +14,11 @@
  * dominates the full baseline), and the same silicon on 6.12 (writable ID
  * registers: the modern case, few reasons).
  *
- * usage: bench_baseline FIXTURE_DIR
+ * The same run repeats for x86_64 (Skylake / Cascade Lake / Ice Lake dumps)
+ * and riscv64 (the fact-built fixtures under tests/fixtures/riscv64), with
+ * perturbations that clear feature bits or lower numeric fields.
+ *
+ * usage: bench_baseline FIXTURE_DIR [RISCV_FIXTURE_DIR]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,55 +44,54 @@ static uint64_t next_rand(void)
     return rng;
 }
 
+/* Lowers a few fields the way a weaker host would: a smaller numeric level
+ * or a missing feature bit. */
 static void perturb(struct cm_vector *v)
 {
     const struct cm_arch_ops *ops = v->ops;
     for (int k = 0; k < 3; k++) {
         size_t w = next_rand() % ops->nwords;
-        if (!v->present[w] || !ops->words[w].nfields || ops->words[w].order != CM_ORDER_ID)
+        if (!v->present[w] || !ops->words[w].nfields || ops->words[w].order == CM_ORDER_FIRMWARE)
             continue;
         const struct cm_field *f = &ops->words[w].fields[next_rand() % ops->words[w].nfields];
-        if (f->policy != CM_POL_LOWER_SAFE || f->is_signed)
+        if ((f->policy != CM_POL_LOWER_SAFE && f->policy != CM_POL_BITMAP) || f->is_signed)
             continue;
         uint64_t cur = cm_field_get(f, v->val[w]);
-        v->val[w] = cm_field_put(f, v->val[w], cur ? next_rand() % (cur + 1) : 0);
+        uint64_t low = f->policy == CM_POL_BITMAP ? cur & ~(1ULL << (next_rand() % (f->width ? f->width : 1)))
+                                                  : (cur ? next_rand() % (cur + 1) : 0);
+        v->val[w] = cm_field_put(f, v->val[w], low);
     }
 }
 
-int main(int argc, char **argv)
+static int load(const char *path, struct cm_snapshot **s, struct cm_vector *v)
 {
-    const char *dir = argc > 1 ? argv[1] : "../shared/fixtures/firecracker";
-    static const char *const base[] = {"ARM_NEOVERSE_N1_6.1", "ARM_NEOVERSE_V1_6.1", "ARM_NEOVERSE_N1_5.10",
-                                       "ARM_NEOVERSE_V1_5.10"};
-    struct cm_vector seeds[4];
-    struct cm_snapshot *snaps[4];
-    for (int i = 0; i < 4; i++) {
-        char path[4096];
-        cm_error err = {0};
-        snprintf(path, sizeof(path), "%s/fingerprint_%shost.json", dir, base[i]);
-        if (cm_snapshot_load(path, &snaps[i], &err) < 0 || cm_vector_from_snapshot(snaps[i], &seeds[i], &err) < 0) {
-            fprintf(stderr, "bench_baseline: %s\n", err.msg);
-            return 2;
-        }
+    cm_error err = {0};
+    if (cm_snapshot_load(path, s, &err) < 0 || cm_vector_from_snapshot(*s, v, &err) < 0) {
+        fprintf(stderr, "bench_baseline: %s\n", err.msg);
+        return -1;
     }
+    return 0;
+}
+
+/* One table of figures for a set of seed hosts. */
+static void run_fleet(const char *title, struct cm_vector *seeds, size_t nseeds, cm_kver force_kver)
+{
     static const size_t sizes[] = {10, 100, 1000, 10000};
-    for (int fleet = 0; fleet < 2; fleet++) {
-    printf("%sfleet: %s\n", fleet ? "\n" : "", fleet ? "same silicon on Linux 6.12 (writable ID registers)"
-                                                     : "the dumps' kernels (6.1 / 5.10)");
-    printf("%-7s %11s %13s %11s %9s %14s %12s\n", "hosts", "merge_ms", "baseline_ms", "scan_ms", "ratio",
-           "bytes/host", "peak_rss_MiB");
+    printf("\nfleet: %s\n", title);
+    printf("%-7s %10s %12s %12s %10s %8s %11s %12s\n", "hosts", "merge_ms", "verdicts_ms", "reasons_ms",
+           "scan_ms", "ratio", "bytes/host", "peak_rss_MiB");
     for (size_t si = 0; si < 4; si++) {
         size_t n = sizes[si];
         struct cm_vector *v = calloc(n, sizeof(*v));
         const struct cm_vector **pv = calloc(n, sizeof(*pv));
         size_t bytes = 0;
         for (size_t i = 0; i < n; i++) {
-            cm_vector_copy(&v[i], &seeds[i % 4]);
+            cm_vector_copy(&v[i], &seeds[i % nseeds]);
             v[i].snap = NULL; /* the merged form stands alone */
-            if (i >= 4)
+            if (i >= nseeds)
                 perturb(&v[i]);
-            if (fleet)
-                v[i].kver = CM_KVER(6, 12);
+            if (force_kver)
+                v[i].kver = force_kver;
             free(v[i].name);
             v[i].name = cm_xasprintf("host%05zu", i);
             pv[i] = &v[i];
@@ -114,27 +117,76 @@ int main(int argc, char **argv)
         double merge = (now_ms() - t0) / reps;
         cm_vector_free(&m);
 
+        /* merge + a verdict per host (first reason only), then with every reason */
         t0 = now_ms();
         struct cm_baseline b;
         cm_error err = {0};
+        cm_baseline_ex(pv, n, CM_BL_FIRST_REASON, &b, &err);
+        double verdicts = now_ms() - t0;
+        cm_baseline_free(&b);
+        t0 = now_ms();
         cm_baseline(pv, n, false, &b, &err);
         double full = now_ms() - t0;
         cm_baseline_free(&b);
 
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        printf("%-7zu %11.3f %13.3f %11.4f %8.1fx %14zu %12.1f%s\n", n, merge, full, scan, scan > 0 ? merge / scan : 0,
-               bytes / n, ru.ru_maxrss / 1024.0, acc == 42 ? " " : "");
+        printf("%-7zu %10.3f %12.3f %12.3f %10.4f %7.1fx %11zu %12.1f%s\n", n, merge, verdicts, full, scan,
+               scan > 0 ? merge / scan : 0, bytes / n, ru.ru_maxrss / 1024.0, acc == 42 ? " " : "");
         for (size_t i = 0; i < n; i++)
             cm_vector_free(&v[i]);
         free(v);
         free(pv);
     }
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "../shared/fixtures/firecracker";
+    const char *rvdir = argc > 2 ? argv[2] : "tests/fixtures/riscv64";
+    static const char *const arm[] = {"ARM_NEOVERSE_N1_6.1", "ARM_NEOVERSE_V1_6.1", "ARM_NEOVERSE_N1_5.10",
+                                      "ARM_NEOVERSE_V1_5.10"};
+    static const char *const x86[] = {"INTEL_SKYLAKE_6.1", "INTEL_CASCADELAKE_6.1", "INTEL_ICELAKE_6.1",
+                                      "INTEL_SKYLAKE_5.10", "INTEL_CASCADELAKE_5.10", "INTEL_ICELAKE_5.10"};
+    static const char *const rv[] = {"rv64-qemu-6.12.json", "rv64-qemu-6.12-nozba.json", "rv64-qemu-7.2.json",
+                                     "rv64-qemu-7.2-v-smnpm.json"};
+    struct cm_vector seeds[6];
+    struct cm_snapshot *snaps[6];
+    char path[4096];
+
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "%s/fingerprint_%shost.json", dir, arm[i]);
+        if (load(path, &snaps[i], &seeds[i]) < 0)
+            return 2;
     }
-    printf("\ntargets: 10000 hosts merge <= 50 ms; <= 4096 bytes/host in the merged form\n");
+    run_fleet("arm64, the dumps' kernels (6.1 / 5.10: no writable ID registers)", seeds, 4, 0);
+    run_fleet("arm64, the same silicon on Linux 6.12 (writable ID registers)", seeds, 4, CM_KVER(6, 12));
     for (int i = 0; i < 4; i++) {
         cm_vector_free(&seeds[i]);
         cm_snapshot_free(snaps[i]);
     }
+
+    for (int i = 0; i < 6; i++) {
+        snprintf(path, sizeof(path), "%s/fingerprint_%shost.json", dir, x86[i]);
+        if (load(path, &snaps[i], &seeds[i]) < 0)
+            return 2;
+    }
+    run_fleet("x86_64, Skylake / Cascade Lake / Ice Lake on 5.10 and 6.1", seeds, 6, 0);
+    for (int i = 0; i < 6; i++) {
+        cm_vector_free(&seeds[i]);
+        cm_snapshot_free(snaps[i]);
+    }
+
+    for (int i = 0; i < 4; i++) {
+        snprintf(path, sizeof(path), "%s/%s", rvdir, rv[i]);
+        if (load(path, &snaps[i], &seeds[i]) < 0)
+            return 2;
+    }
+    run_fleet("riscv64, fact-built hosts on 6.12 and 7.2", seeds, 4, 0);
+    for (int i = 0; i < 4; i++) {
+        cm_vector_free(&seeds[i]);
+        cm_snapshot_free(snaps[i]);
+    }
+    printf("\ntargets: 10000 hosts merge <= 50 ms; <= 4096 bytes/host in the merged form\n");
     return 0;
 }

@@ -7,7 +7,7 @@ cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCPUMODEL_BUILD_TESTS=OFF 
 cmake --build build-bench -j"$(nproc)"
 shared=${CPUMODEL_SHARED_DIR:-$(cd .. && pwd)/shared}
 echo "== baseline =="
-build-bench/bench/bench_baseline "$shared/fixtures/firecracker"
+build-bench/bench/bench_baseline "$shared/fixtures/firecracker" tests/fixtures/riscv64
 for extra in bench/bench_*.sh; do
   [ -e "$extra" ] || continue
   echo "== $(basename "$extra" .sh) =="

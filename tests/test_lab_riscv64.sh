@@ -85,7 +85,20 @@ for k in 6.12 7.2; do
     for h in "$b" "$a"; do
         p=plan-$h
         lab_plan "$model" "$RUN/$h.json" "$p" || continue
-        [ "$(grep -c '^WRITE ' "$RUN/$p.txt")" -gt 0 ] || { check "$p: writes expected for $h" "$h" != "$b"; continue; }
+        if [ "$h" = "$a" ]; then
+            # nothing can be written: the plan must name Zba and Zbs as errors,
+            # and real KVM must indeed refuse to turn them off
+            check "$p: no writes" "$(grep -c '^WRITE ' "$RUN/$p.txt")" = 0
+            check "$p: reports ISA_EXT.ZBA as not enforceable" "$(grep -c "^ERROR ${EXT_ZBA#0x}" "$RUN/$p.txt")" = 1
+            check "$p: reports ISA_EXT.ZBS as not enforceable" "$(grep -c "^ERROR ${EXT_ZBS#0x}" "$RUN/$p.txt")" = 1
+            printf 'WRITE %s 0 2 ISA_EXT.zba\nWRITE %s 0 2 ISA_EXT.zbs\n' "${EXT_ZBA#0x}" "${EXT_ZBS#0x}" > "$RUN/$p-force.txt"
+            bash "$LABDIR/mkinitrd.sh" riscv64 "$RUN/$p.cpio.gz" "$RUN/$p-force.txt" "$ko" || { fail "initramfs for $p"; continue; }
+            lab_boot "force-$h" riscv64 "$img" "$RUN/$p.cpio.gz" "$SET_A" cmlab_mode=verify || continue
+            check "force-$h: KVM refuses turning Zba and Zbs off" \
+                "$(grep -c '^CMLAB MISMATCH write-refused' "$RUN/force-$h.txt")" = 2
+            check "force-$h: Zba still on" "$(reg "force-$h" $EXT_ZBA)" = 0000000000000001
+            continue
+        fi
         bash "$LABDIR/mkinitrd.sh" riscv64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" "$ko" || { fail "initramfs for $p"; continue; }
         set=$SET_A; [ "$h" = "$b" ] && set=$SET_B
         lab_boot "verify-$h" riscv64 "$img" "$RUN/$p.cpio.gz" "$set" cmlab_mode=verify || continue

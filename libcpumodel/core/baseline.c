@@ -113,6 +113,12 @@ static void compute_groups(struct cm_baseline *b)
 int cm_baseline(const struct cm_vector *const *hosts, size_t n, bool with_groups, struct cm_baseline *out,
                 cm_error *err)
 {
+    return cm_baseline_ex(hosts, n, with_groups ? CM_BL_GROUPS : 0, out, err);
+}
+
+int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flags, struct cm_baseline *out,
+                   cm_error *err)
+{
     memset(out, 0, sizeof(*out));
     out->nhosts = n;
     out->hosts = hosts;
@@ -121,10 +127,11 @@ int cm_baseline(const struct cm_vector *const *hosts, size_t n, bool with_groups
     out->verdicts = cm_xcalloc(n, sizeof(*out->verdicts));
     out->enforceable_everywhere = out->incompat.n == 0;
     for (size_t h = 0; h < n; h++) {
-        out->verdicts[h].enforceable = cm_enforceable(&out->model, hosts[h], &out->verdicts[h].reasons);
+        out->verdicts[h].enforceable = cm_enforceable_max(&out->model, hosts[h], &out->verdicts[h].reasons,
+                                                          flags & CM_BL_FIRST_REASON ? 1 : 0);
         out->enforceable_everywhere &= out->verdicts[h].enforceable;
     }
-    if (with_groups && !out->enforceable_everywhere)
+    if ((flags & CM_BL_GROUPS) && !out->enforceable_everywhere)
         compute_groups(out);
     return 0;
 }

@@ -155,6 +155,12 @@ static bool check_extra_registers(const struct cm_vector *model, const struct cm
 
 bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons)
 {
+    return cm_enforceable_max(model, host, reasons, 0);
+}
+
+bool cm_enforceable_max(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons,
+                        size_t max_errors)
+{
     if (model->ops != host->ops) {
         cm_reason_addf(reasons, CM_SEV_ERROR, host->name, NULL, 0, NULL, false, 0, 0, "arch",
                        "%s is %s, the model is %s", host->name, cm_arch_name(host->ops->arch),
@@ -162,8 +168,14 @@ bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host,
         return false;
     }
     bool ok = true;
-    for (size_t i = 0; i < model->ops->nwords; i++)
-        ok &= cm_check_word(model, host, i, reasons, NULL);
+    size_t errors = 0;
+    for (size_t i = 0; i < model->ops->nwords; i++) {
+        if (!cm_check_word(model, host, i, reasons, NULL)) {
+            ok = false;
+            if (max_errors && ++errors >= max_errors)
+                return false;
+        }
+    }
     ok &= check_extra_registers(model, host, reasons);
     return ok;
 }

@@ -38,6 +38,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,6 +62,9 @@ static void finish(int status)
 {
     printf("CMLAB END %d\n", status);
     fflush(stdout);
+    /* the console is a slow emulated UART: let it drain before powering off,
+     * or the tail of the output is lost */
+    tcdrain(STDOUT_FILENO);
     sync();
     if (getpid() == 1) {
         reboot(RB_POWER_OFF);

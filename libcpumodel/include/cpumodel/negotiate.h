@@ -76,6 +76,13 @@ int cm_baseline(const struct cm_vector *const *hosts, size_t n, bool with_groups
                 cm_error *err);
 void cm_baseline_free(struct cm_baseline *b);
 
+/* Flags for cm_baseline_ex */
+#define CM_BL_GROUPS 0x1u      /* compute compatibility groups when one model does not fit all */
+#define CM_BL_FIRST_REASON 0x2u /* per host, stop at the first error (large clusters: the verdict,
+                                   not the full list of reasons) */
+int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flags, struct cm_baseline *out,
+                   cm_error *err);
+
 /* Merge only (no verdicts): out = merge(hosts). */
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
              struct cm_reasons *notes, cm_error *err);
@@ -87,6 +94,9 @@ size_t cm_limited_by(const struct cm_vector *const *hosts, size_t n, const struc
 
 /* Is `model` enforceable on `host`?  Reasons (errors + warnings) appended. */
 bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons);
+/* The same, stopping once `max_errors` errors were found (0 = all). */
+bool cm_enforceable_max(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons,
+                        size_t max_errors);
 
 /* A model snapshot for a merged vector (register list, feature values,
  * members), ready for JSON and for use as an input again. */
