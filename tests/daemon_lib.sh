@@ -26,6 +26,15 @@ cleanup() {
     kill -KILL "$p" 2>/dev/null
   done
   wait 2>/dev/null
+  # sanitizer builds: a report in any daemon's log fails the test
+  local bad
+  bad=$(grep -l -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$T"/*.log 2>/dev/null | head -1)
+  if [ -n "$bad" ]; then
+    echo "FAIL: sanitizer report in $bad:" >&2
+    grep -m1 -A25 -E "ERROR: |runtime error:" "$bad" >&2
+    rm -rf "$T"
+    exit 1
+  fi
   rm -rf "$T"
 }
 trap cleanup EXIT

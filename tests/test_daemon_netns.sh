@@ -33,9 +33,10 @@ node() { # node I: namespace cmnTAG_I with address NET(I+1) on the hub's bridge
 }
 for i in 0 1 2 3 4; do node $i || fail "cannot build node $i"; done
 addr() { echo "$NET$(($1 + 1)):7474"; }
+# (background jobs call ip netns exec directly: it execs, so $! is the process itself)
 in_ns() { local i=$1; shift; ip netns exec "cmn${tag}_$i" "$@"; }
 start_in() { # start_in I NAME FIXTURE
-  in_ns "$1" "$CPUMODELD" serve --state-dir "$T/state-$2" --socket "" --listen-tcp "$(addr "$1")" \
+  ip netns exec "cmn${tag}_$1" "$CPUMODELD" serve --state-dir "$T/state-$2" --socket "" --listen-tcp "$(addr "$1")" \
     --snapshot "$(fixture "$3")" >"$T/$2.log" 2>&1 &
   PIDS+=("$!")
   LAST_PID=$!
@@ -45,7 +46,7 @@ start_in 1 n1 INTEL_ICELAKE_6.1;  P1=$LAST_PID
 start_in 2 n2 INTEL_SKYLAKE_5.10; P2=$LAST_PID
 start_in 3 n3 INTEL_CASCADELAKE_6.1; P3=$LAST_PID
 # node 4: a peer that answers garbage (bounded: 120 s at most)
-in_ns 4 timeout 120 python3 - "$NET""5" <<'EOF' &
+ip netns exec "cmn${tag}_4" timeout 120 python3 - "$NET""5" <<'EOF' &
 import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 7474)); s.listen(16); s.settimeout(1)
@@ -74,7 +75,7 @@ for i in 1 2 3; do
   [ $ok = 1 ] || fail "node $i did not come up: $(cat "$T/n$i.log")"
 done
 S=$T/sock
-in_ns 0 "$CPUMODELD" serve --state-dir "$T/state-n0" --socket "$S" --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
+ip netns exec "cmn${tag}_0" "$CPUMODELD" serve --state-dir "$T/state-n0" --socket "$S" --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
   --peer "$(addr 1)" --peer "$(addr 2)" --peer "$(addr 3)" --peer "$(addr 4)" --peer-timeout-ms 1000 >"$T/n0.log" 2>&1 &
 P0=$!
 PIDS+=("$P0")
@@ -103,7 +104,7 @@ t0=$(date +%s%N)
 "$CPUMODELD" baseline --socket "$S" --json >"$T/r2.json" || true
 ms=$((($(date +%s%N) - t0) / 1000000))
 [ "$(status_of "$T/r2.json" 1)" = live ] || fail "round 2: node 1 not live"
-[ "$(status_of "$T/r2.json" 2)" = cached ] || fail "round 2: the dead node is not cached"
+[ "$(status_of "$T/r2.json" 2)" = cached ] || fail "round 2: the dead node is not cached: $(jq -c .members "$T/r2.json")"
 [ "$(status_of "$T/r2.json" 3)" = cached ] || fail "round 2: the slow node is not cached"
 error_of "$T/r2.json" 3 | grep -q "no answer within 1000 ms" || fail "slow peer error: $(error_of "$T/r2.json" 3)"
 error_of "$T/r2.json" 2 | grep -qi "refused" || fail "dead peer error: $(error_of "$T/r2.json" 2)"

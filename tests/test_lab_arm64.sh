@@ -120,6 +120,7 @@ for k in 6.1 6.12 7.2; do
         bash "$LABDIR/mkinitrd.sh" arm64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" || { fail "initramfs for $p"; continue; }
         lab_boot "verify-$h" arm64 "$LAB_CACHE/arm64-$k/Image" "$RUN/$p.cpio.gz" "$cpu" cmlab_mode=verify || continue
         lab_verify_check "verify-$h" "$p"
+        lab_compare_after "verify-$h" "$p" "$model"
         if [ "$cpu" = max ]; then
             # the SVE/ptrauth init features left out: their registers are gone
             check "verify-$h: no SVE registers after the plan" "$(has "verify-$h" $SVE_VLS)" = 0

@@ -103,6 +103,7 @@ for k in 6.12 7.2; do
         set=$SET_A; [ "$h" = "$b" ] && set=$SET_B
         lab_boot "verify-$h" riscv64 "$img" "$RUN/$p.cpio.gz" "$set" cmlab_mode=verify || continue
         lab_verify_check "verify-$h" "$p"
+        lab_compare_after "verify-$h" "$p" "$model"
         if [ "$h" = "$b" ]; then
             check "verify-$h: ISA_EXT.V reads 0 after the plan" "$(reg "verify-$h" $EXT_V)" = 0000000000000000
             check "verify-$h: config.isa without V after the plan" "$(( 0x$(reg "verify-$h" $ISA) >> 21 & 1 ))" = 0

@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "core/json_in.h"
+#include "cpumodel/arch.h"
 #include "cpumodel/snapshot.h"
 
 /* Bigger than any real snapshot (a 6.x arm64 host is ~60 KiB) by far, small
@@ -119,5 +120,14 @@ int cm_snapshot_load(const char *path, struct cm_snapshot **out, cm_error *err)
         return -1;
     int r = cm_snapshot_from_any_json(o, path, out, err);
     json_object_put(o);
+    if (r == 0) {
+        /* the arch's register view where the source had none (x86 dumps) */
+        const struct cm_arch_ops *ops = cm_arch_ops((*out)->arch);
+        if (ops && ops->complete && ops->complete(*out, err) < 0) {
+            cm_snapshot_free(*out);
+            *out = NULL;
+            return cm_fail_prefix(err, "%s", path);
+        }
+    }
     return r;
 }

@@ -327,6 +327,12 @@ int cm_probe(const struct cm_probe_opts *opts, struct cm_snapshot **out, cm_erro
     }
     if (cm_snapshot_finish(s, err) < 0)
         goto out;
+    {
+        /* the arch's register view where KVM gives no list (x86 CPUID leaves) */
+        const struct cm_arch_ops *ops = cm_arch_ops(s->arch);
+        if (ops && ops->complete && ops->complete(s, err) < 0)
+            goto out;
+    }
     s->probe_ms = now_ms() - t0;
     *out = s;
     s = NULL;

@@ -255,8 +255,6 @@ static enum cm_rollback x86_classify_missing(const struct cm_snapshot *host, con
                                              uint64_t id, const uint64_t *value, bool *write, uint64_t *write_value,
                                              struct cm_buf *why)
 {
-    (void)write;
-    (void)write_value;
     char name[64];
     if (cm_x86_is_cpuid_id(id) || cm_x86_is_leaf_id(id)) {
         cm_buf_printf(why, "the guest CPUID table is written whole with KVM_SET_CPUID2; the model's has no %s",
@@ -298,6 +296,23 @@ static enum cm_rollback x86_classify_missing(const struct cm_snapshot *host, con
     }
     if (mi && mi->identity) {
         cm_buf_printf(why, "%s is identity, not state: the destination presents its own (drift, a warning)", mname);
+        return CM_RB_DROPPABLE;
+    }
+    long wi = cm_vector_word_index(model, id);
+    if (wi >= 0 && model->present[wi] && !model->novalue[wi]) {
+        /* a feature MSR the model carries: the plan sets it, whatever the register lists say */
+        *write = true;
+        *write_value = model->val[wi];
+        cm_buf_printf(why, "%s is a feature MSR of the model (0x%llx); it is written before the first KVM_RUN",
+                      mname, (unsigned long long)model->val[wi]);
+        return CM_RB_DROPPABLE;
+    }
+    if (mi && mi->is_volatile) {
+        cm_buf_printf(why, "%s changes run to run and every KVM migrates it", mname);
+        return CM_RB_DROPPABLE;
+    }
+    if (mi && mi->since_4_14 && (!model->kver || cm_kver_cmp(model->kver, CM_KVER(4, 14)) >= 0)) {
+        cm_buf_printf(why, "every KVM since 4.14 saves %s; a member's snapshot just does not list it", mname);
         return CM_RB_DROPPABLE;
     }
     uint64_t dflt = mi ? mi->dflt : 0;
@@ -354,6 +369,7 @@ const struct cm_arch_ops cm_x86_64_ops = {
     .name = "x86_64",
     .words = cm_x86_words,
     .nwords = CM_X86_NWORDS,
+    .complete = cm_x86_snapshot_registers,
     .decode = x86_decode,
     .encode = x86_encode,
     .enforce = x86_enforce,

@@ -124,9 +124,10 @@ static const struct cm_field ld_0_eax[] = {
 };
 /* EBX: size for the guest's current XCR0; KVM recomputes it when XCR0 changes */
 static const struct cm_field ld_0_ebx[] = {NUM("xsave_size_xcr0", 0, 32, CM_POL_IGNORE)};
-/* ECX: size for every supported component.  Recomputing needs the per-component
- * sizes; a larger value only costs the guest buffer space, so take the max. */
-static const struct cm_field ld_0_ecx[] = {NUM("xsave_size_max", 0, 32, CM_POL_HIGHER_SAFE)};
+/* ECX: size for every component the host supports.  Each host's own value
+ * covers its components, a superset of the model's XCR0, so it is enough for
+ * a guest of the model: IGNORE (the plan keeps the host's value). */
+static const struct cm_field ld_0_ecx[] = {NUM("xsave_size_max", 0, 32, CM_POL_IGNORE)};
 static const struct cm_field ld_0_edx[] = {NUM("xcr0_hi", 0, 32, CM_POL_BITMAP)};
 static const struct cm_field ld_1_eax[] = {
     FLAG("xsaveopt", 0), FLAG("xsavec", 1), FLAG("xgetbv1", 2), FLAG("xsaves", 3), FLAG("xfd", 4),
@@ -255,7 +256,7 @@ const struct cm_word cm_x86_words[] = {
 
 /* Leaves whose subleaf is meaningful (KVM sets SIGNIFICANT_INDEX, §C.3). */
 static const uint32_t indexed_leaves[] = {
-    0x4, 0x7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1d, 0x1e, 0x1f, 0x24, 0x8000001d, 0x80000020,
+    0x4, 0x7, 0xb, 0xd, 0xf, 0x10, 0x12, 0x14, 0x17, 0x18, 0x1d, 0x1e, 0x1f, 0x24, 0x8000001d,
 };
 
 bool cm_x86_leaf_indexed(uint32_t leaf)

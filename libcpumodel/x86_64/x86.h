@@ -136,6 +136,7 @@ struct cm_x86_msr_info {
     uint64_t dflt;      /* the value a kernel that does not save it leaves the guest with */
     bool is_volatile;   /* changes run to run (TSC) */
     bool identity;      /* identity, not state: a difference is drift (microcode revision) */
+    bool since_4_14;    /* saved by every KVM from 4.14 on (listed in all the 4.14 dumps of CPUs having it) */
 };
 const struct cm_x86_msr_info *cm_x86_msr_info(uint32_t index);
 

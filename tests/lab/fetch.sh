@@ -25,6 +25,9 @@ APTDIR=$LAB_CACHE/apt
 export APT_CONFIG=$APTDIR/apt.conf
 
 die() { echo "fetch.sh: $*" >&2; exit 1; }
+# Debian images may disable apt's binary cache in /etc/apt/apt.conf.d (read
+# after APT_CONFIG); without it every apt-cache call re-parses all lists.
+APTOPT=(-o "Dir::Cache::pkgcache=$APTDIR/cache/pkgcache.bin" -o "Dir::Cache::srcpkgcache=$APTDIR/cache/srcpkgcache.bin")
 
 # target -> "arch|pinned package(s)|fallback regex(es)" (one package per regex)
 declare -A PKGS=(
@@ -37,25 +40,24 @@ declare -A PKGS=(
 )
 
 setup_apt() {
-    [ -f "$APTDIR/updated" ] && return 0
     local uri sec
     uri=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -1)
     sec=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep security | head -1)
     : "${uri:=http://deb.debian.org/debian}" "${sec:=http://deb.debian.org/debian-security}"
     mkdir -p "$APTDIR/lists/partial" "$APTDIR/cache/archives/partial" "$APTDIR/etc/sources.list.d" "$APTDIR/etc/preferences.d"
     : > "$APTDIR/status"
-    local o="arch=amd64,arm64,riscv64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+    # only the suite/arch pairs the targets come from: smaller lists, faster apt
+    local k="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
     cat > "$APTDIR/etc/sources.list" <<SRC
-deb [$o] $uri bookworm main
-deb [$o] $sec bookworm-security main
-deb [$o] $uri bookworm-backports main
-deb [$o] $uri trixie main
-deb [$o] $uri sid main
+deb [arch=arm64 $k] $sec bookworm-security main
+deb [arch=amd64 $k] $uri bookworm-backports main
+deb [arch=riscv64 $k] $uri trixie main
+deb [arch=arm64,riscv64 $k] $uri sid main
 SRC
     cat > "$APT_CONFIG" <<CONF
 Dir::Etc::SourceList "$APTDIR/etc/sources.list";
 Dir::Etc::SourceParts "$APTDIR/etc/sources.list.d";
-Dir::Etc::Preferences "/nonexistent";
+Dir::Etc::Preferences "$APTDIR/etc/preferences";
 Dir::Etc::PreferencesParts "$APTDIR/etc/preferences.d";
 APT::Sandbox::User "root";
 Dir::State::Lists "$APTDIR/lists";
@@ -66,19 +68,23 @@ Acquire::Languages "none";
 Acquire::Retries "2";
 Acquire::http::Timeout "20";
 CONF
-    apt-get -q update >"$APTDIR/update.log" 2>&1 || die "apt-get update failed (no route to the Debian archive?), see $APTDIR/update.log"
+    # the configuration is rewritten every time (the cache may have moved);
+    # the lists are fetched once
+    [ -f "$APTDIR/updated" ] && return 0
+    apt-get "${APTOPT[@]}" -q update >"$APTDIR/update.log" 2>&1 || die "apt-get update failed (no route to the Debian archive?), see $APTDIR/update.log"
     touch "$APTDIR/updated"
 }
 
-# The pinned package if the archive still has it, else the newest match.
+# The pinned package if the archive still has it, else the newest match
+# (in $RESOLVED: die must run in this shell, not in a command substitution).
 resolve() { # arch pinned regex
-    local arch=$1 pin=$2 re=$3 best
-    if apt-cache show "$pin:$arch" >/dev/null 2>&1; then echo "$pin"; return; fi
+    local arch=$1 pin=$2 re=$3
+    RESOLVED=$pin
+    apt-cache "${APTOPT[@]}" show "$pin:$arch" >/dev/null 2>&1 && return 0
     [ -n "$re" ] || die "package $pin:$arch is not in the archive"
-    best=$(apt-cache search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
-    [ -n "$best" ] || die "no package matching $re for $arch"
-    echo "fetch.sh: $pin is gone, using $best" >&2
-    echo "$best"
+    RESOLVED=$(apt-cache "${APTOPT[@]}" search --names-only "$re" | awk '{print $1}' | sort -V | tail -1)
+    [ -n "$RESOLVED" ] || die "no package matching $re for $arch"
+    echo "fetch.sh: $pin is gone, using $RESOLVED" >&2
 }
 
 # qemu10: backports version of the QEMU packages (the host has 7.2 from bookworm).
@@ -87,11 +93,11 @@ download() { # dir arch pkg...
     mkdir -p "$dir/debs"
     ( cd "$dir/debs" && for p in "$@"; do
         if [ "$arch" = amd64 ]; then
-            v=$(apt-cache madison "$p" | awk -F'|' '$3 ~ /backports/ {gsub(/ /,"",$2); print $2; exit}')
+            v=$(apt-cache "${APTOPT[@]}" madison "$p" | awk -F'|' '$3 ~ /backports/ {gsub(/ /,"",$2); print $2; exit}')
             [ -n "$v" ] || die "no bookworm-backports version of $p"
-            apt-get -q download "$p:$arch=$v" >/dev/null
+            apt-get "${APTOPT[@]}" -q download "$p:$arch=$v" >/dev/null
         else
-            apt-get -q download "$p:$arch" >/dev/null
+            apt-get "${APTOPT[@]}" -q download "$p:$arch" >/dev/null
         fi
       done ) || die "apt-get download failed for $*"
 }
@@ -103,7 +109,7 @@ fetch_one() {
     setup_apt
     IFS='|' read -r arch pins res <<<"$spec"
     local -a pa=($pins) ra=($res) names=()
-    for i in "${!pa[@]}"; do names+=("$(resolve "$arch" "${pa[$i]}" "${ra[$i]:-}")"); done
+    for i in "${!pa[@]}"; do resolve "$arch" "${pa[$i]}" "${ra[$i]:-}"; names+=("$RESOLVED"); done
     rm -rf "$dir"; mkdir -p "$dir/root"
     download "$dir" "$arch" "${names[@]}"
     for p in "$dir"/debs/*.deb; do dpkg-deb --fsys-tarfile "$p" | tar -x -C "$dir/root"; done

@@ -10,6 +10,8 @@
  *   lab_convert plan PLAN.json OUT.txt
  *       `cpumodeld plan --json` output -> the plan.txt lines lab_init reads,
  *       plus "ERROR <id>" for each register the plan says it cannot enforce.
+ *   lab_convert errors RESULT.json
+ *       the register ids of the error reasons of a plan/compare result.
  *   lab_convert reg FILE ID
  *       one register's value (first word) of a snapshot or model file.
  */
@@ -211,8 +213,26 @@ static int print_reg(const char *file, const char *id)
     return rc;
 }
 
+/* Ids of the error reasons of a plan or compare result (--json), one a line. */
+static int print_errors(const char *file)
+{
+    struct json_object *o = json_object_from_file(file), *v;
+    if (!o)
+        return die(file, 0, json_util_get_last_err());
+    if (json_object_object_get_ex(o, "reasons", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *sev;
+            if (json_object_object_get_ex(x, "severity", &sev) && !strcmp(json_object_get_string(sev), "error"))
+                printf("0x%016llx\n", hexval(x, "id"));
+        }
+    json_object_put(o);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "errors"))
+        return print_errors(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "reg"))
         return print_reg(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "snapshot"))

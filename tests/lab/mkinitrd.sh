@@ -19,14 +19,17 @@ command -v cpio >/dev/null || { echo "mkinitrd.sh: cpio is not installed" >&2; e
 
 outdir=$(dirname "$out"); mkdir -p "$outdir"
 init=$outdir/lab-init-$arch
-# json-free library files: the probe, ONE_REG plumbing, snapshot container
-files=("$src/tests/lab/lab_init.c")
-for f in core/error.c core/util.c core/snapshot.c core/reasons.c probe/probe_common.c probe/onereg.c $archsrc; do
+# json-free library files: the common probe, the arch's probe/verifier, ONE_REG
+# plumbing, snapshot container and the arch's own negotiation driver (the
+# other drivers are empty stand-ins, lab_stub_ops.c)
+files=("$src/tests/lab/lab_init.c" "$src/tests/lab/lab_stub_ops.c")
+for f in core/error.c core/util.c core/snapshot.c core/reasons.c core/field.c core/vector.c core/regname.c \
+         core/arch_registry.c probe/probe_common.c probe/onereg.c $archsrc $(cd "$src/libcpumodel" && echo "$arch"/*.c); do
     files+=("$src/libcpumodel/$f")
 done
 stale=0
 [ -x "$init" ] || stale=1
-for f in "${files[@]}" "$src"/libcpumodel/include/cpumodel/*.h "$src"/libcpumodel/probe/*.h; do
+for f in "${files[@]}" "$src"/libcpumodel/include/cpumodel/*.h "$src"/libcpumodel/*/*.h; do
     [ "$f" -nt "$init" ] && stale=1
 done
 if [ $stale = 1 ]; then

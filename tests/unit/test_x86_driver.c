@@ -358,6 +358,25 @@ START_TEST(classify_rollback)
     ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_MSR_ID(0x4b564d05), NULL, &write, &wv, &why),
                      CM_RB_DROPPABLE);
     cm_buf_free(&why);
+    /* a feature MSR the model carries: droppable, with the model's value written first */
+    write = false;
+    ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_MSR_ID(0x10a), &big, &write, &wv, &why),
+                     CM_RB_DROPPABLE);
+    ck_assert(write);
+    ck_assert_uint_eq(wv, model.val[slot_of(CM_X86_MSR_ID(0x10a))]);
+    cm_buf_free(&why);
+    /* the TSC changes run to run; IA32_PAT is saved by every KVM since 4.14 */
+    ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_MSR_ID(0x10), &big, &write, &wv, &why),
+                     CM_RB_DROPPABLE);
+    cm_buf_free(&why);
+    ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_MSR_ID(0x277), &big, &write, &wv, &why),
+                     CM_RB_DROPPABLE);
+    cm_buf_free(&why);
+    /* an unknown MSR with a value: blocking */
+    ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_MSR_ID(0x12345), &big, &write, &wv, &why),
+                     CM_RB_BLOCKING);
+    ck_assert_msg(strstr(why.s, "0x7"), "%s", why.s);
+    cm_buf_free(&why);
     /* CPUID registers are never "missing": the table is written whole */
     ck_assert_int_eq(ops()->classify_missing(s, &model, CM_X86_CPUID_ID(0x14, 0, CM_X86_EAX), NULL, &write, &wv,
                                              &why),

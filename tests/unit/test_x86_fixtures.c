@@ -21,7 +21,7 @@ static const struct cm_arch_ops *ops(void) { return &cm_x86_64_ops; }
 /* ---- the oracle: the fixture's own JSON -------------------------------- */
 
 struct oentry {
-    uint32_t leaf, sub;
+    uint32_t leaf, sub, flags;
     uint32_t r[4];
 };
 struct oracle {
@@ -65,6 +65,7 @@ static void load_oracle(const char *name, struct oracle *o)
         struct oentry *x = &o->e[o->n++];
         x->leaf = (uint32_t)strtoul(json_object_get_string(get(e, "leaf")), NULL, 16);
         x->sub = (uint32_t)strtoul(json_object_get_string(get(e, "subleaf")), NULL, 16);
+        x->flags = (uint32_t)json_object_get_int(get(e, "flags"));
         json_object *mods = get(e, "modifiers");
         for (size_t k = 0; k < json_object_array_length(mods); k++) {
             json_object *md = json_object_array_get_idx(mods, k);
@@ -155,6 +156,12 @@ START_TEST(decode_matches_json)
         present += v.present[i];
     }
     ck_assert_uint_ge(present, 30); /* most words are there on every host */
+    /* the driver's table of indexed leaves agrees with the flags KVM 5.10/6.1 set
+     * (4.14 still flagged leaf 2, whose stateful reading KVM later dropped) */
+    if (!strstr(name, "4.14"))
+        for (size_t k = 0; k < o.n; k++)
+            ck_assert_msg((o.e[k].flags & 1) == cm_x86_leaf_indexed(o.e[k].leaf), "%s leaf 0x%x flags %u", name,
+                          o.e[k].leaf, o.e[k].flags);
 
     /* vendor string: leaf 0 EBX, EDX, ECX */
     char vendor[13];
@@ -593,6 +600,38 @@ START_TEST(kernel_register_lists)
 }
 END_TEST
 
+/* The MSR table's "saved since 4.14" marks agree with the dumps: every MSR a
+ * 4.14 dump lists is marked, and a marked MSR a 6.1 dump lists is in the
+ * same CPU's 4.14 dump. */
+START_TEST(msr_table_matches_dumps)
+{
+    static const char *const cpus[] = {"INTEL_SKYLAKE", "INTEL_CASCADELAKE", "INTEL_ICELAKE", "AMD_MILAN"};
+    for (size_t c = 0; c < CM_ARRAY_SIZE(cpus); c++) {
+        char n[64];
+        struct oracle o414, o61;
+        snprintf(n, sizeof(n), "%s_4.14", cpus[c]);
+        load_oracle(n, &o414);
+        snprintf(n, sizeof(n), "%s_6.1", cpus[c]);
+        load_oracle(n, &o61);
+        for (size_t i = 0; i < o414.nm; i++) {
+            const struct cm_x86_msr_info *mi = cm_x86_msr_info(o414.m[i].index);
+            ck_assert_msg(mi && mi->since_4_14, "%s 4.14 lists MSR 0x%x, not marked", cpus[c], o414.m[i].index);
+        }
+        for (size_t i = 0; i < o61.nm; i++) {
+            const struct cm_x86_msr_info *mi = cm_x86_msr_info(o61.m[i].index);
+            ck_assert_msg(mi, "%s: MSR 0x%x has no name", cpus[c], o61.m[i].index);
+            if (!mi->since_4_14)
+                continue;
+            bool in414 = false;
+            for (size_t k = 0; k < o414.nm; k++)
+                in414 |= o414.m[k].index == o61.m[i].index;
+            ck_assert_msg(in414, "%s: MSR 0x%x marked since 4.14 but absent from the 4.14 dump", cpus[c],
+                          o61.m[i].index);
+        }
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("x86_fixtures");
@@ -605,6 +644,7 @@ static Suite *suite(void)
     tcase_add_test(t, kernel_differences_reported);
     tcase_add_test(t, rollback_cascadelake_6_1_to_4_14);
     tcase_add_test(t, kernel_register_lists);
+    tcase_add_test(t, msr_table_matches_dumps);
     suite_add_tcase(s, t);
     return s;
 }

@@ -41,6 +41,12 @@ struct cm_arch_ops {
     const struct cm_word *words;
     size_t nwords;
 
+    /* Completes a snapshot whose source gives no register list (x86: a
+     * Firecracker dump or a pre-6.18 probe) with the arch's register view
+     * (CPUID leaves, MSRs under their ONE_REG ids), so that register-list
+     * differences between kernels are seen.  Idempotent.  May be NULL. */
+    int (*complete)(struct cm_snapshot *s, cm_error *err);
+
     /* snapshot -> v->val / v->present (v is initialised, reg_ids filled by the core). */
     int (*decode)(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err);
 
