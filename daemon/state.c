@@ -628,12 +628,15 @@ int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, s
     json_object_object_add(c, "address", json_object_new_string(p->address));
     json_object_object_add(c, "fetched", json_object_new_int64((int64_t)now));
     json_object_object_add(c, "snapshot", json_object_get(snap));
-    size_t clen;
-    const char *text = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN, &clen);
-    _cleanup_free_ char *path = peer_cache_path(d, p->address);
-    cm_error werr = {0};
-    if (cmd_write_atomic_ex(path, text, clen, false, &werr) < 0)
-        fprintf(stderr, "cpumodeld: %s\n", werr.msg);
+    {
+        /* own scope: the `goto out` paths above must not reach this cleanup variable */
+        size_t clen;
+        const char *text = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN, &clen);
+        _cleanup_free_ char *path = peer_cache_path(d, p->address);
+        cm_error werr = {0};
+        if (cmd_write_atomic_ex(path, text, clen, false, &werr) < 0)
+            fprintf(stderr, "cpumodeld: %s\n", werr.msg);
+    }
     json_object_put(c);
     r = 0;
 out:
