@@ -49,7 +49,7 @@ done
 
 echo "-- cluster baseline over N peer daemons on loopback (5% dead)"
 intel=(INTEL_SKYLAKE_6.1 INTEL_ICELAKE_6.1 INTEL_CASCADELAKE_6.1 INTEL_SKYLAKE_5.10 INTEL_ICELAKE_5.10 INTEL_CASCADELAKE_5.10)
-base=$((30000 + $$ % 20000))
+base=$((20000 + $$ % 10000)) # below the ephemeral range (32768+)
 addrs=()
 live=0
 for i in $(seq 0 $((npeers - 1))); do

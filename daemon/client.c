@@ -158,6 +158,9 @@ static void print_host(struct json_object *h)
     if (!jbool(drift, "changed")) {
         printf("  drift: none since the previous snapshot%s%s\n", jget(drift, "since") ? " of " : "",
                jstr(drift, "since", ""));
+        struct json_object *last = jget(drift, "last_change"), *lcs = jget(last, "changes");
+        if (last && lcs)
+            printf("  last change: %zu value(s), seen %s\n", json_object_array_length(lcs), jstr(last, "checked", "?"));
         return;
     }
     size_t n = changes ? json_object_array_length(changes) : 0;

@@ -196,6 +196,7 @@ struct cmd_conn {
     struct vl_inbuf in;
     struct vl_outbuf out;
     uint64_t last_active_us;
+    uint64_t partial_since_us; /* first byte of an unfinished message, 0 none */
     bool busy;      /* an asynchronous call is in flight: later messages wait */
     bool closing;   /* close once the output is flushed */
     bool dead;      /* the peer hung up: free once not busy */

@@ -332,7 +332,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", "no member answered and none is cached");
         return;
     }
-    if (cm_baseline(m->vecs, m->n, cc->groups || cc->op == OP_BASELINE, &b, &err) < 0) {
+    if (cm_baseline(m->vecs, m->n, cc->op == OP_BASELINE && cc->groups, &b, &err) < 0) {
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", err.msg);
         return;
     }

@@ -88,6 +88,13 @@ void cmd_error_param(struct cmd_conn *c, const char *param)
 
 /* ---- connections ---------------------------------------------------------- */
 
+/* A client that sends calls but does not read the replies stops being read
+ * once this much output is queued (its socket buffer fills, not our memory). */
+#define CONN_OUT_HIGH (16u << 20)
+
+static bool out_full(const struct cmd_conn *c) { return c->out.len - c->out.off > CONN_OUT_HIGH; }
+
+
 static void conn_free(struct cmd_conn *c)
 {
     struct cmd_daemon *d = c->d;
@@ -135,7 +142,7 @@ static bool conn_flush(struct cmd_conn *c)
         return false;
     }
     /* while a call is in flight further messages stay in the socket */
-    uint32_t ev = (c->closing || c->busy ? 0 : EPOLLIN) | (r == 0 ? EPOLLOUT : 0);
+    uint32_t ev = (c->closing || c->busy || out_full(c) ? 0 : EPOLLIN) | (r == 0 ? EPOLLOUT : 0);
     sd_event_source_set_io_events(c->src, ev);
     return true;
 }
@@ -206,7 +213,7 @@ static void conn_process(struct cmd_conn *c)
 {
     struct cmd_daemon *d = c->d;
     struct vl_limits lim = {.max_message = d->cfg.max_message, .max_depth = d->cfg.max_depth};
-    while (!c->busy && !c->closing) {
+    while (!c->busy && !c->closing && !out_full(c)) {
         struct json_object *msg = NULL;
         char why[256];
         int r = vl_inbuf_next(&c->in, &lim, &msg, why, sizeof(why));
@@ -221,6 +228,11 @@ static void conn_process(struct cmd_conn *c)
         dispatch(c, msg);
         json_object_put(msg);
     }
+    /* a message begun and not finished is timed from its first byte */
+    if (vl_inbuf_empty(&c->in))
+        c->partial_since_us = 0;
+    else if (!c->partial_since_us)
+        c->partial_since_us = now_us(d);
     conn_flush(c);
 }
 
@@ -244,8 +256,13 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     struct cmd_conn *c = userdata;
     c->last_active_us = now_us(c->d);
     if (revents & EPOLLOUT) {
+        bool was_full = out_full(c);
         if (!conn_flush(c))
             return 0;
+        if (was_full && !out_full(c) && !c->busy && !c->closing) {
+            conn_process(c); /* go on with calls held back by the full queue */
+            return 0;
+        }
     }
     if (c->busy || c->closing) {
         if (revents & (EPOLLHUP | EPOLLERR))
@@ -326,14 +343,16 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
     return 0;
 }
 
-/* Closes idle connections; runs once a second. */
+/* Closes idle connections, and connections whose message has been
+ * incomplete for as long (a client trickling bytes); runs once a second. */
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_daemon *d = userdata;
     uint64_t now = now_us(d), limit = (uint64_t)d->cfg.idle_timeout_ms * 1000;
     for (struct cmd_conn *c = d->conns, *next; c; c = next) {
         next = c->next;
-        if (!c->busy && now - c->last_active_us > limit)
+        if (!c->busy && (now - c->last_active_us > limit ||
+                         (c->partial_since_us && now - c->partial_since_us > limit)))
             conn_drop(c);
     }
     sd_event_source_set_time(s, now + 1000000);

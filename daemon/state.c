@@ -213,6 +213,20 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
     json_object_object_add(drift, "changes", changes);
     _cleanup_free_ char *detected = now_iso();
     json_object_object_add(drift, "checked", json_object_new_string(detected));
+    if (!changed && old && access(drift_path, F_OK) == 0) {
+        /* nothing changed now: still say what the last change was, and when */
+        size_t dlen;
+        cm_error derr = {0};
+        _cleanup_free_ char *dtext = cmd_read_file(drift_path, STATE_FILE_MAX, &dlen, &derr);
+        char why[128];
+        struct json_object *last = dtext ? vl_parse(dtext, dlen, 64, why, sizeof(why)) : NULL;
+        struct json_object *lc;
+        if (last && json_object_object_get_ex(last, "changed", &lc) && json_object_get_boolean(lc)) {
+            json_object_object_del(last, "last_change");
+            json_object_object_add(drift, "last_change", last);
+        } else
+            json_object_put(last);
+    }
     if (!old || changed) {
         if (old && rename(path, prev_path) < 0)
             fprintf(stderr, "cpumodeld: %s: %s\n", prev_path, strerror(errno));

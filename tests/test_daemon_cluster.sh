@@ -37,6 +37,9 @@ jq -e '[.members[].status] == ["self","live","live","live","missing"]' "$T/live.
 jq -e --arg d "$DEAD" '.unreachable == [$d] and .stale == []' "$T/live.json" >/dev/null || fail "unreachable/stale"
 jq -e --arg d "$DEAD" '.members[4] | .address == $d and (.error | test("refused"))' "$T/live.json" >/dev/null ||
   fail "the dead peer's error is not named"
+# -o writes the model alone, usable by the offline CLI
+"$CPUMODELD" baseline --socket "$S" -o "$T/model.json" >/dev/null || true
+"$CPUMODELD" plan "$T/model.json" "$(fixture "${HOSTS[1]}")" >/dev/null 2>&1 || fail "the -o model does not plan on a member"
 ok "cluster baseline over 4 live daemons equals the offline baseline; the dead peer is reported missing"
 
 # a named subset: self + one peer

@@ -8,7 +8,7 @@ source "$(dirname "$0")/daemon_lib.sh"
 S=$T/sock
 STATE=$T/state-crash
 SNAP=$(fixture INTEL_CASCADELAKE_6.1)
-ROUNDS=${CPUMODELD_CRASH_ROUNDS:-12}
+ROUNDS=${CPUMODELD_CRASH_ROUNDS:-30}
 acked=0
 for round in $(seq "$ROUNDS"); do
   start_daemon "r$round" --snapshot "$SNAP" --socket "$S" --state-dir "$STATE"
@@ -28,7 +28,8 @@ for round in $(seq "$ROUNDS"); do
   # pin in a loop, record every acknowledged generation, kill -9 at a varying moment
   (
     for _ in $(seq 200); do
-      g=$("$CPUMODELD" pin --socket "$S" --replace --json gold 2>/dev/null | jq -r .info.generation) || break
+      out=$("$CPUMODELD" pin --socket "$S" --replace --json gold 2>/dev/null) || break # the daemon is gone
+      g=$(echo "$out" | jq -r .info.generation)
       [ -n "$g" ] && [ "$g" != null ] && echo "$g" >>"$T/acks"
     done
   ) &

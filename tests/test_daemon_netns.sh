@@ -66,6 +66,10 @@ while time.time() < end:
     c.close()
 EOF
 PIDS+=("$!")
+for _ in $(seq 100); do # the garbage peer is listening
+  in_ns 0 bash -c "exec 3<>/dev/tcp/${NET}5/7474" 2>/dev/null && break
+  sleep 0.1
+done
 for i in 1 2 3; do
   ok=0
   for _ in $(seq 100); do

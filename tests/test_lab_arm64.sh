@@ -66,6 +66,9 @@ for k in 6.1 6.12 7.2; do
             check "$h: MIDR_EL1 is a Cortex-A72 (0x41/0xD08)" "${m:8:2}/${m:12:3}" = "41/d08"
         fi
         check "$h: timer counter flagged volatile" "$(regflags "$h" $TIMER_CNT)" = 1
+        # KVM_CAP_ARM_VM_IPA_SIZE (165): the IPA limit, at least the 40-bit default VM type
+        ipa=$(awk '$2 == "CAP" && $3 == "165" { print $4 }' "$RUN/$h.txt")
+        check "$h: IPA size limit recorded (${ipa:-none} bits)" "${ipa:-0}" -ge 40
         # writable masks: KVM_ARM_GET_REG_WRITABLE_MASKS exists since 6.7 (§A.3.2)
         if [ "$k" = 6.1 ]; then
             check "$h: no writable masks before 6.7" "$(grep -c '^CMLAB MASKS present' "$RUN/$h.txt")" = 0
@@ -117,7 +120,7 @@ for k in 6.1 6.12 7.2; do
             check "$p: drops SVE (bit 4) for the model" "$(( $(awk '$1 == "DROP" { print "0x" $2 }' "$RUN/$p.txt") & 0x10 ))" = 16
         fi
         [ "$(grep -c '^WRITE ' "$RUN/$p.txt")" -gt 0 ] || { pass "$p: nothing to write"; continue; }
-        bash "$LABDIR/mkinitrd.sh" arm64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" || { fail "initramfs for $p"; continue; }
+        bash "$LABDIR/mkinitrd.sh" arm64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" "" "$RUN/$p.model.txt" || { fail "initramfs for $p"; continue; }
         lab_boot "verify-$h" arm64 "$LAB_CACHE/arm64-$k/Image" "$RUN/$p.cpio.gz" "$cpu" cmlab_mode=verify || continue
         lab_verify_check "verify-$h" "$p"
         lab_compare_after "verify-$h" "$p" "$model"

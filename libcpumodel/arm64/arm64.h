@@ -144,5 +144,6 @@ const char *a64_reg_name(uint64_t id, char *buf, size_t len);
 bool a64_reg_volatile(uint64_t id);
 const char *a64_init_feature_name(uint32_t bit);
 uint32_t a64_init_feature_group(uint32_t bit);
+void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
 
 #endif

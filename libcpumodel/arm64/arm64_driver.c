@@ -13,6 +13,7 @@ const struct cm_arch_ops cm_arm64_ops = {
     .encode = a64_encode,
     .enforce = a64_enforce,
     .vanishing = a64_vanishing,
+    .effective_regs = a64_effective_regs,
     .classify_missing = a64_classify_missing,
     .drop_init_feature = a64_drop_init_feature,
     .reg_name = a64_reg_name,

@@ -38,11 +38,14 @@ bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const 
         ok &= cm_check_word(from, to, i, reasons, NULL);
     }
 
-    /* Register lists. */
+    /* Register lists: what `to` lists once restricted to `from`. */
     const struct cm_snapshot *src = from->snap;
+    uint64_t *to_ids;
+    size_t to_n;
+    cm_vector_effective_regs(to, from, &to_ids, &to_n);
     for (size_t r = 0; r < from->nregs; r++) {
         uint64_t id = from->reg_ids[r];
-        if (cm_vector_has_reg(to, id))
+        if (cm_ids_has(to_ids, to_n, id))
             continue;
         const struct cm_reg *reg = src ? cm_snapshot_find_reg(src, id) : NULL;
         struct cm_buf why = {0};
@@ -64,8 +67,9 @@ bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const 
             ok = false;
     }
     size_t extra = 0;
-    for (size_t r = 0; r < to->nregs; r++)
-        extra += !cm_vector_has_reg(from, to->reg_ids[r]);
+    for (size_t r = 0; r < to_n; r++)
+        extra += !cm_vector_has_reg(from, to_ids[r]);
+    free(to_ids);
     if (extra)
         cm_reason_addf(reasons, CM_SEV_INFO, to->name, ops, 0, NULL, false, 0, 0, "extra-registers",
                        "%s lists %zu register(s) %s does not; the guest gets the destination kernel's defaults for "

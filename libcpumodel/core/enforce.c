@@ -114,18 +114,19 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
 static bool check_extra_registers(const struct cm_vector *model, const struct cm_vector *host,
                                   struct cm_reasons *reasons)
 {
-    /* the model's list is the intersection: equal length means nothing extra */
-    if (host->nregs == model->nregs)
-        return true;
     const struct cm_arch_ops *ops = host->ops;
+    /* the model's list is the intersection: equal lists mean nothing extra */
+    if (host->nregs == model->nregs && !ops->effective_regs)
+        return true;
     const struct cm_snapshot *snap = host->snap;
     bool ok = true;
-    uint64_t *vanish = NULL;
-    size_t nvanish = 0;
+    uint64_t *vanish = NULL, *eff = NULL;
+    size_t nvanish = 0, neff = 0;
     if (ops->vanishing)
         ops->vanishing(host, model, &vanish, &nvanish);
-    for (size_t r = 0; r < host->nregs; r++) {
-        uint64_t id = host->reg_ids[r];
+    cm_vector_effective_regs(host, model, &eff, &neff);
+    for (size_t r = 0; r < neff; r++) {
+        uint64_t id = eff[r];
         if (cm_vector_has_reg(model, id))
             continue;
         bool vanishes = false;
@@ -150,6 +151,7 @@ static bool check_extra_registers(const struct cm_vector *model, const struct cm
         cm_buf_free(&why);
     }
     free(vanish);
+    free(eff);
     return ok;
 }
 

@@ -118,12 +118,6 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     if (!out->has_vcpu_features)
         out->vcpu_features = 0;
 
-    out->nregs = hosts[0]->nregs;
-    out->reg_ids = cm_xmalloc((out->nregs ? out->nregs : 1) * sizeof(uint64_t));
-    if (out->nregs)
-        memcpy(out->reg_ids, hosts[0]->reg_ids, out->nregs * sizeof(uint64_t));
-    for (size_t h = 1; h < n; h++)
-        out->nregs = intersect(out->reg_ids, out->nregs, hosts[h]->reg_ids, hosts[h]->nregs);
 
     /* Words every host reports; the others leave the model (noted). */
     size_t nw = ops->nwords;
@@ -158,6 +152,26 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     }
     free(raw);
     free(have);
+
+    /* The register list: what every host presents once restricted to the
+     * merged values (a host that drops SVE lists V0-V31 again, …). */
+    if (!ops->effective_regs) {
+        out->nregs = hosts[0]->nregs;
+        out->reg_ids = cm_xmalloc((out->nregs ? out->nregs : 1) * sizeof(uint64_t));
+        if (out->nregs)
+            memcpy(out->reg_ids, hosts[0]->reg_ids, out->nregs * sizeof(uint64_t));
+        for (size_t h = 1; h < n; h++)
+            out->nregs = intersect(out->reg_ids, out->nregs, hosts[h]->reg_ids, hosts[h]->nregs);
+        return 0;
+    }
+    cm_vector_effective_regs(hosts[0], out, &out->reg_ids, &out->nregs);
+    for (size_t h = 1; h < n; h++) {
+        uint64_t *ids;
+        size_t nids;
+        cm_vector_effective_regs(hosts[h], out, &ids, &nids);
+        out->nregs = intersect(out->reg_ids, out->nregs, ids, nids);
+        free(ids);
+    }
     return 0;
 }
 

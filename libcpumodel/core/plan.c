@@ -103,20 +103,33 @@ int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, 
         if (!after.present[i] || after.novalue[i])
             continue;
         const struct cm_word *w = &ops->words[i];
-        uint64_t target = model->val[i];
-        /* identity fields the host cannot change keep the host's value (warned above) */
+        /* Field by field: take the model's value where the host can present
+         * it, keep the host's where it cannot (that is an error above).  KVM
+         * refuses a whole write when one field is wrong, so writing fields
+         * it cannot take would also lose the ones it can. */
+        uint64_t target = after.val[i];
         for (uint16_t fi = 0; fi < w->nfields; fi++) {
             const struct cm_field *f = &w->fields[fi];
-            if (f->policy == CM_POL_IGNORE || (f->policy == CM_POL_IDENTITY &&
-                                               cm_field_get(f, target) != cm_field_get(f, after.val[i]))) {
-                struct cm_buf why = {0};
-                uint32_t feat = 0;
-                if (f->policy == CM_POL_IGNORE ||
-                    ops->enforce(&after, i, f, cm_field_get(f, after.val[i]), cm_field_get(f, target), &why,
-                                 &feat) == CM_ENF_NO)
-                    target = cm_field_put(f, target, cm_field_get(f, after.val[i]));
-                cm_buf_free(&why);
-            }
+            uint64_t have = cm_field_get(f, after.val[i]), mv = cm_field_get(f, model->val[i]);
+            if (have == mv || f->policy == CM_POL_IGNORE)
+                continue;
+            if (f->policy != CM_POL_IDENTITY && !cm_field_provides(f, have, mv))
+                continue;
+            struct cm_buf why = {0};
+            uint32_t feat = 0;
+            enum cm_enforce e = ops->enforce ? ops->enforce(&after, i, f, have, mv, &why, &feat) : CM_ENF_NO;
+            cm_buf_free(&why);
+            if (e != CM_ENF_NO)
+                target = cm_field_put(f, target, mv);
+        }
+        uint64_t rm = cm_word_raw_mask(w);
+        if ((after.val[i] & rm) != (model->val[i] & rm)) {
+            struct cm_buf why = {0};
+            uint32_t feat = 0;
+            if (ops->enforce && ops->enforce(&after, i, NULL, after.val[i] & rm, model->val[i] & rm, &why,
+                                             &feat) != CM_ENF_NO)
+                target = (target & ~rm) | (model->val[i] & rm);
+            cm_buf_free(&why);
         }
         if (target != after.val[i])
             add_write(p, &wcap, ops, w->id, w->order, after.val[i], target,

@@ -97,19 +97,37 @@ int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm
     return 0;
 }
 
-bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id)
+bool cm_ids_has(const uint64_t *ids, size_t n, uint64_t id)
 {
-    size_t lo = 0, hi = v->nregs;
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (v->reg_ids[mid] < id)
+        if (ids[mid] < id)
             lo = mid + 1;
-        else if (v->reg_ids[mid] > id)
+        else if (ids[mid] > id)
             hi = mid;
         else
             return true;
     }
     return false;
+}
+
+bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id)
+{
+    return cm_ids_has(v->reg_ids, v->nregs, id);
+}
+
+void cm_vector_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids,
+                              size_t *n)
+{
+    if (host->ops->effective_regs) {
+        host->ops->effective_regs(host, model, ids, n);
+        return;
+    }
+    *n = host->nregs;
+    *ids = cm_xmalloc((host->nregs ? host->nregs : 1) * sizeof(uint64_t));
+    if (host->nregs)
+        memcpy(*ids, host->reg_ids, host->nregs * sizeof(uint64_t));
 }
 
 long cm_vector_word_index(const struct cm_vector *v, uint64_t id)

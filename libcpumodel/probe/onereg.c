@@ -138,8 +138,9 @@ int cm_onereg_verify(int vcpu_fd, const struct cm_verify_arch *va, const struct 
     _cleanup_free_ bool *refused = cm_xcalloc(plan->nwrites ? plan->nwrites : 1, sizeof(bool));
     for (size_t i = 0; i < plan->nwrites; i++) {
         const struct cm_write *w = order[i];
-        uint64_t v = w->new_value;
-        int r = cm_onereg_set(vcpu_fd, w->id, &v);
+        /* plan values are 64-bit; a wider register gets zeroes above */
+        uint64_t v[CM_ONEREG_MAX_BYTES / 8] = {w->new_value};
+        int r = cm_onereg_set(vcpu_fd, w->id, v);
         if (r < 0) {
             refused[i] = true;
             add_reason(mismatches, host, w->id, "write-refused", true, w->old_value, w->new_value,

@@ -26,7 +26,7 @@
 int cm_onereg_ioctl(int fd, unsigned long req, void *arg);
 
 /* KVM_GET_REG_LIST: *ids (caller frees) and *n.  Retries while KVM answers
- * E2BIG (it writes the needed count back).  `what` names the vCPU in errors. */
+ * E2BIG (it writes the needed count back). */
 int cm_onereg_list(int vcpu_fd, uint64_t **ids, size_t *n, cm_error *err);
 
 /* KVM_GET_ONE_REG / KVM_SET_ONE_REG of one register; `val` holds

@@ -10,6 +10,8 @@
  *   lab_convert plan PLAN.json OUT.txt
  *       `cpumodeld plan --json` output -> the plan.txt lines lab_init reads,
  *       plus "ERROR <id>" for each register the plan says it cannot enforce.
+ *   lab_convert model MODEL.json OUT.txt
+ *       a model (or snapshot) file -> the same lines, for /init's /model.txt.
  *   lab_convert errors RESULT.json
  *       the register ids of the error reasons of a plan/compare result.
  *   lab_convert reg FILE ID
@@ -23,26 +25,12 @@
 #include <json-c/json.h>
 
 #include "cpumodel/snapshot.h"
+#include "lab_lines.h"
 
 static int die(const char *file, unsigned line, const char *what)
 {
     fprintf(stderr, "lab_convert: %s:%u: %s\n", file, line, what);
     return 1;
-}
-
-/* A full-width hex value, most significant digit first, into nw LE words. */
-static int parse_value(const char *hex, uint64_t *w, size_t nw)
-{
-    size_t len = strlen(hex);
-    memset(w, 0, nw * sizeof(*w));
-    for (size_t i = 0; i < len; i++) {
-        char c = hex[len - 1 - i];
-        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0') : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10) : 99;
-        if (d > 15 || i / 16 >= nw)
-            return -1;
-        w[i / 16] |= (uint64_t)d << (4 * (i % 16));
-    }
-    return 0;
 }
 
 static int to_snapshot(const char *in, const char *out)
@@ -51,7 +39,7 @@ static int to_snapshot(const char *in, const char *out)
     if (!f)
         return die(in, 0, strerror(errno));
     struct cm_snapshot *s = NULL;
-    char *line = NULL;
+    char *line = NULL, msg[1100];
     size_t cap = 0;
     unsigned ln = 0;
     int rc = 1, ended = 0;
@@ -63,59 +51,20 @@ static int to_snapshot(const char *in, const char *out)
         if (!p)
             continue;
         p += 6;
-        char key[32], val[4200];
-        unsigned long long a, b, c;
-        unsigned flags;
-        int hv;
         if (!strncmp(p, "ERROR ", 6)) {
             rc = die(in, ln, p);
             goto out;
-        } else if (sscanf(p, "BEGIN %31s", key) == 1) {
+        } else if (!strncmp(p, "BEGIN ", 6)) {
             cm_snapshot_free(s);
             s = cm_snapshot_new(CM_ARCH_UNKNOWN);
         } else if (!s) {
             continue;
-        } else if (sscanf(p, "META %31s %4199[^\n]", key, val) >= 1) {
-            if (!strcmp(key, "arch"))
-                s->arch = cm_arch_from_name(val);
-            else if (!strcmp(key, "host"))
-                cm_snapshot_set_str(&s->host, val);
-            else if (!strcmp(key, "kernel"))
-                cm_snapshot_set_str(&s->kernel, val);
-            else if (!strcmp(key, "cpu"))
-                cm_snapshot_set_str(&s->cpu, val);
-            else if (!strcmp(key, "api"))
-                s->api_version = atoi(val);
-            else if (!strcmp(key, "features"))
-                s->has_vcpu_features = true, s->vcpu_features = (uint32_t)strtoul(val, NULL, 0);
-            else if (!strcmp(key, "target"))
-                s->preferred_target = (uint32_t)strtoul(val, NULL, 0);
-            else if (!strcmp(key, "probe_ms"))
-                s->probe_ms = strtod(val, NULL);
-        } else if (sscanf(p, "CAP %llu %lld %d %lld", &a, (long long *)&b, &hv, (long long *)&c) == 4) {
-            cm_snapshot_add_cap(s, (uint32_t)a, (int64_t)b, hv != 0, (int64_t)c);
-        } else if (sscanf(p, "REG %llx %u %4199s", &a, &flags, val) == 3) {
-            uint64_t w[512];
-            if (cm_reg_words(a) > 512 || parse_value(val, w, cm_reg_words(a)) < 0) {
-                rc = die(in, ln, "bad register value");
-                goto out;
-            }
-            if (cm_snapshot_add_reg(s, a, w, flags, &err) < 0) {
-                rc = die(in, ln, err.msg);
-                goto out;
-            }
-        } else if (!strncmp(p, "MASKS present", 13)) {
-            if (!s->writable_masks)
-                s->writable_masks = cm_xcalloc(CM_ARM64_MASKS_LEN, sizeof(uint64_t));
-        } else if (sscanf(p, "MASK %llu %llx", &a, &b) == 2) {
-            if (!s->writable_masks || a >= CM_ARM64_MASKS_LEN) {
-                rc = die(in, ln, "mask outside the 192-entry range");
-                goto out;
-            }
-            s->writable_masks[a] = b;
-        } else if (sscanf(p, "END %llu", &a) == 1) {
+        } else if (!strncmp(p, "END ", 4)) {
             ended = 1;
             break;
+        } else if (lab_parse_line(s, p, msg, sizeof(msg)) < 0) {
+            rc = die(in, ln, msg);
+            goto out;
         }
     }
     if (!s || !ended) {
@@ -133,6 +82,23 @@ out:
     fclose(f);
     cm_snapshot_free(s);
     return rc;
+}
+
+/* A snapshot/model file -> the lines lab_init reads from /model.txt. */
+static int to_lines(const char *in, const char *out)
+{
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_load(in, &s, &err) < 0)
+        return die(in, 0, err.msg);
+    FILE *f = fopen(out, "we");
+    if (!f) {
+        cm_snapshot_free(s);
+        return die(out, 0, strerror(errno));
+    }
+    lab_print_snapshot(f, "", s);
+    cm_snapshot_free(s);
+    return fclose(f) ? die(out, 0, strerror(errno)) : 0;
 }
 
 static unsigned long long hexval(struct json_object *o, const char *k)
@@ -237,8 +203,10 @@ int main(int argc, char **argv)
         return print_reg(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "snapshot"))
         return to_snapshot(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "model"))
+        return to_lines(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "plan"))
         return to_plan(argv[2], argv[3]);
-    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | plan PLAN.json OUT.txt | reg FILE ID\n");
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | reg FILE ID\n");
     return 2;
 }

@@ -16,13 +16,16 @@
  *   CMLAB REG <id> <flags> <value, full width, hex, most significant first>
  *   CMLAB MASK <index> <value>    non-zero writable masks (after MASKS)
  *   CMLAB MASKS present
- *   CMLAB MISMATCH <rule> <id> <text>   (verify)
+ *   CMLAB MISMATCH <rule> <id> <text>   (verify; rules in onereg.h)
  *   CMLAB END <status>            0 ok, 1 mismatches, else failure
  *   CMLAB ERROR <message>
  *
  * Kernel command-line words key=value arrive as environment variables:
  *   cmlab_mode=probe|verify  cmlab_host=<name>  cmlab_module=/kvm.ko (riscv)
- * verify reads the plan from /plan.txt (written by tests/lab/mkinitrd.sh):
+ * verify reads the plan from /plan.txt and, when present, the model from
+ * /model.txt (lab_lines.h format); it runs cm_verify_plan() (printing
+ * "META verify_plan <rc> <mismatches>") and the arch verifier again to print
+ * the read-back.  /plan.txt lines (written by lab_convert plan):
  *   DROP <hex init features>  WRITE <id> <value> <order> [name]  VANISH <id>
  *   HIDDEN <id> [name]   (a rollback register of class "hidden")
  */
@@ -49,6 +52,8 @@
 #include "cpumodel/snapshot.h"
 #include "probe/arch_probe.h"
 #include "probe/onereg.h"
+#include "cpumodel/vector.h"
+#include "lab_lines.h"
 
 #if defined(__aarch64__)
 #define LAB_ARCH CM_ARCH_ARM64
@@ -115,39 +120,6 @@ static void load_module(const char *path)
         close(fd);
 }
 
-static void print_regs(const struct cm_snapshot *s)
-{
-    for (size_t i = 0; i < s->nregs; i++) {
-        const struct cm_reg *r = &s->regs[i];
-        const uint64_t *v = cm_snapshot_reg_val(s, r);
-        size_t bytes = cm_reg_bytes(r->id), nw = cm_reg_words(r->id);
-        printf("CMLAB REG 0x%016llx %u ", (unsigned long long)r->id, r->flags);
-        if (bytes < 8)
-            printf("%0*llx", (int)(bytes * 2), (unsigned long long)v[0]);
-        else
-            for (size_t w = nw; w-- > 0;)
-                printf("%016llx", (unsigned long long)v[w]);
-        putchar('\n');
-    }
-}
-
-static void print_meta(const struct cm_snapshot *s)
-{
-    printf("CMLAB META arch %s\n", cm_arch_name(s->arch));
-    printf("CMLAB META host %s\n", s->host ? s->host : "");
-    printf("CMLAB META kernel %s\n", s->kernel ? s->kernel : "");
-    printf("CMLAB META api %d\n", s->api_version);
-    if (s->cpu)
-        printf("CMLAB META cpu %s\n", s->cpu);
-    if (s->has_vcpu_features)
-        printf("CMLAB META features 0x%x\n", s->vcpu_features);
-    if (s->preferred_target)
-        printf("CMLAB META target %u\n", s->preferred_target);
-    for (size_t i = 0; i < s->ncaps; i++)
-        printf("CMLAB CAP %u %lld %d %lld\n", s->caps[i].id, (long long)s->caps[i].sys, s->caps[i].has_vm,
-               (long long)s->caps[i].vm);
-}
-
 static double now_ms(void)
 {
     struct timespec t;
@@ -174,7 +146,6 @@ static void do_probe(const char *host)
         fail("probe", &err);
     double ms = now_ms() - t0;
     printf("CMLAB BEGIN probe\n");
-    print_meta(s);
     printf("CMLAB META probe_ms %.1f\n", ms);
 #if defined(__aarch64__)
     int api, kvm = open_kvm(&api);
@@ -184,13 +155,7 @@ static void do_probe(const char *host)
     printf("CMLAB META base_regs %zu\n", base);
     close(kvm);
 #endif
-    print_regs(s);
-    if (s->writable_masks) {
-        printf("CMLAB MASKS present\n");
-        for (size_t i = 0; i < CM_ARM64_MASKS_LEN; i++)
-            if (s->writable_masks[i])
-                printf("CMLAB MASK %zu 0x%016llx\n", i, (unsigned long long)s->writable_masks[i]);
-    }
+    lab_print_snapshot(stdout, "CMLAB ", s);
     cm_snapshot_free(s);
     finish(0);
 }
@@ -214,7 +179,7 @@ static void read_plan(const char *path, struct cm_plan *p)
             w->id = a;
             w->new_value = b;
             w->order = (uint8_t)ord;
-            w->name = name[0] ? cm_xstrdup(name) : NULL;
+            w->name = name[0] && strcmp(name, "-") ? cm_xstrdup(name) : NULL;
         } else if (sscanf(line, "HIDDEN %llx %127s", &a, name) >= 1) {
             p->rollback = cm_xrealloc(p->rollback, (p->nrollback + 1) * sizeof(*p->rollback));
             struct cm_rollback_reg *rb = &p->rollback[p->nrollback++];
@@ -230,6 +195,36 @@ static void read_plan(const char *path, struct cm_plan *p)
     fclose(f);
 }
 
+/* /model.txt (lab_lines format, from `lab_convert model`) -> a vector, or
+ * false when there is no model file. */
+static bool read_model(const char *path, struct cm_snapshot **ms, struct cm_vector *v)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    struct cm_snapshot *s = cm_snapshot_new(CM_ARCH_UNKNOWN);
+    char line[1100], msg[1100];
+    cm_error err = {0};
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = 0;
+        if (lab_parse_line(s, line, msg, sizeof(msg)) < 0) {
+            printf("CMLAB ERROR %s: %s\n", path, msg);
+            finish(2);
+        }
+    }
+    fclose(f);
+    if (cm_snapshot_finish(s, &err) < 0 || cm_vector_from_snapshot(s, v, &err) < 0)
+        fail(path, &err);
+    *ms = s;
+    return true;
+}
+
+static void print_mismatches(const char *what, const struct cm_reasons *m)
+{
+    for (size_t i = 0; i < m->n; i++)
+        printf("CMLAB %s %s 0x%016llx %s\n", what, m->v[i].rule, (unsigned long long)m->v[i].reg, m->v[i].text);
+}
+
 static void do_verify(const char *host)
 {
     cm_error err = {0};
@@ -238,28 +233,43 @@ static void do_verify(const char *host)
     memset(&plan, 0, sizeof(plan));
     plan.host = cm_xstrdup(host);
     read_plan("/plan.txt", &plan);
+    struct cm_snapshot *ms = NULL;
+    struct cm_vector model;
+    bool have_model = read_model("/model.txt", &ms, &model);
+
+    /* the library's entry point, as the daemon calls it */
+    struct cm_reasons pub = {0};
+    int rp = cm_verify_plan(&plan, have_model ? &model : NULL, &pub, &err);
+    if (rp < 0)
+        fail("cm_verify_plan", &err);
+
+    /* the same on a second scratch VM, keeping the read-back to print */
     struct cm_reasons mism = {0};
     struct cm_snapshot *rb = NULL;
 #if defined(__aarch64__)
-    int r = cm_verify_arm64_ex(kvm, &plan, NULL, &mism, &rb, &err);
+    int r = cm_verify_arm64_ex(kvm, &plan, have_model ? &model : NULL, &mism, &rb, &err);
 #else
-    int r = cm_verify_riscv64_ex(kvm, &plan, NULL, &mism, &rb, &err);
+    int r = cm_verify_riscv64_ex(kvm, &plan, have_model ? &model : NULL, &mism, &rb, &err);
 #endif
     if (r < 0)
         fail("verify", &err);
     printf("CMLAB BEGIN verify\n");
     printf("CMLAB META writes %zu\n", plan.nwrites);
-    for (size_t i = 0; i < mism.n; i++)
-        printf("CMLAB MISMATCH %s 0x%016llx %s\n", mism.v[i].rule, (unsigned long long)mism.v[i].reg,
-               mism.v[i].text);
+    printf("CMLAB META model %d\n", have_model);
+    printf("CMLAB META verify_plan %d %zu\n", rp, pub.n);
+    print_mismatches("MISMATCH", &mism);
     struct utsname u;
     uname(&u);
     rb->api_version = api;
     cm_snapshot_set_str(&rb->kernel, u.release);
-    print_meta(rb);
-    print_regs(rb);
+    lab_print_snapshot(stdout, "CMLAB ", rb);
     cm_snapshot_free(rb);
     cm_reasons_free(&mism);
+    cm_reasons_free(&pub);
+    if (have_model) {
+        cm_vector_free(&model);
+        cm_snapshot_free(ms);
+    }
     finish(r);
 }
 

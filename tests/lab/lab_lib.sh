@@ -18,15 +18,21 @@ check() { # check "what" CONDITION... (a test(1) expression)
     if test "$@"; then pass "$what"; else fail "$what (test $*)"; fi
 }
 
+# QEMU: the host's qemu-system-* (Debian 12: 7.2, what the README's numbers
+# come from), or with LAB_QEMU=10 — or when the host has none — QEMU 10 from
+# bookworm-backports unpacked by fetch.sh.  QEMU_MAJOR says which one runs.
+export LAB_TIMEOUT=${LAB_TIMEOUT:-60}
 lab_require() { # lab_require ARCH
     local q cc
     case $1 in
     arm64) q=qemu-system-aarch64 cc=aarch64-linux-gnu-gcc ;;
     riscv64) q=qemu-system-riscv64 cc=riscv64-linux-gnu-gcc ;;
     esac
-    for t in "$q" "$cc" cpio gzip apt-get dpkg-deb xz cc pkg-config; do
+    for t in "$cc" cpio gzip apt-get dpkg-deb xz cc pkg-config flock bc; do
         command -v "$t" >/dev/null || skip "$t is not installed (lab needs qemu-system-arm/-misc, gcc-*-linux-gnu, libc6-dev-*-cross, cpio)"
     done
+    QEMU_BIN=$q
+    command -v "$q" >/dev/null || LAB_QEMU=10
     [ -x "${CPUMODELD:-}" ] || skip "CPUMODELD is not set to the built cpumodeld"
     [ -f "$BIN/libcpumodel/libcpumodel.a" ] || skip "libcpumodel.a is not built"
     RUN=$BIN/lab/run-$1
@@ -36,21 +42,28 @@ lab_require() { # lab_require ARCH
 
 lab_fetch() { # lab_fetch TARGET...
     local t0=$SECONDS
+    [ "${LAB_QEMU:-}" = 10 ] && set -- "$@" qemu10
     bash "$LABDIR/fetch.sh" "$@" 2> "$RUN/fetch.err" ||
         skip "downloading the lab kernels failed (no route to the Debian archive?): $(tail -1 "$RUN/fetch.err")"
     echo "fetch: $((SECONDS - t0)) s"
+    if [ "${LAB_QEMU:-}" = 10 ]; then
+        export LAB_QEMU_DIR=$LAB_CACHE/qemu10
+        QEMU_BIN=$LAB_QEMU_DIR/bin/$QEMU_BIN
+    fi
+    QEMU_MAJOR=$("$QEMU_BIN" --version | sed -n 's/^QEMU emulator version \([0-9]*\).*/\1/p')
+    echo "QEMU: $QEMU_BIN (major $QEMU_MAJOR)"
 }
 
 lab_tools() { # builds the build-host converter against the built library
     CONVERT=$BIN/lab/lab_convert
-    if [ ! -x "$CONVERT" ] || [ "$LABDIR/lab_convert.c" -nt "$CONVERT" ] ||
+    if [ ! -x "$CONVERT" ] || [ "$LABDIR/lab_convert.c" -nt "$CONVERT" ] || [ "$LABDIR/lab_lines.c" -nt "$CONVERT" ] ||
        [ "$BIN/libcpumodel/libcpumodel.a" -nt "$CONVERT" ]; then
         # a -DCPUMODEL_SANITIZE=ON library needs the sanitizer runtimes too
         local san=
         nm "$BIN/libcpumodel/libcpumodel.a" 2>/dev/null | grep -q __asan_ && san=-fsanitize=address,undefined
         ( flock 9
           cc -std=gnu11 -Wall -Wextra -Werror $san -I"$SRC/libcpumodel/include" -o "$CONVERT.$$" \
-             "$LABDIR/lab_convert.c" "$BIN/libcpumodel/libcpumodel.a" $(pkg-config --cflags --libs json-c) -lm &&
+             "$LABDIR/lab_convert.c" "$LABDIR/lab_lines.c" "$BIN/libcpumodel/libcpumodel.a" $(pkg-config --cflags --libs json-c) -lm &&
           mv "$CONVERT.$$" "$CONVERT" ) 9>"$BIN/lab/.convert.lock" || { fail "building lab_convert"; exit 1; }
     fi
 }
@@ -91,12 +104,14 @@ lab_snapshot() {
 # mreg FILE ID: a register's value in a snapshot/model JSON file (empty if absent)
 mreg() { "$CONVERT" reg "$1" "$2" 2>/dev/null; }
 
-# lab_plan MODEL HOST NAME: `cpumodeld plan --json` -> $RUN/NAME.json and .txt
+# lab_plan MODEL HOST NAME: `cpumodeld plan --json` -> $RUN/NAME.json and
+# .txt (plan lines), and the model as lines in $RUN/NAME.model.txt
 lab_plan() {
     "$CPUMODELD" plan "$1" "$2" --json > "$RUN/$3.json"
     local rc=$?
     [ $rc -le 1 ] || { fail "cpumodeld plan $1 $2 exited $rc"; return 1; }
     "$CONVERT" plan "$RUN/$3.json" "$RUN/$3.txt" || { fail "converting plan $3"; return 1; }
+    "$CONVERT" model "$1" "$RUN/$3.model.txt" || { fail "converting model $1"; return 1; }
 }
 
 # lab_verify_check NAME PLAN: the read-back of a plan applied by the project's
@@ -117,6 +132,16 @@ lab_verify_check() {
         "$(grep -c '^CMLAB MISMATCH readback' "$out")" -eq 0
     check "$name: no hidden or vanishing register is still listed" \
         "$(grep -c '^CMLAB MISMATCH still-listed' "$out")" -eq 0
+    # with the model inside: registers still differing from the model must be
+    # ones the plan said it cannot enforce
+    check "$name: the verifier had the model" "$(meta "$name" model)" = 1
+    bad=$(awk '$2 == "MISMATCH" && $3 == "model-value" { print $4 }' "$out" | sort -u | while read -r id; do
+        grep -qx "$id" <<<"$errs" || echo "$id"; done)
+    check "$name: model values differ only where the plan said so (unexpected: ${bad:-none})" -z "$bad"
+    # cm_verify_plan (the library entry point) found the same as the arch verifier
+    local vp
+    vp=$(awk '$2 == "META" && $3 == "verify_plan" { print $4 " " $5 }' "$out")
+    check "$name: cm_verify_plan agrees ($vp)" "$vp" = "$(awk '$2 == "END" { print $3 }' "$out") $(grep -c '^CMLAB MISMATCH' "$out")"
     local accepted
     accepted=$((nw - $(grep -c '^CMLAB MISMATCH write-refused' "$out")))
     check "$name: KVM accepted some of the plan's writes ($accepted of $nw)" "$accepted" -gt 0

@@ -67,6 +67,13 @@ struct cm_arch_ops {
      * Appends ids to *ids (caller frees).  May be NULL. */
     void (*vanishing)(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
 
+    /* The register list `host` presents once restricted to `model`: its own
+     * list minus what vanishes, plus what appears (arm64: without SVE the
+     * V0–V31 registers replace the SVE group).  Sorted, unique; caller frees.
+     * May be NULL (the host's own list). */
+    void (*effective_regs)(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids,
+                           size_t *n);
+
     /* A register `host` lists and the model (an older member kernel) does not.
      * `value` is the host's value; on CM_RB_DROPPABLE the driver may ask for a
      * write first (*write = true, *write_value).  May be NULL (all blocking). */

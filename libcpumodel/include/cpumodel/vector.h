@@ -44,6 +44,12 @@ void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const ch
 void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src);
 void cm_vector_free(struct cm_vector *v);
 bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id);
+/* Binary search in a sorted id list. */
+bool cm_ids_has(const uint64_t *ids, size_t n, uint64_t id);
+/* The list `host` presents under `model` (arch effective_regs, else its own
+ * list, copied).  Caller frees *ids. */
+void cm_vector_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids,
+                              size_t *n);
 /* Index of the word with this id, or -1. */
 long cm_vector_word_index(const struct cm_vector *v, uint64_t id);
 /* Bytes this vector holds on the heap (for the benchmark's memory figure). */

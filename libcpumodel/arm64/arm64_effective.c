@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The register list a host presents once restricted to a model: its own list
+ * minus the registers that vanish (a64_vanishing), plus V0-V31 when SVE is
+ * left out — KVM lists the FP/SIMD V registers only for vCPUs without SVE
+ * (KVM-FACTS §A.1, core_reg_size_from_offset()).  Without this, a baseline of
+ * an SVE host and a non-SVE host would lose the V registers both present
+ * once SVE is off.
+ */
+#include <stdlib.h>
+
+#include "arm64/arm64.h"
+
+#define A64_V0 0x6040000000100054ULL /* KVM_REG_ARM_CORE U128, offsetof(fp_regs.vregs[0]) / 4 */
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n)
+{
+    uint64_t *gone = NULL;
+    size_t ngone = 0;
+    a64_vanishing(host, model, &gone, &ngone);
+    qsort(gone, ngone, sizeof(uint64_t), cmp_id);
+    bool sve_dropped = a64_feature_dropped(host, model, A64_FEAT_SVE);
+
+    size_t cap = host->nregs + (sve_dropped ? 32 : 0);
+    uint64_t *out = cm_xmalloc((cap ? cap : 1) * sizeof(uint64_t));
+    size_t k = 0;
+    for (size_t i = 0; i < host->nregs; i++)
+        if (!ngone || !cm_ids_has(gone, ngone, host->reg_ids[i]))
+            out[k++] = host->reg_ids[i];
+    if (sve_dropped)
+        for (uint64_t v = 0; v < 32; v++)
+            if (!cm_vector_has_reg(host, A64_V0 + 4 * v))
+                out[k++] = A64_V0 + 4 * v;
+    qsort(out, k, sizeof(uint64_t), cmp_id);
+    free(gone);
+    *ids = out;
+    *n = k;
+}
