@@ -116,4 +116,21 @@ jq -e --arg a "${PEER_ADDR[0]}" '.members[] | select(.address == $a) | .status =
 "$CPUMODELD" unpin --socket "$S" gold || fail "unpin"
 "$CPUMODELD" models --socket "$S" --json | jq -e 'length == 0' >/dev/null || fail "unpin left the model"
 ok "peer down: cached with age; after a restart from the disk cache; pinned models survive; unpin"
+# --- arm64: two generations of Neoverse, not enforceable everywhere (groups)
+A1="127.0.0.1:$((PORT0 + 7))"
+start_daemon arm1 --snapshot "$(fixture ARM_NEOVERSE_N1_6.1)" --socket "" --listen-tcp "$A1"
+wait_ready --connect "$A1" || fail "arm64 peer"
+start_daemon arm0 --snapshot "$(fixture ARM_NEOVERSE_V1_5.10)" --socket "$T/arm.sock" --peer "$A1" --peer "${PEER_ADDR[1]}"
+wait_ready --socket "$T/arm.sock" || fail "arm64 daemon"
+rc1=0; "$CPUMODELD" baseline --socket "$T/arm.sock" --json self "$A1" >"$T/arm.json" || rc1=$?
+rc2=0; "$CPUMODELD" baseline --json "$(fixture ARM_NEOVERSE_V1_5.10)" "$(fixture ARM_NEOVERSE_N1_6.1)" >"$T/armoff.json" || rc2=$?
+[ "$rc1" = "$rc2" ] || fail "arm64: exit codes differ ($rc1 vs $rc2)"
+diff <(jq -S "$norm" <(jq .baseline "$T/arm.json")) <(jq -S "$norm" "$T/armoff.json") >/dev/null ||
+  fail "arm64 cluster baseline differs from the offline one"
+# an x86 peer in an arm64 cluster: an error that names the problem, no crash
+out=$(vcall --socket "$T/arm.sock" io.cpumodeld.GetBaseline 2>&1) && fail "mixed arches negotiated: $out"
+echo "$out" | jq -e '.error == "io.cpumodeld.NegotiationFailed" and (.parameters.message | length > 0)' >/dev/null ||
+  fail "mixed arches: $out"
+vcall --socket "$T/arm.sock" org.varlink.service.GetInfo >/dev/null || fail "the arm64 daemon stopped serving"
+ok "arm64 cluster baseline equals the offline one (exit $rc1); mixed arches give NegotiationFailed"
 echo "all cluster checks passed"

@@ -24,7 +24,8 @@ void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *mo
     uint64_t *gone = NULL;
     size_t ngone = 0;
     a64_vanishing(host, model, &gone, &ngone);
-    qsort(gone, ngone, sizeof(uint64_t), cmp_id);
+    if (ngone)
+        qsort(gone, ngone, sizeof(uint64_t), cmp_id);
     bool sve_dropped = a64_feature_dropped(host, model, A64_FEAT_SVE);
 
     size_t cap = host->nregs + (sve_dropped ? 32 : 0);
@@ -37,7 +38,8 @@ void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *mo
         for (uint64_t v = 0; v < 32; v++)
             if (!cm_vector_has_reg(host, A64_V0 + 4 * v))
                 out[k++] = A64_V0 + 4 * v;
-    qsort(out, k, sizeof(uint64_t), cmp_id);
+    if (k)
+        qsort(out, k, sizeof(uint64_t), cmp_id);
     free(gone);
     *ids = out;
     *n = k;
