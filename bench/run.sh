@@ -1,21 +1,19 @@
 #!/usr/bin/env bash
-# Builds (Release) and runs every benchmark, printing figures.
+# Builds (Release) and runs every benchmark, printing figures with the
+# reference each measures in the same run:
+#   bench_baseline   merge / verdicts over 10..10,000 hosts (arm64, x86_64, riscv64)
+#   bench_probe.sh   this host's probe vs `virsh domcapabilities` (when libvirt is installed)
+#   bench_daemon.sh  Varlink latency/throughput, cluster baseline over 10..500 peers
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)"
 shared=${CPUMODEL_SHARED_DIR:-$(cd .. && pwd)/shared}
+export CPUMODEL_SHARED_DIR=$shared
 echo "== baseline =="
 build-bench/bench/bench_baseline "$shared/fixtures/firecracker" tests/fixtures/riscv64
-for extra in bench/bench_*.sh; do
-  [ -e "$extra" ] || continue
-  echo "== $(basename "$extra" .sh) =="
-  bash "$extra" build-bench || echo "($extra failed)"
-done
-for b in build-bench/bench/bench_*; do
-  case "$(basename "$b")" in bench_baseline) continue ;; esac
-  [ -x "$b" ] || continue
-  echo "== $(basename "$b") =="
-  "$b" || echo "($b failed)"
-done
+echo; echo "== probe =="
+bash bench/bench_probe.sh build-bench/bench/bench_probe || echo "(bench_probe.sh failed)"
+echo; echo "== daemon =="
+bash bench/bench_daemon.sh build-bench || echo "(bench_daemon.sh failed)"

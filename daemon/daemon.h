@@ -120,6 +120,10 @@ struct cmd_daemon {
 
     struct cmd_conn *conns; /* doubly linked */
     int nconns;
+    /* every connection in one inner epoll set, one sd-event source for all:
+     * a wakeup serves all ready connections (server.c) */
+    int conn_epfd;            /* valid while conn_src is set */
+    sd_event_source *conn_src;
     bool draining;
     sd_event_source *sweep;
 
@@ -132,6 +136,13 @@ struct cmd_daemon {
     /* serialised GetHost replies (summary, full), dropped on every refresh */
     char *host_reply[2];
     size_t host_reply_len[2];
+    /* replies of cacheable methods keyed by the exact request bytes: a repeated
+     * call is answered without parsing (server.c); dropped with host_reply */
+    struct cmd_cached_reply {
+        char *request, *reply;
+        size_t request_len, reply_len;
+    } replies[8];
+    unsigned replies_next;
     int active_fanouts;
     bool peers_reload_pending;
 
@@ -192,7 +203,10 @@ struct cmd_conn {
     bool tcp, privileged;
     pid_t pid;
     uid_t uid;
-    sd_event_source *src;
+    uint32_t events;  /* epoll events wanted */
+    uint32_t armed;   /* ... and registered in d->conn_epfd */
+    bool enabled;     /* watched at all (off: a dead connection awaiting its call) */
+    bool watched;     /* registered in d->conn_epfd */
     struct vl_inbuf in;
     struct vl_outbuf out;
     uint64_t last_active_us;
@@ -208,7 +222,8 @@ struct cmd_conn {
 void cmd_reply(struct cmd_conn *c, struct json_object *params);
 /* Queues an already encoded message (with its NUL). */
 void cmd_reply_raw(struct cmd_conn *c, const char *msg, size_t len);
-void cmd_host_changed(struct cmd_daemon *d);
+void cmd_host_changed(struct cmd_daemon *d); /* drops cached replies too */
+void cmd_reply_cache_clear(struct cmd_daemon *d);
 void cmd_reply_more(struct cmd_conn *c, struct json_object *params, bool continues);
 void cmd_error(struct cmd_conn *c, const char *error, struct json_object *params);
 void cmd_error_param(struct cmd_conn *c, const char *param);
@@ -223,6 +238,8 @@ struct cmd_method {
     const char *name;
     cmd_method_fn fn;
     bool writes; /* Unix socket + privileged caller only */
+    bool cacheable; /* the reply depends only on the request bytes and on state
+                       that changes with cmd_host_changed (reprobe, reload) */
 };
 const struct cmd_method *cmd_method_find(const struct cmd_daemon *d, const char *iface, const char *name,
                                          bool *iface_known);

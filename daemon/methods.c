@@ -91,6 +91,7 @@ void cmd_host_changed(struct cmd_daemon *d)
         free(d->host_reply[i]);
         d->host_reply[i] = NULL;
     }
+    cmd_reply_cache_clear(d);
 }
 
 static int m_get_host(struct cmd_conn *c, struct vl_call *call)
@@ -633,20 +634,22 @@ static int m_get_plan(struct cmd_conn *c, struct vl_call *call)
 /* ---- the table ------------------------------------------------------------ */
 
 static const struct cmd_method methods[] = {
-    {"org.varlink.service", "GetInfo", m_get_info, false},
-    {"org.varlink.service", "GetInterfaceDescription", m_get_iface, false},
-    {CMD_IFACE, "GetHost", m_get_host, false},
-    {CMD_IFACE, "GetBaseline", m_get_baseline, false},
-    {CMD_IFACE, "Compare", m_compare, false},
-    {CMD_IFACE, "GetPlan", m_get_plan, false},
-    {CMD_IFACE, "ListModels", m_list_models, false},
-    {CMD_IFACE, "GetModel", m_get_model, false},
-    {CMD_IFACE, "PinModel", m_pin, true},
-    {CMD_IFACE, "UnpinModel", m_unpin, true},
-    {CMD_IFACE, "Reprobe", m_reprobe, true},
+    /* cacheable: GetInfo and the descriptions change only with the
+     * configuration (reload), GetHost with the host (reprobe, reload) */
+    {"org.varlink.service", "GetInfo", m_get_info, false, true},
+    {"org.varlink.service", "GetInterfaceDescription", m_get_iface, false, true},
+    {CMD_IFACE, "GetHost", m_get_host, false, true},
+    {CMD_IFACE, "GetBaseline", m_get_baseline, false, false},
+    {CMD_IFACE, "Compare", m_compare, false, false},
+    {CMD_IFACE, "GetPlan", m_get_plan, false, false},
+    {CMD_IFACE, "ListModels", m_list_models, false, false},
+    {CMD_IFACE, "GetModel", m_get_model, false, false},
+    {CMD_IFACE, "PinModel", m_pin, true, false},
+    {CMD_IFACE, "UnpinModel", m_unpin, true, false},
+    {CMD_IFACE, "Reprobe", m_reprobe, true, false},
 };
 
-static const struct cmd_method cert_method = {"org.varlink.certification", "*", cmd_cert_call, false};
+static const struct cmd_method cert_method = {"org.varlink.certification", "*", cmd_cert_call, false, false};
 
 bool cmd_iface_served(const struct cmd_daemon *d, const char *iface)
 {

@@ -57,29 +57,33 @@ struct json_object *vl_parse(const char *text, size_t len, int max_depth, char *
     return o;
 }
 
-int vl_inbuf_next(struct vl_inbuf *b, const struct vl_limits *lim, struct json_object **out, char *why,
-                  size_t whylen)
+const char *vl_inbuf_peek(struct vl_inbuf *b, size_t *len)
 {
-    *out = NULL;
     char *nul = b->len > b->scanned ? memchr(b->data + b->scanned, '\0', b->len - b->scanned) : NULL;
     if (!nul) {
         b->scanned = b->len;
-        if (b->len > lim->max_message) {
-            snprintf(why, whylen, "message exceeds %zu bytes", lim->max_message);
-            return -1;
-        }
-        return 0;
+        return NULL;
     }
-    size_t mlen = (size_t)(nul - b->data);
-    if (mlen > lim->max_message) {
-        snprintf(why, whylen, "message of %zu bytes exceeds %zu", mlen, lim->max_message);
+    *len = (size_t)(nul - b->data);
+    return b->data;
+}
+
+void vl_inbuf_consume(struct vl_inbuf *b, size_t len)
+{
+    memmove(b->data, b->data + len + 1, b->len - len - 1);
+    b->len -= len + 1;
+    b->scanned = 0;
+}
+
+int vl_message_parse(const char *text, size_t len, const struct vl_limits *lim, struct json_object **out, char *why,
+                     size_t whylen)
+{
+    *out = NULL;
+    if (len > lim->max_message) {
+        snprintf(why, whylen, "message of %zu bytes exceeds %zu", len, lim->max_message);
         return -1;
     }
-    struct json_object *o = vl_parse(b->data, mlen, lim->max_depth, why, whylen);
-    /* consume the message and its NUL whatever the outcome */
-    memmove(b->data, nul + 1, b->len - mlen - 1);
-    b->len -= mlen + 1;
-    b->scanned = 0;
+    struct json_object *o = vl_parse(text, len, lim->max_depth, why, whylen);
     if (!o)
         return -1;
     if (!json_object_is_type(o, json_type_object)) {
@@ -89,6 +93,25 @@ int vl_inbuf_next(struct vl_inbuf *b, const struct vl_limits *lim, struct json_o
     }
     *out = o;
     return 1;
+}
+
+int vl_inbuf_next(struct vl_inbuf *b, const struct vl_limits *lim, struct json_object **out, char *why,
+                  size_t whylen)
+{
+    *out = NULL;
+    size_t mlen;
+    const char *text = vl_inbuf_peek(b, &mlen);
+    if (!text) {
+        if (b->len > lim->max_message) {
+            snprintf(why, whylen, "message exceeds %zu bytes", lim->max_message);
+            return -1;
+        }
+        return 0;
+    }
+    int r = vl_message_parse(text, mlen, lim, out, why, whylen);
+    /* consume the message and its NUL whatever the outcome */
+    vl_inbuf_consume(b, mlen);
+    return r;
 }
 
 int vl_call_decode(struct json_object *msg, struct vl_call *c, const char **bad)

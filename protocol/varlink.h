@@ -41,6 +41,16 @@ ssize_t vl_inbuf_read(struct vl_inbuf *b, int fd);
  * an object; *why says which; the stream cannot be resynchronised). */
 int vl_inbuf_next(struct vl_inbuf *b, const struct vl_limits *lim, struct json_object **out, char *why,
                   size_t whylen);
+/* The same in steps, for a server that looks at a message's bytes before
+ * parsing them (a reply cache keyed by the exact request):
+ * vl_inbuf_peek: the next complete message (NUL excluded, *len bytes, valid
+ * until the buffer changes) or NULL when none is complete yet;
+ * vl_message_parse: the checks of vl_inbuf_next on those bytes (1 or -1);
+ * vl_inbuf_consume: drops them and their NUL. */
+const char *vl_inbuf_peek(struct vl_inbuf *b, size_t *len);
+int vl_message_parse(const char *text, size_t len, const struct vl_limits *lim, struct json_object **out, char *why,
+                     size_t whylen);
+void vl_inbuf_consume(struct vl_inbuf *b, size_t len);
 static inline bool vl_inbuf_empty(const struct vl_inbuf *b) { return b->len == 0; }
 
 /* Parses one JSON text with the depth limit; NULL + *why on error. */

@@ -39,6 +39,7 @@ extern const struct cm_word cm_arm64_words[CM_ARM64_NWORDS];
 #define A64_FW_BMAP_REG(r) (0x6030000000160000ULL | (r))
 
 #define A64_ID_AA64PFR0 A64_SYSREG(3, 0, 0, 4, 0)
+#define A64_ID_AA64PFR1 A64_SYSREG(3, 0, 0, 4, 1)
 #define A64_ID_AA64PFR2 A64_SYSREG(3, 0, 0, 4, 2)
 #define A64_ID_AA64ZFR0 A64_SYSREG(3, 0, 0, 4, 4)
 #define A64_ID_AA64DFR0 A64_SYSREG(3, 0, 0, 5, 0)
@@ -144,6 +145,8 @@ const char *a64_reg_name(uint64_t id, char *buf, size_t len);
 bool a64_reg_volatile(uint64_t id);
 const char *a64_init_feature_name(uint32_t bit);
 uint32_t a64_init_feature_group(uint32_t bit);
+bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
+                   struct cm_buf *why);
 void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
 
 #endif

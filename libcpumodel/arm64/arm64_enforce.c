@@ -252,9 +252,14 @@ enum cm_enforce a64_enforce(const struct cm_vector *host, size_t slot, const str
     case A64_W_PSCI:
         return enforce_psci(host, have, want, why);
     case A64_W_WA:
+        /* `have` may differ from the probed value: the level KVM derives from
+         * the model's ID registers (a64_presented, §A.4) */
         cm_buf_printf(why, "%s: KVM only checks a written level against the host's and stores nothing; the "
-                           "guest keeps seeing the host's level %llu (model %llu)",
-                      w->name, (unsigned long long)have, (unsigned long long)want);
+                           "guest keeps seeing the host's level %llu (model %llu)%s",
+                      w->name, (unsigned long long)have, (unsigned long long)want,
+                      have != cm_field_get(f, host->val[slot]) ? ", the level it presents once the model's ID "
+                                                                 "registers are applied"
+                                                               : "");
         return CM_ENF_NO;
     case A64_W_BMAP: {
         char k[32], s[32];

@@ -13,12 +13,12 @@
 
 #include "negotiate_internal.h"
 
-static bool check_field(const struct cm_vector *model, const struct cm_vector *host, size_t i,
+static bool check_field(const struct cm_vector *model, const struct cm_vector *host, size_t i, uint64_t hval,
                         const struct cm_field *f, struct cm_reasons *reasons, uint32_t *drops)
 {
     const struct cm_arch_ops *ops = host->ops;
     const struct cm_word *w = &ops->words[i];
-    uint64_t have = cm_field_get(f, host->val[i]);
+    uint64_t have = cm_field_get(f, hval);
     uint64_t want = cm_field_get(f, model->val[i]);
     if (have == want || f->policy == CM_POL_IGNORE)
         return true;
@@ -86,11 +86,25 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
     }
     if (host->novalue[i] || (w->flags & CM_WORDF_NOVALUE))
         return true;
+    /* what the host presents once restricted to the model (a value KVM
+     * derives from the model's other values), not what it was probed with */
+    uint64_t hval = host->val[i];
+    if (ops->presented) {
+        struct cm_buf why = {0};
+        if (!ops->presented(host, model, i, &hval, &why)) {
+            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "unpredictable",
+                           "%s: the value %s presents under the model cannot be predicted%s%s", w->name,
+                           host->name, why.s ? ": " : "", why.s ? why.s : "");
+            cm_buf_free(&why);
+            return false;
+        }
+        cm_buf_free(&why);
+    }
     bool ok = true;
     for (uint16_t fi = 0; fi < w->nfields; fi++)
-        ok &= check_field(model, host, i, &w->fields[fi], reasons, drops);
+        ok &= check_field(model, host, i, hval, &w->fields[fi], reasons, drops);
     uint64_t rawm = cm_word_raw_mask(w);
-    uint64_t hraw = host->val[i] & rawm, mraw = model->val[i] & rawm;
+    uint64_t hraw = hval & rawm, mraw = model->val[i] & rawm;
     if (hraw != mraw) {
         struct cm_buf why = {0};
         uint32_t feat = 0;

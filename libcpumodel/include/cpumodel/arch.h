@@ -81,6 +81,16 @@ struct cm_arch_ops {
                                          const uint64_t *value, bool *write, uint64_t *write_value,
                                          struct cm_buf *why);
 
+    /* Values KVM derives per VM from other values instead of storing a write
+     * (arm64 from Linux 6.12: SMCCC_ARCH_WORKAROUND_2 follows the VM's
+     * ID_AA64PFR1_EL1.SSBS).  Sets *value to what `host` presents in word
+     * `slot` once restricted to `model` (its own value when nothing follows)
+     * and returns true; returns false when the probed values cannot tell,
+     * with the reason in `why` (the word is then an error until verified on
+     * the host).  May be NULL (every word presents the host's own value). */
+    bool (*presented)(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
+                      struct cm_buf *why);
+
     /* Applies the effect of leaving init feature `bit` out to a vector
      * (zeroes the fields it controls).  Used to verify plans.  May be NULL. */
     void (*drop_init_feature)(struct cm_vector *v, uint32_t bit);
