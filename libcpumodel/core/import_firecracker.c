@@ -256,16 +256,6 @@ static char *host_from_file(const char *what)
     return cm_xasprintf("%.*s", (int)n, base);
 }
 
-static char *now_iso8601(void)
-{
-    char buf[32];
-    struct tm tm;
-    time_t t = time(NULL);
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return cm_xstrdup(buf);
-}
-
 /* The arch the guest_cpu_config describes: arm64 has register modifiers,
  * x86_64 CPUID/MSR modifiers. */
 static enum cm_arch detect_arch(struct cm_jin *j, const struct json_object *g)
@@ -346,7 +336,7 @@ int cm_import_firecracker(const struct json_object *o, const char *what, struct 
     } else {
         s->source = cm_xstrdup("firecracker");
     }
-    s->created = now_iso8601();
+    s->created = cm_now_iso8601();
     s->kind = CM_KIND_HOST;
 
     cm_error ferr = {0};

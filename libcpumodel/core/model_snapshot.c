@@ -11,16 +11,6 @@
 
 #include "negotiate_internal.h"
 
-static char *now_iso(void)
-{
-    char buf[32];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return cm_xstrdup(buf);
-}
-
 struct cm_snapshot *cm_model_snapshot(const struct cm_vector *model, const struct cm_vector *const *members,
                                       size_t nmembers, cm_error *err)
 {
@@ -29,7 +19,7 @@ struct cm_snapshot *cm_model_snapshot(const struct cm_vector *model, const struc
     s->kind = CM_KIND_MODEL;
     s->host = cm_xstrdup(model->name);
     s->source = cm_xstrdup("baseline");
-    s->created = now_iso();
+    s->created = cm_now_iso8601();
     s->kver = model->kver;
     /* The oldest member's kernel string names the model's kernel. */
     for (size_t i = 0; i < nmembers; i++) {

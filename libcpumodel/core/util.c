@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpumodel/util.h"
 
@@ -131,4 +132,14 @@ const char *cm_kver_str(cm_kver v, char *buf, size_t len)
     else
         snprintf(buf, len, "%u.%u", CM_KVER_MAJOR(v), CM_KVER_MINOR(v));
     return buf;
+}
+
+char *cm_now_iso8601(void)
+{
+    char buf[32];
+    struct tm tm;
+    time_t t = time(NULL);
+    gmtime_r(&t, &tm);
+    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return cm_xstrdup(buf);
 }

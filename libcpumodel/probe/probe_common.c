@@ -233,17 +233,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static char *iso_now(void)
-{
-    struct timespec ts;
-    struct tm tm;
-    char buf[64];
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return cm_xstrdup(buf);
-}
-
 /* ---- capabilities -------------------------------------------------------- */
 
 /* KVM_CHECK_EXTENSION returns the value, or fails (-EINVAL) for "not on this
@@ -308,7 +297,7 @@ int cm_probe(const struct cm_probe_opts *opts, struct cm_snapshot **out, cm_erro
     s->cpu = cpu_identity();
     s->microcode = microcode();
     s->bios = bios_identity();
-    s->created = iso_now();
+    s->created = cm_now_iso8601();
 
     vm = cm_kvm_create_vm(kvm, arch->vm_type, err);
     if (vm < 0) {

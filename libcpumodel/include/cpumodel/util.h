@@ -31,6 +31,9 @@ int cm_kver_cmp(cm_kver a, cm_kver b);
 /* "6.1" */
 const char *cm_kver_str(cm_kver v, char *buf, size_t len);
 
+/* The current UTC time as ISO 8601 ("2026-11-21T05:16:00Z"); caller frees. */
+char *cm_now_iso8601(void);
+
 /* A growable string used for reasons and human output. */
 struct cm_buf {
     char *s;
