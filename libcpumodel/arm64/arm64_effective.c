@@ -28,18 +28,27 @@ void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *mo
         qsort(gone, ngone, sizeof(uint64_t), cmp_id);
     bool sve_dropped = a64_feature_dropped(host, model, A64_FEAT_SVE);
 
-    size_t cap = host->nregs + (sve_dropped ? 32 : 0);
-    uint64_t *out = cm_xmalloc((cap ? cap : 1) * sizeof(uint64_t));
-    size_t k = 0;
-    for (size_t i = 0; i < host->nregs; i++)
-        if (!ngone || !cm_ids_has(gone, ngone, host->reg_ids[i]))
-            out[k++] = host->reg_ids[i];
+    /* V0..V31 (ascending) that the host does not list yet */
+    uint64_t add[32];
+    size_t nadd = 0;
     if (sve_dropped)
         for (uint64_t v = 0; v < 32; v++)
             if (!cm_vector_has_reg(host, A64_V0 + 4 * v))
-                out[k++] = A64_V0 + 4 * v;
-    if (k)
-        qsort(out, k, sizeof(uint64_t), cmp_id);
+                add[nadd++] = A64_V0 + 4 * v;
+
+    /* merge the host's sorted list (minus what vanishes) with `add`: stays sorted */
+    uint64_t *out = cm_xmalloc((host->nregs + nadd ? host->nregs + nadd : 1) * sizeof(uint64_t));
+    size_t k = 0, a = 0;
+    for (size_t i = 0; i < host->nregs; i++) {
+        uint64_t id = host->reg_ids[i];
+        if (ngone && cm_ids_has(gone, ngone, id))
+            continue;
+        while (a < nadd && add[a] < id)
+            out[k++] = add[a++];
+        out[k++] = id;
+    }
+    while (a < nadd)
+        out[k++] = add[a++];
     free(gone);
     *ids = out;
     *n = k;

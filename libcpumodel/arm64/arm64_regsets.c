@@ -33,6 +33,13 @@ bool a64_reg_needs_feature(uint64_t id, uint32_t *bit)
         *bit = A64_FEAT_SVE;
         return true;
     }
+    /* quick reject: every range above is a sysreg with CRn 2, 9 or 14, or ZCR_EL1
+     * (this runs for every register of every host in a large baseline) */
+    if ((id & 0xffffffffffff0000ULL) != 0x6030000000130000ULL)
+        return false;
+    unsigned crn = (unsigned)(id >> 7) & 0xf;
+    if (crn != 2 && crn != 9 && crn != 14 && id != A64_ZCR_EL1)
+        return false;
     for (size_t i = 0; i < CM_ARRAY_SIZE(feature_regs); i++)
         if (id >= feature_regs[i].lo && id <= feature_regs[i].hi) {
             *bit = feature_regs[i].bit;
