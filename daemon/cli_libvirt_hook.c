@@ -212,7 +212,7 @@ static char *blocking_reasons(struct json_object *plan)
             cm_buf_printf(&b, "%s%s", shown++ ? "; " : "", jstr(x, "text", "(no text)"));
     }
     if (errors > shown)
-        cm_buf_printf(&b, " (+%zu more: cpumodeld plan --socket SOCK NAME)", errors - shown);
+        cm_buf_printf(&b, " (+%zu more: cpumodeld plan MODEL lists them)", errors - shown);
     if (!errors)
         cm_buf_printf(&b, "the plan is not enforceable (no reason given)");
     return cm_buf_steal(&b);

@@ -145,6 +145,7 @@ struct cmd_daemon {
     unsigned replies_next;
     int active_fanouts;
     bool peers_reload_pending;
+    sd_event_source *post;     /* applies a pending peer reload; on only while one waits */
 
     /* certification clients */
     struct json_object *cert;

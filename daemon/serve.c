@@ -102,18 +102,24 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
     cmd_host_changed(d);
     if (cmd_models_load(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: %s\n", err.msg);
-    if (d->active_fanouts)
+    if (d->active_fanouts) {
         d->peers_reload_pending = true; /* in-flight fan-outs point into the peer table */
-    else
+        sd_event_source_set_enabled(d->post, SD_EVENT_ON);
+    } else
         cmd_peers_setup(d);
     notify_status(d, "READY=1\n");
     return 0;
 }
 
+/* Enabled only while a reload waits for fan-outs to finish: an enabled post
+ * source costs every loop iteration (every call) an extra epoll_wait. */
 static int on_post(sd_event_source *s, void *userdata)
 {
     struct cmd_daemon *d = userdata;
-    if (d->peers_reload_pending && !d->active_fanouts) {
+    if (!d->peers_reload_pending) {
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    } else if (!d->active_fanouts) {
+        sd_event_source_set_enabled(s, SD_EVENT_OFF);
         d->peers_reload_pending = false;
         cmd_peers_setup(d);
     }
@@ -201,7 +207,8 @@ int cmd_serve(int argc, char **argv)
     if (sd_event_new(&d.event) < 0 || sd_event_add_signal(d.event, NULL, SIGTERM, on_term, &d) < 0 ||
         sd_event_add_signal(d.event, NULL, SIGINT, on_term, &d) < 0 ||
         sd_event_add_signal(d.event, NULL, SIGHUP, on_hup, &d) < 0 ||
-        sd_event_add_post(d.event, NULL, on_post, &d) < 0) {
+        sd_event_add_post(d.event, &d.post, on_post, &d) < 0 ||
+        sd_event_source_set_enabled(d.post, SD_EVENT_OFF) < 0) {
         fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
         goto out;
     }
@@ -218,6 +225,7 @@ int cmd_serve(int argc, char **argv)
     rc = r < 0 ? CM_EXIT_SYSTEM : 0;
 out:
     cmd_server_shutdown(&d);
+    d.post = sd_event_source_unref(d.post);
     d.event = sd_event_unref(d.event);
     cmd_peers_free(&d);
     cmd_models_free(&d);

@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# `cpumodeld libvirt-hook`, the libvirt qemu hook that vetoes incoming live
+# migrations (docs/libvirt.md).
+# (a) always: the hook driven as libvirt drives it (argv "DOM migrate begin -",
+#     the domain XML on stdin) against real daemons serving real fixtures:
+#     the destination serves INTEL_SKYLAKE_6.1 and has a peer serving
+#     INTEL_ICELAKE_6.1.  "prod" is pinned over the destination alone, "rich"
+#     over the Ice Lake peer alone.  Whether each is enforceable here is not
+#     assumed: the offline `cpumodeld plan MODEL FIXTURE` decides, and the
+#     hook must agree (and name the first blocking reason).
+# (b) when libvirtd and qemu-system-x86 are installed and we are root: two
+#     libvirtd on this machine (each in its own mount namespace), a 64 MiB
+#     TCG guest with no disk carrying the metadata, the hook installed in the
+#     destination's hooks dir; a live migration succeeds with "prod" and is
+#     vetoed, with the hook's message in virsh's error, with "rich".
+source "$(dirname "$0")/daemon_lib.sh"
+
+S=$T/dest.sock
+NS=https://cpumodeld.invalid/xmlns/1
+DEST=INTEL_SKYLAKE_6.1
+PEER=INTEL_ICELAKE_6.1
+PA="127.0.0.1:$((PORT0 + 1))"
+start_daemon peer --snapshot "$(fixture $PEER)" --socket "" --listen-tcp "$PA"
+wait_ready --connect "$PA" || fail "the peer daemon did not come up: $(tail -5 "$T/peer.log")"
+start_daemon dest --snapshot "$(fixture $DEST)" --socket "$S" --peer "$PA"
+DEST_PID=$LAST_PID
+wait_ready --socket "$S" || fail "the destination daemon did not come up: $(tail -5 "$T/dest.log")"
+
+"$CPUMODELD" pin --socket "$S" --peers self prod >/dev/null || fail "pin prod"
+"$CPUMODELD" pin --socket "$S" --peers self --replace prod >/dev/null || fail "pin --replace prod"
+"$CPUMODELD" pin --socket "$S" --peers "$PA" rich >/dev/null || fail "pin rich over the peer"
+"$CPUMODELD" models --socket "$S" --json >"$T/models.json"
+PROD_GEN=$(jq -r '.[] | select(.name == "prod") | .generation' "$T/models.json")
+[ "$PROD_GEN" = 2 ] || fail "prod generation after --replace: $PROD_GEN"
+jq -e --arg p "$PEER" '.[] | select(.name == "rich") | .members == [$p]' "$T/models.json" >/dev/null ||
+  fail "rich is not the peer's model: $(cat "$T/models.json")"
+
+# the oracle: the offline planner on the same model and fixture
+expect=()
+for m in prod rich; do
+  vcall --socket "$S" io.cpumodeld.GetModel "{\"name\":\"$m\"}" | jq .parameters.model >"$T/$m.json"
+  r=0; "$CPUMODELD" plan --json "$T/$m.json" "$(fixture $DEST)" >"$T/$m.plan.json" 2>/dev/null || r=$?
+  expect+=("$r")
+done
+[ "${expect[0]}" = 0 ] || fail "the host's own baseline does not plan on itself (offline rc ${expect[0]})"
+[ "${expect[1]}" = 1 ] || fail "premise: the $PEER model should not be enforceable on $DEST (offline rc ${expect[1]})"
+FIRST_REASON=$(jq -r '[.reasons[] | select(.severity == "error")][0].text' "$T/rich.plan.json")
+[ -n "$FIRST_REASON" ] && [ "$FIRST_REASON" != null ] || fail "the offline plan of rich gives no reason"
+
+# domain XML as libvirt writes it, another application's metadata first
+domxml() { # domxml METADATA-INNER
+  cat <<EOF
+<domain type='qemu'>
+  <name>guest1</name>
+  <uuid>0d3c1e52-6b7a-4c1e-9a57-2f0c7b1a9e01</uuid>
+  <metadata>
+    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
+      <libosinfo:os id="http://debian.org/debian/12"/>
+    </libosinfo:libosinfo>
+    $1
+  </metadata>
+  <memory unit='KiB'>65536</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <cpu mode='custom' match='exact'><model>qemu64</model></cpu>
+</domain>
+EOF
+}
+ref() { echo "<cpumodeld:model xmlns:cpumodeld=\"$NS\" $*/>"; }
+
+# hook INPUT-FILE ARGS... : runs the hook, sets RC, OUT (stdout), ERR (stderr)
+hook() {
+  local in=$1; shift
+  RC=0
+  "$CPUMODELD" libvirt-hook "$@" <"$in" >"$T/out" 2>"$T/err" || RC=$?
+  OUT=$(cat "$T/out"); ERR=$(cat "$T/err")
+}
+expect_rc() { # expect_rc RC WHAT
+  [ "$RC" = "$1" ] || fail "$2: exit $RC, expected $1 (stderr: $ERR)"
+  [ -z "$OUT" ] || fail "$2: the hook printed on stdout (libvirt would take it as the domain XML): $OUT"
+}
+one_line() { [ "$(printf '%s\n' "$ERR" | wc -l)" = 1 ] && [ -n "$ERR" ] || fail "$1: not one stderr line: $ERR"; }
+export CPUMODELD_SOCKET=$S
+
+# --- enforceable here: allowed, silently
+domxml "$(ref name='"prod"' generation='"2"')" >"$T/prod.xml"
+hook "$T/prod.xml" guest1 migrate begin -
+expect_rc "${expect[0]}" "prod generation 2"
+[ -z "$ERR" ] || fail "an allowed migration printed: $ERR"
+domxml "$(ref name='"prod"')" >"$T/prod-nogen.xml"
+hook "$T/prod-nogen.xml" guest1 migrate begin -
+expect_rc 0 "prod without a generation"
+ok "a pinned model this host can run (offline plan agrees): exit 0, no output"
+
+# --- not enforceable here: vetoed, one line naming model, host and the first reason
+domxml "$(ref name='"rich"' generation='"1"')" >"$T/rich.xml"
+hook "$T/rich.xml" guest1 migrate begin -
+expect_rc "${expect[1]}" "rich"
+one_line "rich"
+for want in "guest1" "'rich'" "$DEST" "$FIRST_REASON"; do
+  [[ "$ERR" == *"$want"* ]] || fail "the veto does not name '$want': $ERR"
+done
+ok "a pinned model this host cannot run: exit 1, one line with model, host and first reason"
+
+# --- generation and name mismatches
+domxml "$(ref name='"prod"' generation='"1"')" >"$T/prod-g1.xml"
+hook "$T/prod-g1.xml" guest1 migrate begin -
+expect_rc 1 "prod generation 1 (pinned: 2)"
+one_line "generation"
+[[ "$ERR" == *"generation 2"* && "$ERR" == *"generation 1"* && "$ERR" == *prod* ]] || fail "generation veto: $ERR"
+domxml "$(ref name='"nosuch"')" >"$T/nosuch.xml"
+hook "$T/nosuch.xml" guest1 migrate begin -
+expect_rc 1 "a model not pinned here"
+[[ "$ERR" == *"'nosuch'"*"not pinned"* ]] || fail "unknown model: $ERR"
+ok "generation mismatch and a model not pinned here: vetoed with the reason"
+
+# --- not our guest, not our operation
+domxml "" >"$T/none.xml"
+hook "$T/none.xml" guest1 migrate begin -
+expect_rc 0 "no metadata"
+[ -z "$ERR" ] || fail "no metadata but stderr: $ERR"
+domxml '<x:model xmlns:x="https://example.invalid/other" name="rich"/>' >"$T/other.xml"
+hook "$T/other.xml" guest1 migrate begin -
+expect_rc 0 "a model element in another namespace"
+[ -z "$ERR" ] || fail "foreign metadata but stderr: $ERR"
+echo '<not xml' >"$T/junk"
+for op in "prepare begin -" "start begin -" "started begin -" "stopped end -" "release end -" "restore begin -"; do
+  # shellcheck disable=SC2086
+  hook "$T/junk" guest1 $op
+  expect_rc 0 "operation '$op'"
+  [ -z "$ERR" ] || fail "operation '$op' printed: $ERR"
+done
+ok "no cpumodeld metadata, foreign metadata, other operations: exit 0, silent"
+
+# --- bad input: a clear error, a veto (non-zero)
+bad_input() { # bad_input FILE WHAT PATTERN
+  hook "$1" guest1 migrate begin -
+  expect_rc 2 "$2"
+  one_line "$2"
+  [[ "$ERR" == *$3* ]] || fail "$2: the error does not say '$3': $ERR"
+}
+printf '<domain><name>g</nam></domain>' >"$T/bad1.xml"
+bad_input "$T/bad1.xml" "malformed XML" "malformed (line 1)"
+: >"$T/empty.xml"
+bad_input "$T/empty.xml" "empty stdin" "malformed"
+echo '<network><name>n</name></network>' >"$T/net.xml"
+bad_input "$T/net.xml" "not a domain" "not a libvirt domain"
+domxml "$(ref generation='"1"')" >"$T/noname.xml"
+bad_input "$T/noname.xml" "no name" "no name attribute"
+domxml "$(ref name='"prod"' generation='"two"')" >"$T/badgen.xml"
+bad_input "$T/badgen.xml" "bad generation" "bad generation"
+domxml "$(ref name='"prod"') $(ref name='"rich"')" >"$T/two.xml"
+bad_input "$T/two.xml" "two model elements" "more than one"
+hook "$T/prod.xml" >/dev/null
+[ "$RC" = 2 ] || fail "no arguments: exit $RC"
+ok "malformed XML, a non-domain, bad metadata, missing arguments: exit 2 with the reason"
+
+# --- the shipped wrapper passes its arguments through
+sed "s#/usr/sbin/cpumodeld#$CPUMODELD#" "$SRC/conf/libvirt-qemu-hook" >"$T/wrapper"
+grep -q "$CPUMODELD" "$T/wrapper" || fail "the wrapper does not exec /usr/sbin/cpumodeld"
+RC=0; bash "$T/wrapper" guest1 migrate begin - <"$T/rich.xml" >"$T/out" 2>"$T/err" || RC=$?
+[ "$RC" = 1 ] && grep -q "'rich'" "$T/err" && [ ! -s "$T/out" ] || fail "through the wrapper: rc $RC $(cat "$T/err")"
+ok "conf/libvirt-qemu-hook execs the hook with libvirt's arguments"
+
+# --- the daemon cannot be asked: strict by default, CPUMODELD_HOOK_STRICT=0 allows with a warning
+CPUMODELD_SOCKET=$T/nobody.sock hook "$T/prod.xml" guest1 migrate begin -
+expect_rc 3 "no daemon, default policy"
+one_line "no daemon"
+[[ "$ERR" == *"vetoing"*"'prod'"*"nobody.sock"* ]] || fail "no daemon: $ERR"
+CPUMODELD_HOOK_STRICT=0 CPUMODELD_SOCKET=$T/nobody.sock hook "$T/rich.xml" guest1 migrate begin -
+expect_rc 0 "no daemon, CPUMODELD_HOOK_STRICT=0"
+[[ "$ERR" == *"warning"*"UNCHECKED"*"'rich'"* ]] || fail "no daemon, lenient: no warning: $ERR"
+# a daemon that accepts but does not answer (stopped): the timeout bounds the wait
+kill -STOP "$DEST_PID"
+t0=$(date +%s%N)
+CPUMODELD_HOOK_TIMEOUT_MS=500 hook "$T/prod.xml" guest1 migrate begin -
+t1=$(date +%s%N)
+kill -CONT "$DEST_PID"
+expect_rc 3 "a stopped daemon"
+ms=$(((t1 - t0) / 1000000))
+[ "$ms" -lt 5000 ] || fail "the hook waited ${ms} ms for a stopped daemon (timeout 500 ms)"
+ok "daemon unreachable: veto (exit 3) by default, allowed with a warning when CPUMODELD_HOOK_STRICT=0; a hung daemon costs ${ms} ms"
+hook "$T/prod.xml" guest1 migrate begin -
+expect_rc 0 "after SIGCONT"
+
+# ---------------------------------------------------------------------------
+# (b) end to end with libvirt
+e2e_skip() { echo "SKIP: end-to-end libvirt part (b): $*" >&2; echo "part (a) passed; part (b) SKIPPED: $*"; exit 0; }
+[ "${CPUMODELD_SKIP_LIBVIRT:-0}" = 1 ] && e2e_skip "CPUMODELD_SKIP_LIBVIRT=1"
+[ "$(id -u)" = 0 ] || e2e_skip "needs root (libvirtd, mount namespaces)"
+for c in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
+  command -v "$c" >/dev/null || e2e_skip "$c is not installed (tools/deps.sh test)"
+done
+
+# Two libvirtd, each in a private mount namespace: tmpfs over its runtime and
+# state dirs, its own copy of /etc/libvirt (a hook only in the destination's),
+# both sharing a test-private QEMU capabilities cache (the second starts warm).
+# unshare execs bash which execs libvirtd: $! is the libvirtd.
+LV_PIDS=()
+E2E_FAILED=0
+cleanup_extra() {
+  local p f q
+  for p in "${LV_PIDS[@]}"; do
+    # the guests first (daemonized QEMU, found through that libvirtd's own view)
+    for f in /proc/"$p"/root/run/libvirt/qemu/*.pid; do
+      [ -r "$f" ] || continue
+      q=$(cat "$f" 2>/dev/null)
+      [ -n "$q" ] && kill -KILL "$q" 2>/dev/null
+    done
+    kill -TERM "$p" 2>/dev/null
+  done
+  for p in "${LV_PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$p" 2>/dev/null
+  done
+  if [ "$E2E_FAILED" = 1 ]; then
+    for f in "$T"/lv-*/libvirtd.log "$T"/lv-*/out; do [ -s "$f" ] && { echo "--- $f" >&2; tail -15 "$f" >&2; }; done
+  fi
+}
+LVPORT_SRC=$((PORT0 + 2))
+LVPORT_DST=$((PORT0 + 3))
+MIGPORT=$((PORT0 + 10))
+mkdir -p "$T/cache"
+start_libvirtd() { # start_libvirtd NAME TCP-PORT UUID
+  local n=$1 port=$2 uuid=$3 d=$T/lv-$1 pid
+  [ -n "$T" ] && [ -d "$T" ] || fail "no test directory"
+  mkdir -p "$d"
+  cp -a /etc/libvirt "$d/etc"
+  rm -rf "$d/etc/hooks" "$d/etc/qemu/networks/autostart"
+  rm -f "$d"/etc/qemu/*.xml
+  mkdir -p "$d/etc/hooks/qemu.d"
+  printf '%s\n' "listen_tls = 0" "listen_tcp = 1" "listen_addr = \"127.0.0.1\"" "tcp_port = \"$port\"" "auth_tcp = \"none\"" \
+    "host_uuid = \"$uuid\"" "log_outputs = \"3:file:$d/libvirtd.log\"" >>"$d/etc/libvirtd.conf"
+  printf '%s\n' "stdio_handler = \"file\"" "security_driver = \"none\"" "user = \"root\"" "group = \"root\"" \
+    "migration_port_min = $MIGPORT" "migration_port_max = $((MIGPORT + 9))" \
+    >>"$d/etc/qemu.conf"
+  if [ "$n" = dst ]; then
+    sed "s#/usr/sbin/cpumodeld#env CPUMODELD_SOCKET=$S $CPUMODELD#" "$SRC/conf/libvirt-qemu-hook" \
+      >"$d/etc/hooks/qemu.d/cpumodeld"
+    chmod 755 "$d/etc/hooks/qemu.d/cpumodeld"
+  fi
+  unshare --mount --propagation private bash -c "
+    mount -t tmpfs tmpfs /run/libvirt && mount -t tmpfs tmpfs /var/lib/libvirt &&
+    mount -t tmpfs tmpfs /var/log/libvirt && mount --bind '$T/cache' /var/cache/libvirt &&
+    mount --bind '$d/etc' /etc/libvirt || exit 1
+    exec libvirtd -l -f /etc/libvirt/libvirtd.conf -p /run/libvirt/libvirtd.pid" >"$d/out" 2>&1 &
+  pid=$!
+  LV_PIDS+=("$pid")
+  for _ in $(seq 120); do
+    virsh -q -c "qemu+tcp://127.0.0.1:$port/system" version >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  E2E_FAILED=1
+  fail "libvirtd $n did not come up on 127.0.0.1:$port"
+}
+SRCURI="qemu+tcp://127.0.0.1:$LVPORT_SRC/system"
+DSTURI="qemu+tcp://127.0.0.1:$LVPORT_DST/system"
+t0=$(date +%s%N)
+start_libvirtd src "$LVPORT_SRC" 5b0d2c9e-3f4a-4e1b-8c6d-000000000001
+start_libvirtd dst "$LVPORT_DST" 5b0d2c9e-3f4a-4e1b-8c6d-000000000002
+ok "two libvirtd on loopback, each in its own mount namespace ($((($(date +%s%N) - t0) / 1000000)) ms)"
+
+guestxml() { # guestxml NAME METADATA-INNER: 64 MiB, TCG, no disk (SeaBIOS keeps looking for one)
+  cat <<EOF
+<domain type='qemu'>
+  <name>$1</name>
+  <metadata>$2</metadata>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64' machine='pc'>hvm</type></os>
+  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
+  <on_poweroff>destroy</on_poweroff>
+  <devices>
+    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+EOF
+}
+migrate() { # migrate NAME: sets MRC, MERR, MMS
+  local t
+  t=$(date +%s%N)
+  MRC=0
+  timeout 120 virsh -q -c "$SRCURI" migrate --live "$1" "$DSTURI" --migrateuri tcp://127.0.0.1 --listen-address 127.0.0.1 \
+    >"$T/mig.out" 2>"$T/mig.err" || MRC=$?
+  MERR=$(cat "$T/mig.err")
+  MMS=$((($(date +%s%N) - t) / 1000000))
+}
+state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -1; }
+E2E_FAILED=1
+
+G1=cmhook-ok-$$
+guestxml "$G1" "$(ref name='"prod"' generation='"2"')" >"$T/g1.xml"
+virsh -q -c "$SRCURI" create "$T/g1.xml" >/dev/null 2>"$T/create.err" || fail "virsh create: $(cat "$T/create.err")"
+[ "$(state "$SRCURI" "$G1")" = running ] || fail "$G1 is not running on the source"
+migrate "$G1"
+[ "$MRC" = 0 ] || fail "migration of $G1 (model prod, enforceable here) failed: $MERR"
+[ "$(state "$DSTURI" "$G1")" = running ] || fail "$G1 is not running on the destination after migration"
+[ -z "$(state "$SRCURI" "$G1")" ] || fail "$G1 is still on the source"
+ok "live migration of a guest pinned to 'prod' (enforceable on $DEST): done in $MMS ms, running on the destination"
+
+G2=cmhook-bad-$$
+guestxml "$G2" "$(ref name='"rich"' generation='"1"')" >"$T/g2.xml"
+virsh -q -c "$SRCURI" create "$T/g2.xml" >/dev/null 2>"$T/create.err" || fail "virsh create: $(cat "$T/create.err")"
+migrate "$G2"
+[ "$MRC" != 0 ] || fail "migration of $G2 (model rich, not enforceable here) was not vetoed"
+for want in "vetoing migration of $G2" "'rich'" "$DEST" "$FIRST_REASON"; do
+  [[ "$MERR" == *"$want"* ]] || fail "virsh's error does not carry the hook's '$want': $MERR"
+done
+[ "$(state "$SRCURI" "$G2")" = running ] || fail "the vetoed guest is not running on the source any more"
+[ -z "$(state "$DSTURI" "$G2")" ] || fail "the vetoed guest exists on the destination"
+ok "live migration of a guest pinned to 'rich' (not enforceable on $DEST): vetoed in $MMS ms with the hook's reason in virsh's error; the guest keeps running on the source"
+
+virsh -q -c "$DSTURI" destroy "$G1" >/dev/null 2>&1 || true
+virsh -q -c "$SRCURI" destroy "$G2" >/dev/null 2>&1 || true
+E2E_FAILED=0
+echo "all libvirt hook checks passed (part a, and part b end to end)"
