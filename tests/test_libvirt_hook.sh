@@ -191,6 +191,7 @@ e2e_skip() { echo "SKIP: end-to-end libvirt part (b): $*" >&2; echo "part (a) pa
 for c in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
   command -v "$c" >/dev/null || e2e_skip "$c is not installed (tools/deps.sh test)"
 done
+unshare --mount --propagation private true 2>/dev/null || e2e_skip "no private mount namespaces here (unshare --mount)"
 
 # Two libvirtd, each in a private mount namespace: tmpfs over its runtime and
 # state dirs, its own copy of /etc/libvirt (a hook only in the destination's),
@@ -202,15 +203,15 @@ cleanup_extra() {
   local p f q
   for p in "${LV_PIDS[@]}"; do
     # the guests first (daemonized QEMU, found through that libvirtd's own view)
-    for f in /proc/"$p"/root/run/libvirt/qemu/*.pid; do
+    for f in /proc/"$p"/root/run/libvirt/qemu/cmhook-*-$$.pid; do
       [ -r "$f" ] || continue
       q=$(cat "$f" 2>/dev/null)
-      [ -n "$q" ] && kill -KILL "$q" 2>/dev/null
+      [ -n "$q" ] && grep -q qemu-system "/proc/$q/cmdline" 2>/dev/null && kill -KILL "$q"
     done
     kill -TERM "$p" 2>/dev/null
   done
   for p in "${LV_PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$p" 2>/dev/null
   done
   if [ "$E2E_FAILED" = 1 ]; then
@@ -220,7 +221,11 @@ cleanup_extra() {
 LVPORT_SRC=$((PORT0 + 2))
 LVPORT_DST=$((PORT0 + 3))
 MIGPORT=$((PORT0 + 10))
-mkdir -p "$T/cache"
+# the QEMU capabilities cache: probing every qemu-system-* takes 10-40 s, so
+# keep it in the build tree across runs (libvirt revalidates it itself)
+CACHE=$T/cache
+[ -n "${CPUMODEL_BINARY_DIR:-}" ] && [ -d "$CPUMODEL_BINARY_DIR" ] && CACHE=$CPUMODEL_BINARY_DIR/tests/libvirt-cache
+mkdir -p "$CACHE"
 start_libvirtd() { # start_libvirtd NAME TCP-PORT UUID
   local n=$1 port=$2 uuid=$3 d=$T/lv-$1 pid
   [ -n "$T" ] && [ -d "$T" ] || fail "no test directory"
@@ -237,17 +242,21 @@ start_libvirtd() { # start_libvirtd NAME TCP-PORT UUID
   if [ "$n" = dst ]; then
     sed "s#/usr/sbin/cpumodeld#env CPUMODELD_SOCKET=$S $CPUMODELD#" "$SRC/conf/libvirt-qemu-hook" \
       >"$d/etc/hooks/qemu.d/cpumodeld"
-    chmod 755 "$d/etc/hooks/qemu.d/cpumodeld"
+    # runs first (qemu.d hooks run in name order): records what libvirt sends
+    printf '#!/bin/sh\necho "$*" >>%s\n' "$T/ops.log" >"$d/etc/hooks/qemu.d/00-record"
+    chmod 755 "$d/etc/hooks/qemu.d/cpumodeld" "$d/etc/hooks/qemu.d/00-record"
   fi
   unshare --mount --propagation private bash -c "
     mount -t tmpfs tmpfs /run/libvirt && mount -t tmpfs tmpfs /var/lib/libvirt &&
-    mount -t tmpfs tmpfs /var/log/libvirt && mount --bind '$T/cache' /var/cache/libvirt &&
+    mount -t tmpfs tmpfs /var/log/libvirt && mount --bind '$CACHE' /var/cache/libvirt &&
     mount --bind '$d/etc' /etc/libvirt || exit 1
     exec libvirtd -l -f /etc/libvirt/libvirtd.conf -p /run/libvirt/libvirtd.pid" >"$d/out" 2>&1 &
   pid=$!
   LV_PIDS+=("$pid")
-  for _ in $(seq 120); do
-    virsh -q -c "qemu+tcp://127.0.0.1:$port/system" version >/dev/null 2>&1 && return 0
+  # the first start probes QEMU (8 s alone, longer on a busy machine); at most 180 s
+  local until=$((SECONDS + 180))
+  while [ "$SECONDS" -lt "$until" ]; do
+    timeout 30 virsh -q -c "qemu+tcp://127.0.0.1:$port/system" version >/dev/null 2>&1 && return 0
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.5
   done
@@ -298,7 +307,9 @@ migrate "$G1"
 [ "$MRC" = 0 ] || fail "migration of $G1 (model prod, enforceable here) failed: $MERR"
 [ "$(state "$DSTURI" "$G1")" = running ] || fail "$G1 is not running on the destination after migration"
 [ -z "$(state "$SRCURI" "$G1")" ] || fail "$G1 is still on the source"
-ok "live migration of a guest pinned to 'prod' (enforceable on $DEST): done in $MMS ms, running on the destination"
+[ "$(grep -m1 "^$G1 " "$T/ops.log")" = "$G1 migrate begin -" ] || fail "the destination's first hook call for $G1: $(cat "$T/ops.log")"
+OPS1=$(grep "^$G1 " "$T/ops.log" | cut -d' ' -f2-3 | paste -sd, -)
+ok "live migration of a guest pinned to 'prod' (enforceable on $DEST): done in $MMS ms, running on the destination; destination hook calls: $OPS1"
 
 G2=cmhook-bad-$$
 guestxml "$G2" "$(ref name='"rich"' generation='"1"')" >"$T/g2.xml"
@@ -310,7 +321,9 @@ for want in "vetoing migration of $G2" "'rich'" "$DEST" "$FIRST_REASON"; do
 done
 [ "$(state "$SRCURI" "$G2")" = running ] || fail "the vetoed guest is not running on the source any more"
 [ -z "$(state "$DSTURI" "$G2")" ] || fail "the vetoed guest exists on the destination"
-ok "live migration of a guest pinned to 'rich' (not enforceable on $DEST): vetoed in $MMS ms with the hook's reason in virsh's error; the guest keeps running on the source"
+OPS2=$(grep "^$G2 " "$T/ops.log" | cut -d' ' -f2-3 | paste -sd, -)
+[ "${OPS2%%,*}" = "migrate begin" ] || fail "the destination's hook calls for $G2: $OPS2"
+ok "live migration of a guest pinned to 'rich' (not enforceable on $DEST): vetoed in $MMS ms with the hook's reason in virsh's error; the guest keeps running on the source (hook calls: $OPS2)"
 
 virsh -q -c "$DSTURI" destroy "$G1" >/dev/null 2>&1 || true
 virsh -q -c "$SRCURI" destroy "$G2" >/dev/null 2>&1 || true
