@@ -312,8 +312,14 @@ OPS1=$(grep "^$G1 " "$T/ops.log" | cut -d' ' -f2-3 | paste -sd, -)
 ok "live migration of a guest pinned to 'prod' (enforceable on $DEST): done in $MMS ms, running on the destination; destination hook calls: $OPS1"
 
 G2=cmhook-bad-$$
-guestxml "$G2" "$(ref name='"rich"' generation='"1"')" >"$T/g2.xml"
+# this one gets its reference as docs/libvirt.md tells operators: virsh metadata on the running guest
+guestxml "$G2" "" >"$T/g2.xml"
 virsh -q -c "$SRCURI" create "$T/g2.xml" >/dev/null 2>"$T/create.err" || fail "virsh create: $(cat "$T/create.err")"
+virsh -q -c "$SRCURI" metadata "$G2" "$NS" --key cpumodeld --set '<model name="rich" generation="1"/>' --live \
+  >/dev/null 2>"$T/md.err" || fail "virsh metadata --set: $(cat "$T/md.err")"
+virsh -q -c "$SRCURI" dumpxml "$G2" >"$T/g2.live.xml"
+hook "$T/g2.live.xml" "$G2" migrate begin -
+expect_rc 1 "the XML virsh metadata made"
 migrate "$G2"
 [ "$MRC" != 0 ] || fail "migration of $G2 (model rich, not enforceable here) was not vetoed"
 for want in "vetoing migration of $G2" "'rich'" "$DEST" "$FIRST_REASON"; do

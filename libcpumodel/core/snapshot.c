@@ -59,6 +59,9 @@ void cm_snapshot_free(struct cm_snapshot *s)
     for (size_t i = 0; i < s->nmembers; i++)
         free(s->members[i]);
     free(s->members);
+    for (size_t i = 0; i < s->nfacts; i++)
+        free(s->facts[i].name);
+    free(s->facts);
     free(s);
 }
 
@@ -97,6 +100,11 @@ struct cm_snapshot *cm_snapshot_dup(const struct cm_snapshot *s)
     d->cap_members = 0;
     for (size_t i = 0; i < s->nmembers; i++)
         cm_snapshot_add_member(d, s->members[i]);
+    d->facts = NULL;
+    d->nfacts = 0;
+    d->cap_facts = 0;
+    for (size_t i = 0; i < s->nfacts; i++)
+        cm_snapshot_add_fact(d, s->facts[i].name, s->facts[i].value, NULL);
     d->cap_regs = d->nregs;
     d->cap_words = d->nwords;
     d->cap_caps = d->ncaps;
@@ -277,6 +285,35 @@ void cm_snapshot_add_member(struct cm_snapshot *s, const char *name)
 {
     cm_grow(&s->members, &s->cap_members, s->nmembers + 1, sizeof(*s->members));
     s->members[s->nmembers++] = cm_xstrdup(name);
+}
+
+bool cm_fact_name_valid(const char *name)
+{
+    if (!name || !*name)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return false;
+    return true;
+}
+
+int cm_snapshot_add_fact(struct cm_snapshot *s, const char *name, uint64_t value, cm_error *err)
+{
+    if (!cm_fact_name_valid(name))
+        return cm_fail(err, CM_E_INPUT, "fact name \"%.64s\" is not [a-z0-9_.]+", name ? name : "");
+    if (cm_snapshot_find_fact(s, name))
+        return cm_fail(err, CM_E_INPUT, "duplicate fact \"%s\"", name);
+    cm_grow(&s->facts, &s->cap_facts, s->nfacts + 1, sizeof(*s->facts));
+    s->facts[s->nfacts++] = (struct cm_fact){.name = cm_xstrdup(name), .value = value};
+    return 0;
+}
+
+const struct cm_fact *cm_snapshot_find_fact(const struct cm_snapshot *s, const char *name)
+{
+    for (size_t i = 0; s && name && i < s->nfacts; i++)
+        if (!strcmp(s->facts[i].name, name))
+            return &s->facts[i];
+    return NULL;
 }
 
 const char *cm_snapshot_name(const struct cm_snapshot *s)

@@ -182,6 +182,14 @@ struct json_object *cm_snapshot_to_json(const struct cm_snapshot *s)
             json_object_array_add(a, json_object_new_string(s->members[i] ? s->members[i] : ""));
         json_object_object_add(o, "members", a);
     }
+
+    /* probe facts: omitted when there are none (older readers ignore the key) */
+    if (s->nfacts) {
+        struct json_object *f = json_object_new_object();
+        for (size_t i = 0; i < s->nfacts; i++)
+            json_object_object_add(f, s->facts[i].name, jhex(0, s->facts[i].value));
+        json_object_object_add(o, "facts", f);
+    }
     return o;
 }
 
@@ -495,6 +503,32 @@ static int read_masks(struct cm_jin *j, const struct json_object *o, struct cm_s
     return 0;
 }
 
+/* "facts": {"name": "0x…"}: names [a-z0-9_.]+, values 64-bit hex strings. */
+static int read_facts(struct cm_jin *j, const struct json_object *o, struct cm_snapshot *s)
+{
+    struct json_object *f;
+    if (cm_jin_member(j, o, "facts", json_type_object, false, &f) < 0)
+        return -1;
+    if (!f)
+        return 0;
+    size_t m = cm_jin_key(j, "facts");
+    json_object_object_foreach(f, name, v)
+    {
+        if (!cm_fact_name_valid(name))
+            return cm_jin_fail(j, "fact name \"%.64s\" is not [a-z0-9_.]+", name);
+        size_t mk = cm_jin_key(j, name);
+        uint64_t val = 0;
+        if (cm_jin_hex_value(j, v, 64, &val) < 0)
+            return -1;
+        cm_error ferr = {0};
+        if (cm_snapshot_add_fact(s, name, val, &ferr) < 0)
+            return cm_jin_fail(j, "%s", ferr.msg);
+        cm_jin_pop(j, mk);
+    }
+    cm_jin_pop(j, m);
+    return 0;
+}
+
 int cm_snapshot_from_json_at(const struct json_object *o, const char *what, const char *prefix,
                              struct cm_snapshot **out, cm_error *err)
 {
@@ -512,7 +546,7 @@ int cm_snapshot_from_json_at(const struct json_object *o, const char *what, cons
         each(&j, o, "cpuid_emulated", json_type_object, read_cpuid_emulated, s) < 0 ||
         each(&j, o, "msrs", json_type_object, read_msr, s) < 0 ||
         each(&j, o, "msr_index_list", json_type_string, read_msr_index, s) < 0 ||
-        each(&j, o, "members", json_type_string, read_member, s) < 0)
+        each(&j, o, "members", json_type_string, read_member, s) < 0 || read_facts(&j, o, s) < 0)
         return -1;
     cm_error ferr = {0};
     if (cm_snapshot_finish(s, &ferr) < 0)

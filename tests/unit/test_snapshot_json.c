@@ -89,6 +89,11 @@ static void snap_assert_equal(const struct cm_snapshot *a, const struct cm_snaps
     ck_assert_uint_eq(a->nmembers, b->nmembers);
     for (size_t i = 0; i < a->nmembers; i++)
         str_eq("member", a->members[i], b->members[i]);
+    ck_assert_uint_eq(a->nfacts, b->nfacts);
+    for (size_t i = 0; i < a->nfacts; i++) {
+        str_eq("fact", a->facts[i].name, b->facts[i].name);
+        ck_assert_uint_eq(a->facts[i].value, b->facts[i].value);
+    }
 }
 
 /* to_json -> parse -> equal, and the second serialisation is byte-identical. */
@@ -216,6 +221,9 @@ static struct cm_snapshot *full_snapshot(void)
     cm_snapshot_add_msr_index(s, 0x174);
     cm_snapshot_add_member(s, "ARM_NEOVERSE_N1_6.1");
     cm_snapshot_add_member(s, "ARM_NEOVERSE_V1_6.1");
+    ck_assert_int_eq(cm_snapshot_add_fact(s, CM_FACT_ARM64_WA2_WITHOUT_SSBS, 3, NULL), 0);
+    ck_assert_int_eq(cm_snapshot_add_fact(s, "test.all_ones", UINT64_MAX, NULL), 0);
+    ck_assert_int_eq(cm_snapshot_add_fact(s, "test.zero_0", 0, NULL), 0);
     return s;
 }
 
@@ -242,6 +250,9 @@ START_TEST(fixture_round_trip)
         uint64_t rid = strtoull(json_object_get_string(id), NULL, 16);
         ck_assert_uint_eq(strlen(json_object_get_string(v)), 2 + 2 * cm_reg_bytes(rid));
     }
+    /* an import has no probe facts, and the key is omitted when there are none */
+    ck_assert_uint_eq(s->nfacts, 0);
+    ck_assert(!json_object_object_get_ex(o, "facts", NULL));
     json_object_put(o);
     free(text);
     cm_snapshot_free(r);
@@ -257,6 +268,19 @@ START_TEST(full_round_trip)
     /* novalue -> null, volatile flag spelled out */
     ck_assert_ptr_nonnull(strstr(text, "\"value\": null"));
     ck_assert_ptr_nonnull(strstr(text, "\"volatile\""));
+    /* facts: an object of hex strings, the full 64 bits kept */
+    ck_assert_ptr_nonnull(strstr(text, "\"facts\""));
+    ck_assert_ptr_nonnull(strstr(text, "\"test.all_ones\": \"0xffffffffffffffff\""));
+    const struct cm_fact *f = cm_snapshot_find_fact(r, CM_FACT_ARM64_WA2_WITHOUT_SSBS);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(f->value, 3);
+    ck_assert_ptr_null(cm_snapshot_find_fact(r, "arm64.absent"));
+    /* a copy keeps them, independently of the original */
+    struct cm_snapshot *d = cm_snapshot_dup(r);
+    cm_snapshot_free(r);
+    r = NULL;
+    snap_assert_equal(s, d);
+    cm_snapshot_free(d);
     free(text);
     cm_snapshot_free(r);
     cm_snapshot_free(s);
@@ -640,6 +664,37 @@ START_TEST(bad_tables)
 }
 END_TEST
 
+START_TEST(bad_facts)
+{
+    const char *m = parse_bad("{" HDR ",\"facts\":[]}");
+    ASSERT_MSG(m, "facts: expected an object, got an array");
+    m = parse_bad("{" HDR ",\"facts\":{\"arm64.wa2_without_ssbs\":3}}");
+    ASSERT_MSG(m, "facts.arm64.wa2_without_ssbs: expected a hex string, got an integer");
+    m = parse_bad("{" HDR ",\"facts\":{\"arm64.x\":\"0x10000000000000000\"}}");
+    ASSERT_MSG(m, "facts.arm64.x");
+    ASSERT_MSG(m, "wider than 64 bits");
+    m = parse_bad("{" HDR ",\"facts\":{\"arm64.x\":null}}");
+    ASSERT_MSG(m, "facts.arm64.x: expected a hex string");
+    m = parse_bad("{" HDR ",\"facts\":{\"Arm64.WA2\":\"0x0\"}}");
+    ASSERT_MSG(m, "facts: fact name \"Arm64.WA2\" is not [a-z0-9_.]+");
+    m = parse_bad("{" HDR ",\"facts\":{\"\":\"0x0\"}}");
+    ASSERT_MSG(m, "is not [a-z0-9_.]+");
+    m = load_bad("{" HDR ",\"facts\":{\"a b\":\"0x0\"}}");
+    ASSERT_MSG(m, "facts: fact name \"a b\"");
+    /* the helpers refuse the same, and duplicates */
+    struct cm_snapshot *s = cm_snapshot_new(CM_ARCH_ARM64);
+    cm_error err = {0};
+    ck_assert_int_eq(cm_snapshot_add_fact(s, "ok.name_1", 1, &err), 0);
+    ck_assert_int_eq(cm_snapshot_add_fact(s, "ok.name_1", 2, &err), -1);
+    ASSERT_MSG(err.msg, "duplicate fact \"ok.name_1\"");
+    ck_assert_int_eq(cm_snapshot_add_fact(s, "bad/name", 2, &err), -1);
+    ck_assert_int_eq(err.code, CM_E_INPUT);
+    ck_assert_uint_eq(s->nfacts, 1);
+    ck_assert_uint_eq(cm_snapshot_find_fact(s, "ok.name_1")->value, 1);
+    cm_snapshot_free(s);
+}
+END_TEST
+
 START_TEST(bad_model_in_result)
 {
     const char *m = load_bad("{\"model\":{" HDR ",\"registers\":[" REG("0x6020000000110000", "0x100000000") "]},"
@@ -680,6 +735,7 @@ int main(void)
     tcase_add_test(bad, bad_hex_digit);
     tcase_add_test(bad, bad_duplicate_register);
     tcase_add_test(bad, bad_register_id);
+    tcase_add_test(bad, bad_facts);
     tcase_add_test(bad, bad_register_flags);
     tcase_add_test(bad, bad_tables);
     tcase_add_test(bad, bad_model_in_result);

@@ -75,6 +75,19 @@ struct cm_msr {
     uint64_t value;
 };
 
+/* A named value the probe measured that is neither a register nor a
+ * capability (e.g. a register read back under a changed VM configuration).
+ * Names are [a-z0-9_.]+, "<arch>.<what>"; unique within a snapshot. */
+struct cm_fact {
+    char *name;
+    uint64_t value;
+};
+
+/* SMCCC_ARCH_WORKAROUND_2 read on a scratch VM whose ID_AA64PFR1_EL1.SSBS was
+ * written to 0 (Linux >= 6.12, hosts with SSBS): what the host presents to a
+ * model without SSBS (KVM-FACTS §A.4, docs/arm64.md). */
+#define CM_FACT_ARM64_WA2_WITHOUT_SSBS "arm64.wa2_without_ssbs"
+
 struct cm_snapshot {
     enum cm_arch arch;
     enum cm_snapshot_kind kind;
@@ -121,6 +134,11 @@ struct cm_snapshot {
     char **members;
     size_t nmembers;
 
+    /* probe facts (cm_snapshot_add_fact), in the order added */
+    struct cm_fact *facts;
+    size_t nfacts;
+    size_t cap_facts;
+
     /* bookkeeping for the add_* helpers */
     size_t cap_regs, cap_words, cap_caps, cap_cpuid, cap_cpuid_emulated, cap_msrs, cap_msr_index_list, cap_members;
 };
@@ -161,6 +179,10 @@ void cm_snapshot_add_msr(struct cm_snapshot *s, uint32_t index, uint64_t value);
 const struct cm_msr *cm_snapshot_find_msr(const struct cm_snapshot *s, uint32_t index);
 void cm_snapshot_add_msr_index(struct cm_snapshot *s, uint32_t index);
 void cm_snapshot_add_member(struct cm_snapshot *s, const char *name);
+/* Facts: a name that is not [a-z0-9_.]+ or is already present fails (CM_E_INPUT). */
+bool cm_fact_name_valid(const char *name);
+int cm_snapshot_add_fact(struct cm_snapshot *s, const char *name, uint64_t value, cm_error *err);
+const struct cm_fact *cm_snapshot_find_fact(const struct cm_snapshot *s, const char *name);
 
 /* A short display name: host name, else source, else "(unnamed)". */
 const char *cm_snapshot_name(const struct cm_snapshot *s);
