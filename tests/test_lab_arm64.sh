@@ -6,7 +6,9 @@
 # snapshots against facts (KVM-FACTS.md, shared/lab/README.md, Arm TRMs), then
 # baselines the two hosts of a kernel with the built cpumodeld, plans the
 # model for each host and verifies the plan on the emulated 6.12/7.2 hosts
-# (writable ID registers) with the project's verifier.
+# (writable ID registers) with the project's verifier.  On 6.12+ hosts with
+# SSBS the probe also measures SMCCC_ARCH_WORKAROUND_2 on a VM without SSBS
+# (fact arm64.wa2_without_ssbs, KVM-FACTS §A.4); the plan uses it.
 # SKIPs (77) when the cross tools/QEMU are absent or Debian's archive is unreachable.
 set -u
 source "${CPUMODEL_SOURCE_DIR:?}/tests/lab/lab_lib.sh"
@@ -26,6 +28,10 @@ V0=0x6040000000100054
 PMCR=0x603000000013dce0
 TIMER_CNT=0x603000000013df1a
 VENDOR_HYP_BMAP_2=0x6030000000160003
+PFR1=0x603000000013c021
+WA2=0x6030000000140002
+WA2_FACT=arm64.wa2_without_ssbs
+fact() { awk -v n="$2" '$1 == "CMLAB" && $2 == "FACT" && $3 == n { print $4 }' "$RUN/$1.txt"; }
 
 # Register counts real KVM reported (lab README table); a newer point release
 # of the same kernel may move them a little.
@@ -33,6 +39,7 @@ declare -A BASE=([6.1]=242 [6.12]=259 [7.2]=257)
 declare -A FULL_a72=([6.1]=316 [6.12]=333 [7.2]=331)
 declare -A FULL_max=([6.1]=345 [6.12]=362 [7.2]=360)
 SLACK=4
+declare -A WA2_MEASURED=()
 
 for k in 6.1 6.12 7.2; do
     img=$LAB_CACHE/arm64-$k/Image
@@ -92,7 +99,23 @@ for k in 6.1 6.12 7.2; do
             check "$h: VENDOR_HYP_BMAP_2 listed (6.15+)" "$(has "$h" $VENDOR_HYP_BMAP_2)" = 1 ;;
         esac
         [ "$k" != 7.2 ] && check "$h: no VENDOR_HYP_BMAP_2 before 6.15" "$(has "$h" $VENDOR_HYP_BMAP_2)" = 0
+        # WA2 without SSBS: measured only where KVM derives it per VM (6.12+)
+        # and the vCPU has SSBS (ID_AA64PFR1_EL1 bits 7:4); a host reports
+        # only 0 NOT_AVAIL or 3 NOT_REQUIRED (§A.4)
+        p1=$(reg "$h" $PFR1) fv=$(fact "$h" $WA2_FACT)
+        ssbs=$(( 0x${p1:-0} >> 4 & 0xf ))
+        if [ "$k" != 6.1 ] && [ "$ssbs" -ge 1 ]; then
+            check "$h: SSBS $ssbs: $WA2_FACT measured (${fv:-absent}) and is 0 or 3" "${fv:-none}" = 0x0 -o "${fv:-none}" = 0x3
+            w=$(reg "$h" $WA2)
+            check "$h: WA2 with SSBS is 0 or 3 (${w:-absent})" "$(( 0x${w:-ff} ))" = 0 -o "$(( 0x${w:-ff} ))" = 3
+            [ "$cpu" = max ] && WA2_MEASURED[$k]=$fv
+        else
+            check "$h: no $WA2_FACT (Linux $k, SSBS $ssbs)" -z "$fv"
+        fi
+        [ "$cpu" = max ] && [ "$k" != 6.1 ] && check "$h: QEMU max has SSBS (PFR1 0x$p1)" "$ssbs" -ge 1
         lab_snapshot "$h"
+        # the fact reaches the host-side snapshot through the library's writer
+        check "$h: snapshot JSON carries the console's facts" "$("$CONVERT" fact "$RUN/$h.json" $WA2_FACT)" = "$fv"
     done
 
     # Baseline of the two emulated hosts with the built CLI.
@@ -118,6 +141,23 @@ for k in 6.1 6.12 7.2; do
         lab_plan "$model" "$RUN/$h.json" "$p" || continue
         if [ "$cpu" = max ]; then
             check "$p: drops SVE (bit 4) for the model" "$(( $(awk '$1 == "DROP" { print "0x" $2 }' "$RUN/$p.txt") & 0x10 ))" = 16
+            # the model hides SSBS (the A72 has none): with the measured level
+            # the WA2 the host presents is known, no "unpredictable" error
+            fv=${WA2_MEASURED[$k]:-}
+            mw=$(mreg "$model" $WA2)
+            mp=$(mreg "$model" $PFR1)
+            check "$p: model hides SSBS (PFR1 0x${mp:-absent})" "$(( 0x${mp:-ff} >> 4 & 0xf ))" = 0
+            check "$p: no unpredictable error ($("$CONVERT" rules "$RUN/$p.json" | grep -c unpredictable) found)" \
+                "$("$CONVERT" rules "$RUN/$p.json" | grep -c ' unpredictable$')" = 0
+            # the host presents the measured level: an error on WA2 exactly when
+            # it differs from the model's (a saved 3 is refused where the level is 0)
+            we=$("$CONVERT" rules "$RUN/$p.json" | grep -c "^$WA2 ")
+            if [ -n "$fv" ] && [ -n "$mw" ]; then
+                if [ "$(( fv ))" = "$(( 0x$mw ))" ]; then want=0; else want=1; fi
+                check "$p: WA2 error iff measured $fv != model 0x$mw" "$we" = "$want"
+            else
+                fail "$p: no WA2 measurement (${fv:-none}) or model WA2 (${mw:-none})"
+            fi
         fi
         [ "$(grep -c '^WRITE ' "$RUN/$p.txt")" -gt 0 ] || { pass "$p: nothing to write"; continue; }
         bash "$LABDIR/mkinitrd.sh" arm64 "$RUN/$p.cpio.gz" "$RUN/$p.txt" "" "$RUN/$p.model.txt" || { fail "initramfs for $p"; continue; }
@@ -129,6 +169,14 @@ for k in 6.1 6.12 7.2; do
             check "verify-$h: no SVE registers after the plan" "$(has "verify-$h" $SVE_VLS)" = 0
             check "verify-$h: no ptrauth keys after the plan" "$(has "verify-$h" $APIAKEYLO)" = 0
             check "verify-$h: ISAR0 reads back as the model's" "$(reg "verify-$h" $ISAR0)" = "$mm"
+            # with the plan applied (SSBS written to 0) KVM reports the level the probe measured
+            fv=${WA2_MEASURED[$k]:-} p1=$(reg "verify-$h" $PFR1) w=$(reg "verify-$h" $WA2)
+            if [ -n "$p1" ] && [ "$(( 0x$p1 >> 4 & 0xf ))" = 0 ] && [ -n "$fv" ]; then
+                check "verify-$h: WA2 after the plan (${w:-absent}) = the probe's measurement $fv" \
+                    "$(( 0x${w:-ff} ))" = "$(( fv ))"
+            else
+                fail "verify-$h: SSBS not hidden by the plan or no measurement to compare"
+            fi
         fi
     done
 done

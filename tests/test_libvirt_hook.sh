@@ -188,17 +188,17 @@ expect_rc 0 "after SIGCONT"
 e2e_skip() { echo "SKIP: end-to-end libvirt part (b): $*" >&2; echo "part (a) passed; part (b) SKIPPED: $*"; exit 0; }
 [ "${CPUMODELD_SKIP_LIBVIRT:-0}" = 1 ] && e2e_skip "CPUMODELD_SKIP_LIBVIRT=1"
 [ "$(id -u)" = 0 ] || e2e_skip "needs root (libvirtd, mount namespaces)"
-for c in libvirtd virtlogd virsh qemu-system-x86_64 unshare; do
+for c in libvirtd virsh qemu-system-x86_64 unshare timeout; do
   command -v "$c" >/dev/null || e2e_skip "$c is not installed (tools/deps.sh test)"
 done
 unshare --mount --propagation private true 2>/dev/null || e2e_skip "no private mount namespaces here (unshare --mount)"
 
 # Two libvirtd, each in a private mount namespace: tmpfs over its runtime and
-# state dirs, its own copy of /etc/libvirt (a hook only in the destination's),
-# both sharing a test-private QEMU capabilities cache (the second starts warm).
+# state dirs, its own copy of /etc/libvirt (hooks only in the destination's),
+# QEMU output to files (no virtlogd), one QEMU capabilities cache for both.
 # unshare execs bash which execs libvirtd: $! is the libvirtd.
 LV_PIDS=()
-E2E_FAILED=0
+E2E_FAILED=1 # until the end: on failure, cleanup shows the libvirtd logs
 cleanup_extra() {
   local p f q
   for p in "${LV_PIDS[@]}"; do
@@ -236,7 +236,7 @@ start_libvirtd() { # start_libvirtd NAME TCP-PORT UUID
   mkdir -p "$d/etc/hooks/qemu.d"
   printf '%s\n' "listen_tls = 0" "listen_tcp = 1" "listen_addr = \"127.0.0.1\"" "tcp_port = \"$port\"" "auth_tcp = \"none\"" \
     "host_uuid = \"$uuid\"" "log_outputs = \"3:file:$d/libvirtd.log\"" >>"$d/etc/libvirtd.conf"
-  printf '%s\n' "stdio_handler = \"file\"" "security_driver = \"none\"" "user = \"root\"" "group = \"root\"" \
+  printf '%s\n' "stdio_handler = \"file\"" "security_driver = \"none\"" "user = \"root\"" "group = \"root\"" "cgroup_controllers = [ ]" \
     "migration_port_min = $MIGPORT" "migration_port_max = $((MIGPORT + 9))" \
     >>"$d/etc/qemu.conf"
   if [ "$n" = dst ]; then
@@ -247,6 +247,7 @@ start_libvirtd() { # start_libvirtd NAME TCP-PORT UUID
     chmod 755 "$d/etc/hooks/qemu.d/cpumodeld" "$d/etc/hooks/qemu.d/00-record"
   fi
   unshare --mount --propagation private bash -c "
+    mkdir -p /run/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt &&
     mount -t tmpfs tmpfs /run/libvirt && mount -t tmpfs tmpfs /var/lib/libvirt &&
     mount -t tmpfs tmpfs /var/log/libvirt && mount --bind '$CACHE' /var/cache/libvirt &&
     mount --bind '$d/etc' /etc/libvirt || exit 1
@@ -297,7 +298,6 @@ migrate() { # migrate NAME: sets MRC, MERR, MMS
   MMS=$((($(date +%s%N) - t) / 1000000))
 }
 state() { virsh -q -c "$1" domstate "$2" 2>/dev/null | head -1; }
-E2E_FAILED=1
 
 G1=cmhook-ok-$$
 guestxml "$G1" "$(ref name='"prod"' generation='"2"')" >"$T/g1.xml"

@@ -11,15 +11,22 @@
  * model is found by asking which host states give the probed level with the
  * host's own SSBS, and what those states give with the model's SSBS.
  *
- * When they disagree — a host that reads 0 while its own SSBS >= IMP is
- * vulnerable (stays 0) or mitigated (3 once SSBS is hidden), the value alone
- * cannot tell — the level is unknown until verified, and that is an error:
+ * The probe settles it at the source: on a 6.12+ host with SSBS it reads the
+ * level a second time on a scratch VM with PFR1.SSBS written to 0 and records
+ * it as the snapshot fact CM_FACT_ARM64_WA2_WITHOUT_SSBS; with that fact the
+ * level under a model without SSBS is the measured one.
+ *
+ * Without the fact (older snapshots, imports) and when the states disagree —
+ * a host that reads 0 while its own SSBS >= IMP is vulnerable (stays 0) or
+ * mitigated (3 once SSBS is hidden), the value alone cannot tell — the level
+ * is unknown until verified, and that is an error:
  * a guest started on a mitigated host would save 3, and KVM refuses a
  * restored 3 on every member that reports 0 (a write is accepted iff
  * mapped(value) <= host level).  Only an incoming 0/1 is accepted everywhere,
  * so a model value of 0 is safe only where every member *presents* 0.
  */
 #include "arm64/arm64.h"
+#include "cpumodel/snapshot.h"
 
 enum host_state { ST_VULNERABLE, ST_MITIGATED, ST_UNAFFECTED, N_STATES };
 static const char *const state_names[N_STATES] = {"vulnerable", "mitigated", "unaffected"};
@@ -31,11 +38,13 @@ static const struct {
     uint64_t min;                /* the VM has the feature when field >= min */
     cm_kver since;               /* per VM from this kernel; before it the host's cpucap decides */
     uint64_t level[N_STATES][2]; /* [host state][VM has the feature] */
+    const char *measured;        /* snapshot fact: the level read on a VM without the feature */
 } derived[] = {
     /* 6.12 ID_AA64PFR1 writability series: "Use kvm_has_feat() to check if
      * FEAT_SSBS is advertised to the guest" */
     {A64_WA2, A64_ID_AA64PFR1, "SSBS", 1, CM_KVER(6, 12),
-     {[ST_VULNERABLE] = {0, 0}, [ST_MITIGATED] = {3, 0}, [ST_UNAFFECTED] = {3, 3}}},
+     {[ST_VULNERABLE] = {0, 0}, [ST_MITIGATED] = {3, 0}, [ST_UNAFFECTED] = {3, 3}},
+     CM_FACT_ARM64_WA2_WITHOUT_SSBS},
 };
 
 bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
@@ -61,6 +70,12 @@ bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, 
         int hf = cm_field_cmp(f, hv, derived[i].min) >= 0, mf = cm_field_cmp(f, mv, derived[i].min) >= 0;
         if (hf == mf)
             return true;
+        /* measured by the probe on a VM without the feature: no inference needed */
+        const struct cm_fact *fact = host->snap ? cm_snapshot_find_fact(host->snap, derived[i].measured) : NULL;
+        if (fact && !mf) {
+            *value = fact->value;
+            return true;
+        }
         /* the host states that read `own` with the host's feature, and what each gives with the model's */
         bool found = false, ambiguous = false;
         uint64_t pred = own;

@@ -149,6 +149,47 @@ int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
     return r;
 }
 
+/* ONE_REG ids and the field (KVM-FACTS §A.1, §A.4) the WA2 measurement needs */
+#define PFR1_ID 0x603000000013C021ULL /* ID_AA64PFR1_EL1 */
+#define WA2_ID 0x6030000000140002ULL  /* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2 */
+#define PFR1_SSBS_SHIFT 4             /* ID_AA64PFR1_EL1.SSBS, bits 7:4 */
+#define PFR1_SSBS_MASK (0xfULL << PFR1_SSBS_SHIFT)
+
+/*
+ * From Linux 6.12 KVM derives SMCCC_ARCH_WORKAROUND_2 from the VM's
+ * ID_AA64PFR1_EL1.SSBS: a mitigated host reports 0 to a VM with SSBS and 3
+ * to one without, a vulnerable host 0 either way (§A.4).  The full-feature
+ * vCPU shows SSBS, so its 0 cannot tell the two apart; reading the level
+ * once more on a scratch VM whose SSBS was written to 0 (ID registers are
+ * VM-scoped and writable until the first KVM_RUN) measures what the host
+ * presents to a model without SSBS.  Best effort: a refused step records
+ * nothing, and the driver keeps reporting the level as unpredictable.
+ */
+static void probe_wa2_without_ssbs(struct cm_probe_ctx *c, uint32_t features)
+{
+    struct cm_snapshot *s = c->s;
+    uint64_t pfr1;
+    if (s->kver == CM_KVER_UNKNOWN || cm_kver_cmp(s->kver, CM_KVER(6, 12)) < 0)
+        return;
+    if (!cm_snapshot_get_u64(s, PFR1_ID, &pfr1) || !(pfr1 & PFR1_SSBS_MASK) ||
+        !cm_snapshot_find_reg(s, WA2_ID))
+        return;
+    int vm = cm_kvm_create_vm(c->kvm, cm_probe_arch_arm64.vm_type, NULL);
+    if (vm < 0)
+        return;
+    int vcpu = cm_arm64_vcpu_create(vm, features, NULL, NULL);
+    if (vcpu >= 0) {
+        uint64_t v[1], wa2[1];
+        if (cm_onereg_get(vcpu, PFR1_ID, v) == 0) {
+            v[0] &= ~PFR1_SSBS_MASK;
+            if (cm_onereg_set(vcpu, PFR1_ID, v) == 0 && cm_onereg_get(vcpu, WA2_ID, wa2) == 0)
+                cm_snapshot_add_fact(s, CM_FACT_ARM64_WA2_WITHOUT_SSBS, wa2[0], NULL);
+        }
+        close(vcpu);
+    }
+    close(vm);
+}
+
 static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
 {
     struct cm_snapshot *s = c->s;
@@ -185,6 +226,8 @@ static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
         free(s->writable_masks);
         s->writable_masks = masks;
     }
+
+    probe_wa2_without_ssbs(c, features);
 
     if (!s->cpu) {
         uint64_t midr;

@@ -16,6 +16,10 @@
  *       the register ids of the error reasons of a plan/compare result.
  *   lab_convert reg FILE ID
  *       one register's value (first word) of a snapshot or model file.
+ *   lab_convert fact FILE NAME
+ *       one probe fact of a snapshot file (0x… hex; exit 3 when absent).
+ *   lab_convert rules RESULT.json
+ *       "<id> <rule>" of each error reason of a plan/compare result.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -179,6 +183,37 @@ static int print_reg(const char *file, const char *id)
     return rc;
 }
 
+/* A probe fact of a snapshot file as 0x… hex; nothing (exit 3) when absent. */
+static int print_fact(const char *file, const char *name)
+{
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_load(file, &s, &err) < 0)
+        return die(file, 0, err.msg);
+    const struct cm_fact *f = cm_snapshot_find_fact(s, name);
+    if (f)
+        printf("0x%llx\n", (unsigned long long)f->value);
+    cm_snapshot_free(s);
+    return f ? 0 : 3;
+}
+
+/* "<id> <rule>" of the error reasons of a plan or compare result (--json). */
+static int print_rules(const char *file)
+{
+    struct json_object *o = json_object_from_file(file), *v;
+    if (!o)
+        return die(file, 0, json_util_get_last_err());
+    if (json_object_object_get_ex(o, "reasons", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *sev, *rule;
+            if (json_object_object_get_ex(x, "severity", &sev) && !strcmp(json_object_get_string(sev), "error"))
+                printf("0x%016llx %s\n", hexval(x, "id"),
+                       json_object_object_get_ex(x, "rule", &rule) ? json_object_get_string(rule) : "-");
+        }
+    json_object_put(o);
+    return 0;
+}
+
 /* Ids of the error reasons of a plan or compare result (--json), one a line. */
 static int print_errors(const char *file)
 {
@@ -201,12 +236,16 @@ int main(int argc, char **argv)
         return print_errors(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "reg"))
         return print_reg(argv[2], argv[3]);
+    if (argc == 4 && !strcmp(argv[1], "fact"))
+        return print_fact(argv[2], argv[3]);
+    if (argc == 3 && !strcmp(argv[1], "rules"))
+        return print_rules(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "snapshot"))
         return to_snapshot(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "model"))
         return to_lines(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "plan"))
         return to_plan(argv[2], argv[3]);
-    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | reg FILE ID\n");
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | rules RESULT.json | reg FILE ID | fact FILE NAME\n");
     return 2;
 }

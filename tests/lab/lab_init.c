@@ -14,6 +14,7 @@
  *                                 base_regs, probe_ms
  *   CMLAB CAP <id> <sys> <has_vm 0|1> <vm>
  *   CMLAB REG <id> <flags> <value, full width, hex, most significant first>
+ *   CMLAB FACT <name> <0x value>  probe facts (snapshot.h, e.g. arm64.wa2_without_ssbs)
  *   CMLAB MASK <index> <value>    non-zero writable masks (after MASKS)
  *   CMLAB MASKS present
  *   CMLAB MISMATCH <rule> <id> <text>   (verify; rules in onereg.h)

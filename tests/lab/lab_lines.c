@@ -35,6 +35,8 @@ void lab_print_snapshot(FILE *f, const char *p, const struct cm_snapshot *s)
                 fprintf(f, "%016llx", (unsigned long long)v[w]);
         fputc('\n', f);
     }
+    for (size_t i = 0; i < s->nfacts; i++)
+        fprintf(f, "%sFACT %s 0x%llx\n", p, s->facts[i].name, (unsigned long long)s->facts[i].value);
     if (s->writable_masks) {
         fprintf(f, "%sMASKS present\n", p);
         for (size_t i = 0; i < CM_ARM64_MASKS_LEN; i++)
@@ -107,6 +109,18 @@ int lab_parse_line(struct cm_snapshot *s, const char *p, char *err, size_t errle
             return -1;
         }
         if (cm_snapshot_add_reg(s, a, w, flags, &e) < 0) {
+            snprintf(err, errlen, "%s", e.msg);
+            return -1;
+        }
+        return 1;
+    }
+    if (!strncmp(p, "FACT ", 5)) {
+        char name[128], end;
+        if (sscanf(p, "FACT %127s %llx %c", name, &a, &end) != 2) {
+            snprintf(err, errlen, "malformed fact line");
+            return -1;
+        }
+        if (cm_snapshot_add_fact(s, name, a, &e) < 0) {
             snprintf(err, errlen, "%s", e.msg);
             return -1;
         }

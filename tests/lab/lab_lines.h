@@ -13,7 +13,7 @@
 
 #include "cpumodel/snapshot.h"
 
-/* META/CAP/REG/MASKS/MASK lines for s, each starting with prefix. */
+/* META/CAP/REG/FACT/MASKS/MASK lines for s, each starting with prefix. */
 void lab_print_snapshot(FILE *f, const char *prefix, const struct cm_snapshot *s);
 
 /* One line (prefix already stripped) into s.  Returns 1 when it was a

@@ -49,11 +49,14 @@ static void mk(struct cm_vector *v, const char *name, cm_kver kver, uint64_t ssb
     v->val[w] = wa2;
 }
 
-/* presented(): returns 1 and *val, or 0 when unknown */
-static int presented(cm_kver kver, uint64_t host_ssbs, uint64_t host_wa2, uint64_t model_ssbs, uint64_t *val)
+/* presented(): returns 1 and *val, or 0 when unknown; `snap` (may be NULL)
+ * is the host's snapshot, where the probe's facts are */
+static int presented_snap(cm_kver kver, uint64_t host_ssbs, uint64_t host_wa2, uint64_t model_ssbs,
+                          const struct cm_snapshot *snap, uint64_t *val)
 {
     struct cm_vector h, m;
     mk(&h, "host", kver, host_ssbs, host_wa2, false);
+    h.snap = snap;
     mk(&m, "model", kver, model_ssbs, NOT_AVAIL, true);
     struct cm_buf why = {0};
     ck_assert(cm_arm64_ops.presented);
@@ -66,6 +69,19 @@ static int presented(cm_kver kver, uint64_t host_ssbs, uint64_t host_wa2, uint64
     cm_vector_free(&h);
     cm_vector_free(&m);
     return ok;
+}
+
+static int presented(cm_kver kver, uint64_t host_ssbs, uint64_t host_wa2, uint64_t model_ssbs, uint64_t *val)
+{
+    return presented_snap(kver, host_ssbs, host_wa2, model_ssbs, NULL, val);
+}
+
+/* a host snapshot carrying only the probe's measurement of WA2 without SSBS */
+static struct cm_snapshot *with_fact(uint64_t wa2_without_ssbs)
+{
+    struct cm_snapshot *s = cm_snapshot_new(CM_ARCH_ARM64);
+    ck_assert_int_eq(cm_snapshot_add_fact(s, CM_FACT_ARM64_WA2_WITHOUT_SSBS, wa2_without_ssbs, NULL), 0);
+    return s;
 }
 
 /* the reason about WORKAROUND_2 in a list, or NULL */
@@ -172,6 +188,64 @@ START_TEST(core_reports_consistently)
 }
 END_TEST
 
+/* The probe measured WA2 on a scratch VM with PFR1.SSBS = 0 (6.12+): a host
+ * reading 0 with its own SSBS is then known to be mitigated (measured 3) or
+ * vulnerable (measured 0), and the level under a model without SSBS is the
+ * measured one instead of an error. */
+START_TEST(measured_fact_settles_it)
+{
+    uint64_t v = 99;
+    struct cm_snapshot *mitigated = with_fact(NOT_REQUIRED), *vulnerable = with_fact(NOT_AVAIL);
+    struct cm_snapshot *nofact = cm_snapshot_new(CM_ARCH_ARM64);
+
+    ck_assert_int_eq(presented_snap(CM_KVER(6, 12), 2, NOT_AVAIL, 0, mitigated, &v), 1);
+    ck_assert_uint_eq(v, NOT_REQUIRED);
+    ck_assert_int_eq(presented_snap(CM_KVER(7, 2), 1, NOT_AVAIL, 0, vulnerable, &v), 1);
+    ck_assert_uint_eq(v, NOT_AVAIL);
+    /* a snapshot without the fact (older probe, Firecracker import): still unknown */
+    ck_assert_int_eq(presented_snap(CM_KVER(6, 12), 2, NOT_AVAIL, 0, nofact, &v), 0);
+    /* SSBS kept by the model: the level read with SSBS, whatever was measured without */
+    v = 99;
+    ck_assert_int_eq(presented_snap(CM_KVER(6, 12), 2, NOT_AVAIL, 1, mitigated, &v), 1);
+    ck_assert_uint_eq(v, NOT_AVAIL);
+    /* through 6.11 the host's cpucap decides: the model's SSBS changes nothing */
+    ck_assert_int_eq(presented_snap(CM_KVER(6, 11), 2, NOT_AVAIL, 0, mitigated, &v), 1);
+    ck_assert_uint_eq(v, NOT_AVAIL);
+
+    /* through the core: model SSBS 0, WA2 0 */
+    struct cm_vector model, host;
+    struct cm_reasons r = {0};
+    mk(&model, "model", CM_KVER(6, 12), 0, NOT_AVAIL, true);
+    /* mitigated: presents 3, which a member at 0 refuses on restore -> an error
+     * with values, no longer "unpredictable" */
+    mk(&host, "mitigated-6.12", CM_KVER(6, 12), 2, NOT_AVAIL, false);
+    host.snap = mitigated;
+    cm_enforceable(&model, &host, &r);
+    const struct cm_reason *e = wa2_reason(&r);
+    ck_assert_msg(e && e->sev == CM_SEV_ERROR && strcmp(e->rule, "unpredictable") && e->has_values &&
+                      e->have == NOT_REQUIRED && e->want == NOT_AVAIL,
+                  "mitigated host: WA2 3 vs model 0 (rule %s)", e ? e->rule : "(none)");
+    cm_reasons_free(&r);
+    /* vulnerable: presents 0 = the model */
+    host.snap = vulnerable;
+    cm_enforceable(&model, &host, &r);
+    ck_assert_msg(!wa2_reason(&r), "vulnerable host presents 0 = the model");
+    cm_reasons_free(&r);
+    cm_vector_free(&model);
+    /* a model at 3 (all members present 3 without SSBS) fits the mitigated host */
+    mk(&model, "model-3", CM_KVER(6, 12), 0, NOT_REQUIRED, true);
+    host.snap = mitigated;
+    cm_enforceable(&model, &host, &r);
+    ck_assert_msg(!wa2_reason(&r), "mitigated host presents 3 = the model");
+    cm_reasons_free(&r);
+    cm_vector_free(&model);
+    cm_vector_free(&host);
+    cm_snapshot_free(mitigated);
+    cm_snapshot_free(vulnerable);
+    cm_snapshot_free(nofact);
+}
+END_TEST
+
 /* the real Neoverse N1 (SSBS 2, WA2 0): its 6.1 plan has no WA2 error, the
  * same host on 6.12 (writable PFR1.SSBS) has one */
 START_TEST(n1_dump_plan)
@@ -185,15 +259,19 @@ START_TEST(n1_dump_plan)
     model.is_model = true;
     model.val[p] = cm_field_put(ssbs_field(), model.val[p], 0);
 
-    for (int k = 0; k < 2; k++) {
+    for (int k = 0; k < 3; k++) {
         if (k == 1)
             s->kver = CM_KVER(6, 12);
+        if (k == 2) /* as a 6.12 probe of a vulnerable N1 would record it */
+            ck_assert_int_eq(cm_snapshot_add_fact(s, CM_FACT_ARM64_WA2_WITHOUT_SSBS, NOT_AVAIL, NULL), 0);
         struct cm_plan plan;
         cm_error err = {0};
         ck_assert_msg(cm_plan_make(&model, s, &plan, &err) == 0, "%s", err.msg);
         const struct cm_reason *e = wa2_reason(&plan.reasons);
         if (k == 0)
             ck_assert_msg(!e, "6.1: the host's cpucap decides, no WA2 reason");
+        else if (k == 2)
+            ck_assert_msg(!e, "6.12 with the measured level 0: presents the model's 0");
         else
             ck_assert_msg(e && e->sev == CM_SEV_ERROR, "6.12: WA2 unknown once SSBS is hidden");
         for (size_t i = 0; i < plan.nwrites; i++)
@@ -213,6 +291,7 @@ int main(void)
     tcase_add_test(tc, rule_612_per_vm);
     tcase_add_test(tc, rule_611_host_cpucap);
     tcase_add_test(tc, core_reports_consistently);
+    tcase_add_test(tc, measured_fact_settles_it);
     if (tl_fixture_dir())
         tcase_add_test(tc, n1_dump_plan);
     else
