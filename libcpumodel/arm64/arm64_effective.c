@@ -38,10 +38,12 @@ void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *mo
 
     /* merge the host's sorted list (minus what vanishes) with `add`: stays sorted */
     uint64_t *out = cm_xmalloc((host->nregs + nadd ? host->nregs + nadd : 1) * sizeof(uint64_t));
-    size_t k = 0, a = 0;
+    size_t k = 0, a = 0, g = 0;
     for (size_t i = 0; i < host->nregs; i++) {
         uint64_t id = host->reg_ids[i];
-        if (ngone && cm_ids_has(gone, ngone, id))
+        while (g < ngone && gone[g] < id) /* both lists are sorted: walk them together */
+            g++;
+        if (g < ngone && gone[g] == id)
             continue;
         while (a < nadd && add[a] < id)
             out[k++] = add[a++];

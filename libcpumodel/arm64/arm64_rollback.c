@@ -70,13 +70,22 @@ static bool model_field(const struct cm_vector *v, uint64_t word_id, const char 
     return true;
 }
 
+/* Appends id; grows the array by doubling (capacity is the next power of
+ * two of *n, so no separate capacity is kept).  `dedup` scans what is there. */
+static void push_ex(uint64_t **ids, size_t *n, uint64_t id, bool dedup)
+{
+    if (dedup)
+        for (size_t i = 0; i < *n; i++)
+            if ((*ids)[i] == id)
+                return;
+    if (*n == 0 || (*n & (*n - 1)) == 0)
+        *ids = cm_xrealloc(*ids, (*n ? *n * 2 : 8) * sizeof(uint64_t));
+    (*ids)[(*n)++] = id;
+}
+
 static void push(uint64_t **ids, size_t *n, uint64_t id)
 {
-    for (size_t i = 0; i < *n; i++)
-        if ((*ids)[i] == id)
-            return;
-    *ids = cm_xrealloc(*ids, (*n + 1) * sizeof(uint64_t));
-    (*ids)[(*n)++] = id;
+    push_ex(ids, n, id, true);
 }
 
 void a64_vanishing(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n)
@@ -100,10 +109,11 @@ void a64_vanishing(const struct cm_vector *host, const struct cm_vector *model, 
     for (size_t k = 0; k < CM_ARRAY_SIZE(feats); k++) {
         if (!a64_feature_dropped(host, model, feats[k]))
             continue;
+        /* host ids are unique and none is in feature_hidden[]: no dedup needed */
         for (size_t i = 0; i < host->nregs; i++) {
             uint32_t bit;
             if (a64_reg_needs_feature(host->reg_ids[i], &bit) && bit == feats[k])
-                push(ids, n, host->reg_ids[i]);
+                push_ex(ids, n, host->reg_ids[i], false);
         }
     }
 }
