@@ -71,6 +71,8 @@ IMPID = [
 ]
 
 # Firmware pseudo-registers (§A.4).  Fields: (name, shift, width, policy, custom, since, aux, comment)
+# Words whose value KVM derives per VM from other registers (CM_WORDF_DERIVED).
+DERIVED = {"SMCCC_ARCH_WORKAROUND_2"}  # follows ID_AA64PFR1_EL1.SSBS from 6.12 (§A.4)
 FIRMWARE = [
     ("PSCI_VERSION", 0x6030000000140000, "A64_W_PSCI",
      [("version", 0, 32, "CUSTOM", "&cm_arm64_psci_policy", (4, 16), 2 + 1,
@@ -276,7 +278,8 @@ def main():
         fl = [{"name": n, "shift": sh, "width": w, "signed": False, "policy": pol, "safe": 0, "custom": cu,
                "since": since, "aux": aux, "comment": cm} for (n, sh, w, pol, cu, since, aux, cm) in fields]
         emit_fields(out, name, fl)
-        words.append((rid, name, "f_" + cident(name), len(fl), "CM_ORDER_FIRMWARE", 64, "0", kind, "firmware"))
+        words.append((rid, name, "f_" + cident(name), len(fl), "CM_ORDER_FIRMWARE", 64,
+                      "CM_WORDF_DERIVED" if name in DERIVED else "0", kind, "firmware"))
 
     missing = [n for n in order if n not in used and n not in RAZ_NAMED]
     if missing:

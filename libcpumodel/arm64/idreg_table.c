@@ -591,7 +591,7 @@ const struct cm_word cm_arm64_words[CM_ARM64_NWORDS] = {
     {0x603000000013c807ULL, "AIDR_EL1", f_aidr_el1, 1, CM_ORDER_ID, 64, 0, A64_W_IMPID}, /* identity */
     {0x6030000000140000ULL, "PSCI_VERSION", f_psci_version, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_PSCI}, /* firmware */
     {0x6030000000140001ULL, "SMCCC_ARCH_WORKAROUND_1", f_smccc_arch_workaround_1, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_WA}, /* firmware */
-    {0x6030000000140002ULL, "SMCCC_ARCH_WORKAROUND_2", f_smccc_arch_workaround_2, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_WA}, /* firmware */
+    {0x6030000000140002ULL, "SMCCC_ARCH_WORKAROUND_2", f_smccc_arch_workaround_2, 1, CM_ORDER_FIRMWARE, 64, CM_WORDF_DERIVED, A64_W_WA}, /* firmware */
     {0x6030000000140003ULL, "SMCCC_ARCH_WORKAROUND_3", f_smccc_arch_workaround_3, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_WA}, /* firmware */
     {0x6030000000160000ULL, "STD_BMAP", f_std_bmap, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_BMAP}, /* firmware */
     {0x6030000000160001ULL, "STD_HYP_BMAP", f_std_hyp_bmap, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_BMAP}, /* firmware */

@@ -85,6 +85,45 @@ static void fold_word(const struct cm_vector *const *hosts, size_t h, size_t slo
     out->val[slot] = val;
 }
 
+/* Words KVM derives per VM from other registers (arm64 WA2 follows SSBS):
+ * what a host presents depends on the merged model, so merge what each host
+ * presents under it rather than what it read.  When some host cannot tell
+ * (the driver's presented() says so), the read values stand; enforce then
+ * reports that host. */
+static void remerge_derived(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    if (!ops->presented)
+        return;
+    for (size_t slot = 0; slot < ops->nwords; slot++) {
+        const struct cm_word *w = &ops->words[slot];
+        if (!(w->flags & CM_WORDF_DERIVED) || !out->present[slot] || out->novalue[slot])
+            continue;
+        uint64_t acc = 0;
+        bool known = true;
+        for (size_t h = 0; h < n && known; h++) {
+            uint64_t pv;
+            struct cm_buf why = {0};
+            known = ops->presented(hosts[h], out, slot, &pv, &why);
+            cm_buf_free(&why);
+            if (!known)
+                break;
+            if (h == 0) {
+                acc = pv;
+                continue;
+            }
+            for (uint16_t fi = 0; fi < w->nfields; fi++) {
+                const struct cm_field *f = &w->fields[fi];
+                uint64_t m;
+                if (cm_field_merge(f, cm_field_get(f, acc), cm_field_get(f, pv), &m))
+                    acc = cm_field_put(f, acc, m);
+            }
+        }
+        if (known)
+            out->val[slot] = acc;
+    }
+}
+
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
              struct cm_reasons *notes, cm_error *err)
 {
@@ -152,6 +191,7 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     }
     free(raw);
     free(have);
+    remerge_derived(hosts, n, out);
 
     /* The register list: what every host presents once restricted to the
      * merged values (a host that drops SVE lists V0-V31 again, …). */

@@ -248,6 +248,43 @@ END_TEST
 
 /* the real Neoverse N1 (SSBS 2, WA2 0): its 6.1 plan has no WA2 error, the
  * same host on 6.12 (writable PFR1.SSBS) has one */
+/* The baseline merges what hosts present under the merged model: a mitigated
+ * SSBS host (measured 3 without SSBS) and a host without SSBS reading 3 give a
+ * model at 3, enforceable on both; the read values alone (0 and 3) would
+ * give 0 and make the SSBS host fail. */
+START_TEST(baseline_merges_presented_values)
+{
+    struct cm_vector a, b, m;
+    struct cm_snapshot *sa = with_fact(NOT_REQUIRED);
+    mk(&a, "ssbs-mitigated", CM_KVER(6, 12), 2, NOT_AVAIL, false);
+    a.snap = sa;
+    mk(&b, "no-ssbs", CM_KVER(6, 12), 0, NOT_REQUIRED, false);
+    const struct cm_vector *set[2] = {&a, &b};
+    cm_error err = {0};
+    ck_assert_msg(cm_merge(set, 2, &m, NULL, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_uint_eq(cm_field_get(ssbs_field(), m.val[slot_of(A64_ID_AA64PFR1)]), 0);
+    ck_assert_uint_eq(m.val[slot_of(A64_WA2)], NOT_REQUIRED);
+    for (int i = 0; i < 2; i++) {
+        struct cm_reasons rs = {0};
+        cm_enforceable(&m, set[i], &rs);
+        ck_assert_msg(!wa2_reason(&rs), "%s: unexpected WA2 reason: %s", set[i]->name,
+                      wa2_reason(&rs) ? wa2_reason(&rs)->text : "");
+        cm_reasons_free(&rs);
+    }
+    cm_vector_free(&m);
+    /* a vulnerable SSBS host (measured 0) keeps the model at 0, and is fine with it */
+    struct cm_snapshot *sv = with_fact(NOT_AVAIL);
+    a.snap = sv;
+    ck_assert(cm_merge(set, 2, &m, NULL, NULL, &err) == 0);
+    ck_assert_uint_eq(m.val[slot_of(A64_WA2)], NOT_AVAIL);
+    cm_vector_free(&m);
+    cm_snapshot_free(sv);
+    cm_snapshot_free(sa);
+    cm_vector_free(&a);
+    cm_vector_free(&b);
+}
+END_TEST
+
 START_TEST(n1_dump_plan)
 {
     struct cm_vector host, model;
@@ -292,6 +329,7 @@ int main(void)
     tcase_add_test(tc, rule_611_host_cpucap);
     tcase_add_test(tc, core_reports_consistently);
     tcase_add_test(tc, measured_fact_settles_it);
+    tcase_add_test(tc, baseline_merges_presented_values);
     if (tl_fixture_dir())
         tcase_add_test(tc, n1_dump_plan);
     else

@@ -56,6 +56,7 @@ struct cm_field {
 /* feature word flags */
 #define CM_WORDF_RAZ 0x1u      /* unallocated / hidden slot: reads as zero */
 #define CM_WORDF_NOVALUE 0x2u  /* presence matters, value does not */
+#define CM_WORDF_DERIVED 0x4u  /* KVM derives the value per VM from other registers (arch presented()) */
 
 /* plan ordering classes: KVM wants ID registers first, then firmware, then the rest */
 enum cm_order {
