@@ -36,16 +36,6 @@ char *cmd_state_path(const struct cmd_daemon *d, const char *rel)
     return cm_xasprintf("%s/%s", d->cfg.state_dir, rel);
 }
 
-static char *now_iso(void)
-{
-    char buf[64];
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return cm_xstrdup(buf);
-}
-
 /* ---- drift ---------------------------------------------------------------- */
 
 static void add_change(struct json_object *changes, const char *what, const char *old, const char *new)
@@ -211,7 +201,7 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
     json_object_object_add(drift, "changed", json_object_new_boolean(changed));
     json_object_object_add(drift, "since", old && old->created ? json_object_new_string(old->created) : NULL);
     json_object_object_add(drift, "changes", changes);
-    _cleanup_free_ char *detected = now_iso();
+    _cleanup_free_ char *detected = cm_now_iso8601();
     json_object_object_add(drift, "checked", json_object_new_string(detected));
     if (!changed && old && access(drift_path, F_OK) == 0) {
         /* nothing changed now: still say what the last change was, and when */
@@ -427,7 +417,7 @@ int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *mo
     struct cmd_model m = {0};
     m.name = cm_xstrdup(name);
     m.generation = old ? old->generation + 1 : 1;
-    m.created = now_iso();
+    m.created = cm_now_iso8601();
     cm_snapshot_set_str(&model->host, name);
     m.snap = model;
     if (cm_vector_from_snapshot(model, &m.vec, err) < 0) {
