@@ -497,8 +497,12 @@ int cmd_plan_remote(int argc, char **argv)
     if (rc)
         return rc;
     struct json_object *p = json_object_new_object();
-    if (first < argc)
-        json_object_object_add(p, "model", json_object_new_string(argv[first]));
+    /* "model:NAME" as `compare` spells it, or the bare NAME */
+    const char *name = first < argc ? argv[first] : NULL;
+    if (name && !strncmp(name, "model:", 6))
+        name += 6;
+    if (name)
+        json_object_object_add(p, "model", json_object_new_string(name));
     struct json_object *r = call(&o, "plan", CMD_IFACE ".GetPlan", p, &rc);
     close(o.fd);
     if (!r)

@@ -27,4 +27,12 @@ kill -HUP "$pid"
 for _ in $(seq 50); do [ "$(kernel)" = "9.9.2-cache-test" ] && break; sleep 0.1; done
 [ "$(kernel)" = "9.9.2-cache-test" ] || fail "GetHost after SIGHUP still answers the old host ($(kernel))"
 ok "SIGHUP invalidates the cached GetHost reply"
-echo "3 passed, 0 failed"
+# `plan model:NAME` (the spelling `compare` uses) equals `plan NAME`
+"$CPUMODELD" pin cachetest --socket "$S" >/dev/null || fail "pin"
+"$CPUMODELD" plan cachetest --socket "$S" --json >"$T/p1.json"; r1=$?
+"$CPUMODELD" plan model:cachetest --socket "$S" --json >"$T/p2.json"; r2=$?
+[ "$r1" = "$r2" ] && diff <(jq -S .plan.writes "$T/p1.json") <(jq -S .plan.writes "$T/p2.json") >/dev/null ||
+  fail "plan model:NAME differs from plan NAME"
+jq -e '.plan | has("writes")' "$T/p1.json" >/dev/null || fail "plan reply without writes"
+ok "plan accepts model:NAME and NAME alike"
+echo "4 passed, 0 failed"
