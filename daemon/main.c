@@ -15,16 +15,16 @@ struct command {
 
 static const struct command commands[] = {
     {"import", cmd_import, "import --from firecracker FILE [-o OUT] [--json]"},
-    {"baseline", cmd_baseline, "baseline FILE... [--json] [-o MODEL] [--groups]"},
-    {"compare", cmd_compare, "compare FROM TO [--json]"},
-    {"plan", cmd_plan, "plan MODEL HOST [--json]"},
-    {"show", cmd_show, "show FILE [--json]: the decoded feature vector"},
+    {"baseline", cmd_baseline, "baseline FILE... [--json] [--all] [-o MODEL] [--groups] | --socket PATH|--connect HOST:PORT [--peers A,B]"},
+    {"compare", cmd_compare, "compare FROM TO [--json] | --socket PATH (FROM: host or model:NAME)"},
+    {"plan", cmd_plan, "plan MODEL HOST [--json] | plan [NAME] --socket PATH"},
+    {"show", cmd_show, "show FILE [--json] [--all]: the decoded feature vector"},
     {"probe", cmd_probe, "probe [--json] [-o FILE] [--dev PATH] [--name NAME]: read this host's KVM"},
     {"verify", cmd_verify, "verify PLAN [MODEL] [--json]: apply a plan on a scratch VM/vCPU and read back"},
-    {"serve", cmd_serve, "serve [--config FILE] [--snapshot FILE]: run the daemon"},
-    {"query", cmd_query, "query [--json]: this host, the cluster baseline, pinned models"},
+    {"serve", cmd_serve, "serve [--config FILE] [--snapshot FILE] [--socket PATH] [--listen-tcp HOST:PORT] [--peer HOST:PORT]...: run the daemon"},
+    {"query", cmd_query, "query [--json] [--socket PATH|--connect HOST:PORT]: this host, the cluster baseline, pinned models"},
     {"models", cmd_models, "models: list pinned models"},
-    {"pin", cmd_pin, "pin NAME: pin the current cluster baseline"},
+    {"pin", cmd_pin, "pin NAME [--replace]: pin the current cluster baseline"},
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
@@ -36,7 +36,7 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %s%s\n", commands[i].help, commands[i].fn ? "" : "   (not built)");
     fprintf(f, "\nexit codes: 0 ok/compatible, 1 incompatible/not enforceable, 2 usage or input error, "
-               "3 KVM/system error\n");
+               "3 KVM/system error or daemon unreachable\n");
 }
 
 int main(int argc, char **argv)
