@@ -14,6 +14,9 @@
 #include "cli.h"
 #include "cli_util.h"
 
+/* Above this many hosts, baseline keeps one reason per host unless --all. */
+#define CLI_FULL_REASONS_MAX 256
+
 /* Remote forms (daemon module); weak so an offline-only build still links. */
 int cmd_baseline_remote(int argc, char **argv) __attribute__((weak));
 int cmd_compare_remote(int argc, char **argv) __attribute__((weak));
@@ -183,8 +186,13 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
 {
     struct cm_baseline b;
     cm_error err = {0};
-    if (cm_baseline((const struct cm_vector *const *)vecs, n, true, &b, &err) < 0)
+    /* Large clusters: one reason per host (rendering every reason for
+     * thousands of hosts costs seconds and hundreds of MiB); --all for all. */
+    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0);
+    if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
+    if ((flags & CM_BL_FIRST_REASON) && !o->json)
+        printf("(%zu hosts: first reason per host only; --all lists every reason)\n", n);
     int rc = b.enforceable_everywhere ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
     if (o->json) {
         struct json_object *j = cm_baseline_to_json(&b, &err);
