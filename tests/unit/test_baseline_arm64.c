@@ -133,6 +133,37 @@ START_TEST(kernel_6_1_cannot_hide_v1_features)
 }
 END_TEST
 
+/* Large clusters ask for the verdict, not every reason: same verdicts, one error each. */
+START_TEST(first_reason_only)
+{
+    struct cm_vector n1, v1;
+    struct cm_snapshot *sn = tl_vec("ARM_NEOVERSE_N1_6.1", &n1), *sv = tl_vec("ARM_NEOVERSE_V1_6.1", &v1);
+    const struct cm_vector *set[2] = {&n1, &v1};
+    struct cm_baseline full, first;
+    cm_error err = {0};
+    ck_assert(cm_baseline_ex(set, 2, 0, &full, &err) == 0);
+    ck_assert(cm_baseline_ex(set, 2, CM_BL_FIRST_REASON, &first, &err) == 0);
+    for (size_t h = 0; h < 2; h++) {
+        ck_assert_int_eq(full.verdicts[h].enforceable, first.verdicts[h].enforceable);
+        size_t ef = cm_reasons_count(&full.verdicts[h].reasons, CM_SEV_ERROR);
+        size_t e1 = cm_reasons_count(&first.verdicts[h].reasons, CM_SEV_ERROR);
+        if (!full.verdicts[h].enforceable) {
+            ck_assert_uint_ge(e1, 1);
+            ck_assert_uint_le(e1, ef);
+        }
+    }
+    /* V1 on 6.1 has many reasons in full, so the cut is visible */
+    ck_assert_uint_gt(cm_reasons_count(&full.verdicts[1].reasons, CM_SEV_ERROR),
+                      cm_reasons_count(&first.verdicts[1].reasons, CM_SEV_ERROR));
+    cm_baseline_free(&full);
+    cm_baseline_free(&first);
+    cm_vector_free(&n1);
+    cm_vector_free(&v1);
+    cm_snapshot_free(sn);
+    cm_snapshot_free(sv);
+}
+END_TEST
+
 /* A model with fewer features than a 6.12 host with writable masks is enforceable there. */
 START_TEST(writable_kernel_is_enforceable)
 {
@@ -252,6 +283,7 @@ int main(void)
     tcase_add_test(tc, n1_v1_4_14);
     tcase_add_test(tc, kernel_6_1_cannot_hide_v1_features);
     tcase_add_test(tc, writable_kernel_is_enforceable);
+    tcase_add_test(tc, first_reason_only);
     tcase_add_test(tc, rollback_6_1_to_5_10);
     tcase_add_test(tc, rollback_6_1_to_4_14);
     tcase_add_test(tc, mixed_arch_refused);
