@@ -200,7 +200,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
             cm_baseline_free(&b);
             return cli_fail(&err);
         }
-        json_object_object_add(j, "first_reason_only", json_object_new_boolean((flags & CM_BL_FIRST_REASON) != 0));
+        if (flags & CM_BL_FIRST_REASON) /* only when cut, so small clusters read as the daemon's */
+            json_object_object_add(j, "first_reason_only", json_object_new_boolean(true));
         json_object_array_add(jarr, j);
     } else {
         print_baseline_human(&b, o->all);
