@@ -7,7 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
 cmake -S . -B build-run -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
-cmake --build build-run -j"$(nproc)" --target cpumodeld
+log=$(mktemp)
+cmake --build build-run -j"$(nproc)" --target cpumodeld >"$log" 2>&1 || { cat "$log" >&2; rm -f "$log"; exit 1; }
+rm -f "$log"
 bin=build-run/daemon/cpumodeld
 
 if [ -e /dev/kvm ] && "$bin" help | grep -q '^  serve.*' && ! "$bin" help | grep -q 'serve.*not built'; then
