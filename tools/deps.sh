@@ -8,7 +8,7 @@ what=${1:-build}
 build_pkgs=(build-essential cmake pkg-config libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev)
 test_pkgs=(check python3 iproute2 systemd varlink-go jq
            qemu-system-arm qemu-system-misc gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
-           libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd
+           libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc
            qemu-system-x86 libvirt-daemon-system libvirt-clients)
 
 pkgs=("${build_pkgs[@]}")
