@@ -102,7 +102,7 @@ int cmd_import(int argc, char **argv)
         json_object_put(j);
     }
     if (!o.json && rc == CM_EXIT_OK) {
-        FILE *f = o.out ? stdout : stdout;
+        FILE *f = stdout;
         fprintf(f, "%-10s %s\n%-10s %s\n%-10s %s\n%-10s %zu\n", "host", cm_snapshot_name(s), "arch",
                 cm_arch_name(s->arch), "kernel", s->kernel ? s->kernel : "?", "registers", s->nregs);
         if (s->arch == CM_ARCH_X86_64)

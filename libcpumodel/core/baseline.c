@@ -7,15 +7,16 @@
  * member (and has no incompatibility); otherwise it starts a new group.  The
  * first reason that kept it out is the group's explanation.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include <stdlib.h>
 #include <string.h>
 
 #include "negotiate_internal.h"
 
-static const struct cm_vector *const *g_sort_hosts;
-static int by_name(const void *a, const void *b)
+static int by_name(const void *a, const void *b, void *hosts)
 {
-    const struct cm_vector *x = g_sort_hosts[*(const size_t *)a], *y = g_sort_hosts[*(const size_t *)b];
+    const struct cm_vector *const *h = hosts;
+    const struct cm_vector *x = h[*(const size_t *)a], *y = h[*(const size_t *)b];
     int c = strcmp(x->name, y->name);
     return c ? c : (*(const size_t *)a < *(const size_t *)b ? -1 : 1);
 }
@@ -68,8 +69,7 @@ static void compute_groups(struct cm_baseline *b)
     size_t *order = cm_xmalloc(n * sizeof(size_t));
     for (size_t i = 0; i < n; i++)
         order[i] = i;
-    g_sort_hosts = b->hosts;
-    qsort(order, n, sizeof(size_t), by_name);
+    qsort_r(order, n, sizeof(size_t), by_name, (void *)b->hosts);
 
     b->groups = cm_xcalloc(n, sizeof(*b->groups));
     for (size_t oi = 0; oi < n; oi++) {

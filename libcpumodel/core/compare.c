@@ -51,11 +51,11 @@ bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const 
         struct cm_buf why = {0};
         bool write = false;
         uint64_t wv = 0;
-        enum cm_rollback cls = CM_RB_BLOCKING;
-        if (ops->classify_missing && reg && !(reg->flags & CM_REGF_NOVALUE))
-            cls = ops->classify_missing(src, to, id, cm_snapshot_reg_val(src, reg), &write, &wv, &why);
-        else if (reg && (reg->flags & CM_REGF_NOVALUE))
+        enum cm_rollback cls;
+        if (reg && (reg->flags & CM_REGF_NOVALUE))
             cls = CM_RB_DROPPABLE; /* a state register of a model: the destination's kernel defines it */
+        else
+            cls = cm_classify_extra(ops, src, to, id, &write, &wv, &why);
         enum cm_severity sev = cls == CM_RB_BLOCKING ? CM_SEV_ERROR : cls == CM_RB_DROPPABLE ? CM_SEV_WARNING
                                                                                                 : CM_SEV_INFO;
         cm_reason_addf(reasons, sev, to->name, ops, id, NULL, false, 0, 0,

@@ -124,6 +124,26 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
     return ok;
 }
 
+bool cm_ids_in(const uint64_t *ids, size_t n, uint64_t id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
+enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct cm_snapshot *snap,
+                                   const struct cm_vector *model, uint64_t id, bool *write, uint64_t *write_value,
+                                   struct cm_buf *why)
+{
+    const struct cm_reg *reg = snap ? cm_snapshot_find_reg(snap, id) : NULL;
+    *write = false;
+    *write_value = 0;
+    if (!ops->classify_missing || !reg)
+        return CM_RB_BLOCKING;
+    return ops->classify_missing(snap, model, id, cm_snapshot_reg_val(snap, reg), write, write_value, why);
+}
+
 /* Registers the host lists that the model lacks: an older member kernel. */
 static bool check_extra_registers(const struct cm_vector *model, const struct cm_vector *host,
                                   struct cm_reasons *reasons)
@@ -143,18 +163,12 @@ static bool check_extra_registers(const struct cm_vector *model, const struct cm
         uint64_t id = eff[r];
         if (cm_vector_has_reg(model, id))
             continue;
-        bool vanishes = false;
-        for (size_t k = 0; k < nvanish && !vanishes; k++)
-            vanishes = vanish[k] == id;
-        if (vanishes)
+        if (cm_ids_in(vanish, nvanish, id))
             continue;
-        const struct cm_reg *reg = snap ? cm_snapshot_find_reg(snap, id) : NULL;
         struct cm_buf why = {0};
-        bool write = false;
-        uint64_t wv = 0;
-        enum cm_rollback cls = CM_RB_BLOCKING;
-        if (ops->classify_missing && snap && reg)
-            cls = ops->classify_missing(snap, model, id, cm_snapshot_reg_val(snap, reg), &write, &wv, &why);
+        bool write;
+        uint64_t wv;
+        enum cm_rollback cls = cm_classify_extra(ops, snap, model, id, &write, &wv, &why);
         if (cls == CM_RB_BLOCKING) {
             cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, id, NULL, false, 0, 0, "rollback-blocking",
                            "%s lists a register the model's kernels do not, and it is neither hidden nor "

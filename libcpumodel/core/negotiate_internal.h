@@ -25,4 +25,13 @@ static inline bool cm_word_valued(const struct cm_vector *v, size_t i)
 bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
                    uint32_t *drops);
 
+/* Is id in an unsorted id list (vanishing lists are short)? */
+bool cm_ids_in(const uint64_t *ids, size_t n, uint64_t id);
+
+/* Classifies register `id` that `snap` lists and `model` does not, through
+ * the arch driver; CM_RB_BLOCKING when there is no hook or `snap` lacks it. */
+enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct cm_snapshot *snap,
+                                   const struct cm_vector *model, uint64_t id, bool *write, uint64_t *write_value,
+                                   struct cm_buf *why);
+
 #endif

@@ -53,14 +53,6 @@ static char *describe_change(const struct cm_word *w, uint64_t old_value, uint64
     return cm_buf_steal(&b);
 }
 
-static bool in_list(const uint64_t *v, size_t n, uint64_t id)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == id)
-            return true;
-    return false;
-}
-
 int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, struct cm_plan *p, cm_error *err)
 {
     memset(p, 0, sizeof(*p));
@@ -152,13 +144,11 @@ int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, 
         bool write = false;
         uint64_t wv = 0;
         const struct cm_reg *reg = cm_snapshot_find_reg(host, id);
-        if (in_list(p->vanishing, p->nvanishing, id)) {
+        if (cm_ids_in(p->vanishing, p->nvanishing, id)) {
             cls = CM_RB_HIDDEN;
             cm_buf_printf(&why, "leaves the register list with the feature the model hides");
-        } else if (ops->classify_missing && reg) {
-            cls = ops->classify_missing(host, model, id, cm_snapshot_reg_val(host, reg), &write, &wv, &why);
         } else {
-            cls = CM_RB_BLOCKING;
+            cls = cm_classify_extra(ops, host, model, id, &write, &wv, &why);
         }
         if (write && cls != CM_RB_BLOCKING) {
             bool dup = false;
