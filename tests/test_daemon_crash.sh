@@ -15,9 +15,14 @@ for round in $(seq "$ROUNDS"); do
   pid=$LAST_PID
   wait_ready --socket "$S" || fail "round $round: daemon did not start: $(cat "$T/r$round.log")"
   # what survived the previous kill
-  if [ "$round" -gt 1 ]; then
-    f=$STATE/models/gold.json
-    [ -s "$f" ] || fail "round $round: the model file is gone"
+  f=$STATE/models/gold.json
+  # A kill before the first PinModel was acknowledged may leave no file at all
+  # (seen with a slow ASan daemon and a short sleep); once any generation was
+  # acknowledged, the file must be there.
+  if [ "$round" -gt 1 ] && [ "$acked" -eq 0 ] && [ ! -e "$f" ]; then
+    :
+  elif [ "$round" -gt 1 ]; then
+    [ -s "$f" ] || fail "round $round: the model file is gone (acknowledged generation $acked)"
     gen=$(jq -e .generation "$f") || fail "round $round: torn model file"
     [ "$gen" -ge "$acked" ] || fail "round $round: acknowledged generation $acked lost (file has $gen)"
     [ "$gen" -le $((acked + 1)) ] || fail "round $round: generation $gen from nowhere (acked $acked)"
