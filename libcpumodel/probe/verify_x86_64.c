@@ -62,7 +62,9 @@ static const struct feature_reg feature_regs[] = {
     {0x80000001, ANY_INDEX, ECX, ~0u},
     {0x80000001, ANY_INDEX, EDX, ~0u},
     {0x80000008, ANY_INDEX, EBX, ~0u},
+    {0x8000001f, ANY_INDEX, EAX, ~0u},
     {0x80000021, ANY_INDEX, EAX, ~0u},
+    {0x80000022, ANY_INDEX, EAX, ~0u},
 };
 
 /* Bits KVM rewrites from vCPU state when CPUID is set or CR4/XCR0/MSRs change
