@@ -312,8 +312,13 @@ static enum cm_rollback x86_classify_missing(const struct cm_snapshot *host, con
     const char *mname = mi ? mi->name : "this MSR";
     if (mi && mi->gate && !model_flag(model, mi->gate, mi->gate_bit)) {
         long gi = cm_vector_word_index(model, mi->gate);
-        cm_buf_printf(why, "a guest uses %s only with %s bit %u, which the model hides", mname,
-                      gi >= 0 ? model->ops->words[gi].name : "a CPUID flag", mi->gate_bit);
+        const char *flag = NULL;
+        for (uint16_t k = 0; gi >= 0 && k < model->ops->words[gi].nfields; k++)
+            if (model->ops->words[gi].fields[k].shift == mi->gate_bit && model->ops->words[gi].fields[k].width == 1)
+                flag = model->ops->words[gi].fields[k].name;
+        cm_buf_printf(why, "a guest uses %s only with %s bit %u%s%s%s, which the model hides", mname,
+                      gi >= 0 ? model->ops->words[gi].name : "a CPUID flag", mi->gate_bit, flag ? " (" : "",
+                      flag ? flag : "", flag ? ")" : "");
         return CM_RB_HIDDEN;
     }
     if (mi && mi->identity) {
