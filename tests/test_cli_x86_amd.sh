@@ -9,8 +9,7 @@ set -uo pipefail
 bin=${CPUMODELD:?}
 src=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 fx=$src/tests/data/firecracker
-[ -d "$fx" ] || fx=${CPUMODEL_SHARED_DIR:-../shared}/fixtures/firecracker
-if [ ! -d "$fx" ]; then echo "SKIP: no Firecracker dumps ($fx); the AMD CLI tests did NOT run" >&2; exit 77; fi
+if [ ! -d "$fx" ]; then echo "FAIL: $fx missing (the dumps are part of the checkout)" >&2; exit 1; fi
 command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
