@@ -35,6 +35,21 @@
 
 static struct cm_snapshot *snap; /* probed once, in main() */
 
+/* KVM ioctl buffers: a header with a flexible array and room behind it, as
+ * unions (clang refuses a member after a flexible array). */
+#define MSRS_ONE(name)                                                                                       \
+    union {                                                                                                  \
+        struct kvm_msrs h;                                                                                   \
+        unsigned char room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];                          \
+    } name;                                                                                                  \
+    memset(&name, 0, sizeof(name));                                                                          \
+    name.h.nmsrs = 1
+#define MSR_LIST(n)                                                                                          \
+    union {                                                                                                  \
+        struct kvm_msr_list h;                                                                               \
+        unsigned char room[sizeof(struct kvm_msr_list) + (n) * sizeof(uint32_t)];                            \
+    }
+
 static int kvm_fd(void)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -147,23 +162,20 @@ START_TEST(test_feature_msr_10a)
     const struct cm_msr *m = cm_snapshot_find_msr(snap, 0x10a);
     ck_assert_msg(m, "IA32_ARCH_CAPABILITIES (0x10a) is not among the feature MSRs");
     int fd = kvm_fd();
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } b = {.h = {.nmsrs = 1}, .e = {.index = 0x10a}};
+    MSRS_ONE(b);
+    b.h.entries[0].index = 0x10a;
     ck_assert_int_eq(ioctl(fd, KVM_GET_MSRS, &b), 1); /* the count processed */
-    ck_assert_uint_eq(m->value, b.e.data);
+    ck_assert_uint_eq(m->value, b.h.entries[0].data);
     /* every stored feature MSR is one KVM_GET_MSR_FEATURE_INDEX_LIST lists */
-    struct {
-        struct kvm_msr_list h;
-        uint32_t idx[256];
-    } l = {.h = {.nmsrs = 256}};
+    MSR_LIST(256) l;
+    memset(&l, 0, sizeof(l));
+    l.h.nmsrs = 256;
     ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, &l), 0);
     ck_assert_uint_eq(l.h.nmsrs, snap->nmsrs);
     for (size_t i = 0; i < snap->nmsrs; i++) {
         bool listed = false;
         for (uint32_t j = 0; j < l.h.nmsrs; j++)
-            listed |= l.idx[j] == snap->msrs[i].index;
+            listed |= l.h.indices[j] == snap->msrs[i].index;
         ck_assert_msg(listed, "feature MSR 0x%x not in KVM_GET_MSR_FEATURE_INDEX_LIST", snap->msrs[i].index);
     }
     close(fd);
@@ -189,10 +201,9 @@ static int set_arch_cap(int vm, uint32_t id, bool flag, uint64_t value)
     }
     ck_assert_int_eq(ioctl(vcpu, KVM_SET_CPUID2, c), 0);
     free(c);
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } b = {.h = {.nmsrs = 1}, .e = {.index = 0x10a, .data = value}};
+    MSRS_ONE(b);
+    b.h.entries[0].index = 0x10a;
+    b.h.entries[0].data = value;
     int r = ioctl(vcpu, KVM_SET_MSRS, &b); /* the number of MSRs taken */
     close(vcpu);
     return r;
@@ -230,15 +241,12 @@ END_TEST
 START_TEST(test_msr_index_list_fresh)
 {
     int fd = kvm_fd();
-    struct {
-        struct kvm_msr_list h;
-        uint32_t idx[4096];
-    } *l = calloc(1, sizeof(*l));
+    MSR_LIST(4096) *l = calloc(1, sizeof(*l));
     l->h.nmsrs = 4096;
     ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_INDEX_LIST, l), 0);
     ck_assert_uint_eq(l->h.nmsrs, snap->nmsr_index_list);
     for (uint32_t i = 0; i < l->h.nmsrs; i++)
-        ck_assert_uint_eq(l->idx[i], snap->msr_index_list[i]);
+        ck_assert_uint_eq(l->h.indices[i], snap->msr_index_list[i]);
     /* IA32_TSC (0x10) is saved/restored by every KVM */
     bool tsc = false;
     for (size_t i = 0; i < snap->nmsr_index_list; i++)
