@@ -37,6 +37,7 @@ struct opts {
     bool json, groups, all;
     const char *out;
     const char *from;
+    struct cm_assume assume; /* --boot, --vmm=restore-all|plan-aware */
 };
 
 static int parse(int argc, char **argv, struct opts *o, int *first)
@@ -45,6 +46,7 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         {"json", no_argument, NULL, 'j'},   {"groups", no_argument, NULL, 'g'},
         {"all", no_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
         {"from", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"boot", no_argument, NULL, 'B'},   {"vmm", required_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -57,6 +59,13 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         case 'a': o->all = true; break;
         case 'o': o->out = optarg; break;
         case 'f': o->from = optarg; break;
+        case 'B': o->assume.reading = CM_READ_BOOT; break;
+        case 'V':
+            if (!cm_restore_parse(optarg, &o->assume.restore)) {
+                fprintf(stderr, "cpumodeld: --vmm must be restore-all or plan-aware, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
         case 'h': return 1;
         default: return -1;
         }
@@ -128,7 +137,10 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
             words++;
             fields += ops->words[i].nfields;
         }
-    printf("\nModel: %zu registers in the list, %zu feature words, %zu fields\n\n", m->nregs, words, fields);
+    printf("\nModel: %zu registers in the list, %zu feature words, %zu fields\n", m->nregs, words, fields);
+    printf("Verdicts assume: a migration between members, %s\n\n",
+           b->assume.restore == CM_RESTORE_PLAN_AWARE ? "VMMs applying the plan's hidden / safe-missing register lists"
+                                                      : "VMMs restoring every saved register (restore-all)");
 
     size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
     printf("%-22s %-16s %-8s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
@@ -188,7 +200,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
     cm_error err = {0};
     /* Large clusters: one reason per host (rendering every reason for
      * thousands of hosts costs seconds and hundreds of MiB); --all for all. */
-    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0);
+    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0) |
+                     (o->assume.restore == CM_RESTORE_PLAN_AWARE ? CM_BL_PLAN_AWARE : 0);
     if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
     if ((flags & CM_BL_FIRST_REASON) && !o->json)
@@ -224,7 +237,7 @@ int cmd_baseline(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first < 1)
-        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups]");
+        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups] [--vmm=restore-all|plan-aware]");
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
@@ -307,7 +320,7 @@ int cmd_compare(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("compare", "FROM TO [--json]");
+        return usage("compare", "FROM TO [--json] [--boot] [--vmm=restore-all|plan-aware]");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
@@ -321,13 +334,14 @@ int cmd_compare(int argc, char **argv)
         rc = cli_fail(&err);
     } else {
         struct cm_reasons reasons = {0};
-        bool ok = cm_compare(&v[0], &v[1], s[1], &reasons);
+        bool ok = cm_compare_ex(&v[0], &v[1], &o.assume, &reasons);
         rc = ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
         if (o.json) {
             struct json_object *j = json_object_new_object();
             json_object_object_add(j, "from", json_object_new_string(v[0].name));
             json_object_object_add(j, "to", json_object_new_string(v[1].name));
             json_object_object_add(j, "compatible", json_object_new_boolean(ok));
+            json_object_object_add(j, "assumes", cm_assume_to_json(&o.assume));
             json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
             cli_print_json(j);
             json_object_put(j);
@@ -335,6 +349,12 @@ int cmd_compare(int argc, char **argv)
             printf("%s -> %s: %s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
                    ok ? "COMPATIBLE" : "INCOMPATIBLE", cm_reasons_count(&reasons, CM_SEV_ERROR),
                    cm_reasons_count(&reasons, CM_SEV_WARNING));
+            printf("  assumes: %s, %s\n",
+                   o.assume.reading == CM_READ_BOOT ? "a fresh boot on the destination (--boot)"
+                                                    : "a migration (the saved state is restored)",
+                   o.assume.restore == CM_RESTORE_PLAN_AWARE
+                       ? "a VMM applying the plan's hidden / safe-missing register lists"
+                       : "a VMM restoring every saved register (QEMU without x-mig-*, Firecracker)");
             cli_print_reasons(stdout, &reasons, "  ", o.all ? 0 : 40);
         }
         cm_reasons_free(&reasons);
@@ -351,6 +371,13 @@ static void print_plan_human(const struct cm_plan *p)
 {
     printf("Plan: restrict %s to model %s — %s\n", p->host, p->model,
            p->ok ? "enforceable" : "NOT enforceable (see reasons)");
+    printf("Assumes: %s\n", p->assume.restore == CM_RESTORE_PLAN_AWARE
+                                 ? "a VMM applying this plan's hidden / safe-missing register lists (--vmm=plan-aware)"
+                                 : "a VMM restoring every saved register (--vmm=restore-all)");
+    for (size_t i = 0; i < p->nenable_caps; i++)
+        printf("\n0. The VMM must enable %s (%u) on the VM (KVM_ENABLE_CAP) before creating vCPUs, or the identity "
+               "writes below are refused\n",
+               p->enable_cap_names[i] ? p->enable_cap_names[i] : "a capability", p->enable_caps[i]);
     if (p->drop_init_features)
         printf("\n1. KVM_ARM_VCPU_INIT: leave out feature bits 0x%x\n", p->drop_init_features);
     printf("\n%s. Register writes before the first KVM_RUN, in this order:\n", p->drop_init_features ? "2" : "1");
@@ -389,7 +416,7 @@ int cmd_plan(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("plan", "MODEL HOST [--json]");
+        return usage("plan", "MODEL HOST [--json] [--vmm=restore-all|plan-aware]");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
@@ -400,7 +427,7 @@ int cmd_plan(int argc, char **argv)
         rc = cli_fail(&err);
     } else {
         struct cm_plan p;
-        if (cm_plan_make(&model, s[1], &p, &err) < 0) {
+        if (cm_plan_make_ex(&model, s[1], &o.assume, &p, &err) < 0) {
             rc = cli_fail(&err);
         } else {
             rc = p.ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;

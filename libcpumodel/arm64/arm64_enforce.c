@@ -8,8 +8,6 @@
 #include "arm64/arm64.h"
 
 #define KVER_WRITABLE_IDREGS CM_KVER(6, 7) /* generic writable ID registers (KVM_ARM_GET_REG_WRITABLE_MASKS) */
-#define KVER_IMPID CM_KVER(6, 15)          /* MIDR/REVIDR/AIDR with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS */
-#define CAP_ARM_WRITABLE_IMP_ID_REGS 239
 
 /* Setters that predate the generic mechanism (§A.3.1).  `kind` selects the
  * value rule: CSV = 0 or 1 and not above the host; PMU = LOWER_SAFE and, on
@@ -155,31 +153,6 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
     return CM_ENF_WRITE;
 }
 
-static bool has_cap(const struct cm_vector *v, uint32_t cap, bool *known)
-{
-    *known = false;
-    if (!v->snap)
-        return false;
-    const struct cm_cap *c = cm_snapshot_find_cap(v->snap, cap);
-    if (!c)
-        return false;
-    *known = true;
-    return (c->has_vm ? c->vm : c->sys) > 0;
-}
-
-static enum cm_enforce enforce_impid(const struct cm_vector *host, const struct cm_word *w, struct cm_buf *why)
-{
-    char k[32];
-    bool known;
-    bool cap = has_cap(host, CAP_ARM_WRITABLE_IMP_ID_REGS, &known);
-    if (kver_ge(host->kver, KVER_IMPID) && (cap || !known))
-        return CM_ENF_WRITE;
-    cm_buf_printf(why, "%s: identity registers are writable only from Linux 6.15 with "
-                       "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (host: Linux %s%s); the guest sees the host's value",
-                  w->name, kv(host->kver, k, sizeof(k)), known && !cap ? ", capability absent" : "");
-    return CM_ENF_NO;
-}
-
 static enum cm_enforce enforce_psci(const struct cm_vector *host, uint64_t have, uint64_t want,
                                     struct cm_buf *why)
 {
@@ -248,7 +221,8 @@ enum cm_enforce a64_enforce(const struct cm_vector *host, size_t slot, const str
     case A64_W_CTR:
         return enforce_idfield(host, w, f, have, want, why);
     case A64_W_IMPID:
-        return enforce_impid(host, w, why);
+    case A64_W_CACHE:
+        return a64_enforce_identity(host, w, want, why);
     case A64_W_PSCI:
         return enforce_psci(host, have, want, why);
     case A64_W_WA:
