@@ -305,7 +305,7 @@ def main():
                       "identity"))
 
     for name, rid, bits, width, since, comment in CACHE:
-        emit_fields(out, name, [{"name": "value", "shift": 0, "width": width, "signed": False,
+        emit_fields(out, name, [{"name": name.split("_")[0], "shift": 0, "width": width, "signed": False,
                                  "policy": "CUSTOM", "custom": "&cm_arm64_value_policy", "safe": 0,
                                  "since": since, "aux": 0, "comment": comment}])
         words.append((rid, name, "f_" + cident(name), 1, "CM_ORDER_ID", bits, "CM_WORDF_PINNABLE", "A64_W_CACHE",

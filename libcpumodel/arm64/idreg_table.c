@@ -495,63 +495,63 @@ static const struct cm_field f_aidr_el1[] = {
 };
 
 static const struct cm_field f_clidr_el1[] = {
-    {"value", 0, 47, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* bits 63:47 RES0; invariant up to 6.2, writable per vCPU from 6.3 (set_clidr) */
+    {"CLIDR", 0, 47, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* bits 63:47 RES0; invariant up to 6.2, writable per vCPU from 6.3 (set_clidr) */
 };
 
 static const struct cm_field f_ccsidr_l1d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 0; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 0; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l1i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 1; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 1; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l2d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 2; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 2; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l2i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 3; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 3; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l3d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 4; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 4; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l3i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 5; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 5; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l4d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 6; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 6; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l4i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 7; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 7; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l5d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 8; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 8; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l5i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 9; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 9; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l6d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 10; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 10; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l6i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 11; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 11; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l7d[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 12; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 12; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_ccsidr_l7i[] = {
-    {"value", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 13; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 13; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_psci_version[] = {
