@@ -90,7 +90,10 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
     for (size_t i = 0; i < CM_ARRAY_SIZE(special_setters); i++) {
         if (special_setters[i].word_id != w->id || a64_field(w, special_setters[i].field) != f)
             continue;
-        if (kver_ge(host->kver, special_setters[i].since) && !kver_ge(host->kver, KVER_WRITABLE_IDREGS)) {
+        const struct cm_fact *gen =
+            host->snap ? cm_snapshot_find_fact(host->snap, CM_FACT_ARM64_WRITABLE_ID_REGS) : NULL;
+        if (kver_ge(host->kver, special_setters[i].since) && !kver_ge(host->kver, KVER_WRITABLE_IDREGS) &&
+            !host->masks && !(gen && gen->value)) {
             if (special_accepts(host, f, special_setters[i].rule, have, want))
                 return CM_ENF_WRITE;
             cm_buf_printf(why, "%s.%s: Linux %s accepts only %s (%s); host %llu, model %llu", w->name, f->name, k,
@@ -102,7 +105,10 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
     }
 
     bool writable;
+    const struct cm_fact *fact = host->snap ? cm_snapshot_find_fact(host->snap, CM_FACT_ARM64_WRITABLE_ID_REGS) : NULL;
+    const char *assumed = NULL;
     if (host->masks) {
+        /* ground truth: KVM_ARM_GET_REG_WRITABLE_MASKS as the host reported it */
         int idx = a64_mask_index(w->id);
         uint64_t m = idx >= 0 ? host->masks[idx] : 0;
         writable = f->writable_since != 0 && (m & cm_field_mask(f)) == cm_field_mask(f);
@@ -115,21 +121,39 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
                               f->name, k, (unsigned long long)m);
             return CM_ENF_NO;
         }
+    } else if (fact) {
+        /* the probe's trial write (or the operator) says whether this KVM takes lowered ID values;
+         * which fields, then, follows the newest kernels' table */
+        if (f->writable_since == 0) {
+            cm_buf_printf(why, "%s.%s: KVM never lets userspace change this field", w->name, f->name);
+            return CM_ENF_NO;
+        }
+        if (!fact->value) {
+            cm_buf_printf(why, "%s.%s: the host's KVM refuses changed ID register values (fact %s = 0)", w->name,
+                          f->name, CM_FACT_ARM64_WRITABLE_ID_REGS);
+            return CM_ENF_NO;
+        }
+        assumed = "the host's fact arm64.writable_id_regs says ID registers are writable; which fields follows "
+                  "the newest kernels' writable masks";
     } else {
         if (f->writable_since == 0) {
             cm_buf_printf(why, "%s.%s: KVM never lets userspace change this field", w->name, f->name);
             return CM_ENF_NO;
         }
         if (!kver_ge(host->kver, KVER_WRITABLE_IDREGS)) {
-            cm_buf_printf(why, "%s.%s: not writable on Linux %s (writable ID registers arrived in 6.7)", w->name,
-                          f->name, k);
+            cm_buf_printf(why, "%s.%s: not writable on Linux %s (writable ID registers arrived in 6.7; assumed from the "
+                               "kernel version: no writable masks recorded, and a backport would change this: "
+                               "state it with --fact writable-id-regs=yes)",
+                          w->name, f->name, k);
             return CM_ENF_NO;
         }
         if (!kver_ge(host->kver, f->writable_since)) {
-            cm_buf_printf(why, "%s.%s: not writable on Linux %s (KVM lets userspace change it from %s)", w->name,
-                          f->name, k, kv(f->writable_since, s, sizeof(s)));
+            cm_buf_printf(why, "%s.%s: not writable on Linux %s (KVM lets userspace change it from %s; assumed from "
+                               "the kernel version: no writable masks recorded)",
+                          w->name, f->name, k, kv(f->writable_since, s, sizeof(s)));
             return CM_ENF_NO;
         }
+        assumed = "writable by the kernel-version table (no writable masks recorded)";
     }
     for (size_t i = 0; i < CM_ARRAY_SIZE(value_floors); i++)
         if (value_floors[i].word_id == w->id && a64_field(w, value_floors[i].field) == f && want < value_floors[i].min) {
@@ -150,6 +174,8 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
                       cm_policy_name(f), (unsigned long long)have, (unsigned long long)want);
         return CM_ENF_NO;
     }
+    if (assumed)
+        cm_buf_printf(why, "%s", assumed);
     return CM_ENF_WRITE;
 }
 

@@ -31,12 +31,14 @@
  * snapshot's capability list (cap 239) or the fact
  * `arm64.writable_imp_id_regs` wins.
  */
+#include <string.h>
+
 #include "arm64/arm64.h"
 
 #define KVER_IMPID CM_KVER(6, 15)
 #define KVER_CACHE CM_KVER(6, 3)
 #define CAP_ARM_WRITABLE_IMP_ID_REGS 239
-#define FACT_IMPID "arm64.writable_imp_id_regs"
+#define FACT_IMPID CM_FACT_ARM64_WRITABLE_IMP_ID_REGS
 
 #define CLIDR_RES0 (~0ULL << 47)
 #define CTR_IDC (1ULL << 28)
@@ -100,8 +102,11 @@ enum cm_enforce a64_enforce_identity(const struct cm_vector *host, const struct 
     cm_kver_str(host->kver, k, sizeof(k));
     if (w->aux == A64_W_IMPID) {
         const char *basis;
-        if (impid_writable(host, &basis))
+        if (impid_writable(host, &basis)) {
+            if (!strncmp(basis, "assumed", 7))
+                cm_buf_printf(why, "%s", basis);
             return CM_ENF_WRITE;
+        }
         cm_buf_printf(why, "%s is invariant on Linux %s: writable only from 6.15 with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS "
                            "enabled on the VM (%s)",
                       w->name, k, basis);

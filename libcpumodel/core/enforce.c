@@ -34,6 +34,8 @@ struct pass {
     uint32_t drops;
     uint64_t *target;            /* may be NULL */
     struct cm_enforcement *out;  /* may be NULL (capabilities) */
+    size_t nassumed;             /* writes allowed on an assumption (the driver said why) */
+    char *assumed;               /* the first one's reason */
 };
 
 static void note_cap(struct pass *p, size_t slot)
@@ -110,6 +112,10 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
         if (p->target)
             p->target[i] = cm_field_put(f, p->target[i], want);
         note_cap(p, i);
+        if (why.s) { /* a driver explains a write only when it rests on an assumption */
+            if (!p->nassumed++)
+                p->assumed = cm_xasprintf("%s.%s: %s", w->name, f->name, why.s);
+        }
         break;
     case CM_ENF_INIT_DROP:
         p->drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
@@ -404,6 +410,9 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
         p.host = &after;
         p.reasons = reasons;
         p.drops = 0;
+        p.nassumed = 0;
+        free(p.assumed);
+        p.assumed = NULL;
         ok = check_words(&p, max_errors);
     } else {
         for (size_t k = 0; k < first.n; k++)
@@ -411,6 +420,12 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
         cm_reasons_free(&first);
     }
     p.reasons = reasons;
+    if (p.nassumed)
+        cm_reason_addf(reasons, CM_SEV_INFO, host->name, ops, 0, NULL, false, 0, 0, "assumption",
+                       "%zu value(s) are taken as writable on %s on an assumption, not on what its KVM reported "
+                       "(first: %s)",
+                       p.nassumed, host->name, p.assumed);
+    free(p.assumed);
 
     /* 3. register lists */
     if (!max_errors || ok)
