@@ -4,6 +4,7 @@
  * or Firecracker fingerprints (auto-detected).  With --socket/--connect the
  * daemon module's remote forms answer instead.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,8 @@ struct opts {
     const char *out;
     const char *from;
     struct cm_assume assume; /* --boot, --vmm=restore-all|plan-aware */
+    const char *facts[16];   /* --fact [HOST:]NAME=VALUE, in order */
+    size_t nfacts;
 };
 
 static int parse(int argc, char **argv, struct opts *o, int *first)
@@ -47,6 +50,7 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         {"all", no_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
         {"from", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
         {"boot", no_argument, NULL, 'B'},   {"vmm", required_argument, NULL, 'V'},
+        {"fact", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -66,11 +70,91 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
                 return -1;
             }
             break;
+        case 'F':
+            if (o->nfacts == CM_ARRAY_SIZE(o->facts)) {
+                fprintf(stderr, "cpumodeld: at most %zu --fact options\n", CM_ARRAY_SIZE(o->facts));
+                return -1;
+            }
+            o->facts[o->nfacts++] = optarg;
+            break;
         case 'h': return 1;
         default: return -1;
         }
     }
     *first = optind;
+    return 0;
+}
+
+/* Short names an operator types for the facts a verdict can rest on (docs/snapshot-format.md). */
+static const struct {
+    const char *alias, *name;
+} fact_aliases[] = {
+    {"writable-id-regs", CM_FACT_ARM64_WRITABLE_ID_REGS},
+    {"writable-imp-id-regs", CM_FACT_ARM64_WRITABLE_IMP_ID_REGS},
+};
+
+static bool fact_value(const char *v, uint64_t *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true"))
+        return *out = 1, true;
+    if (!strcmp(v, "no") || !strcmp(v, "false"))
+        return *out = 0, true;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 0);
+    if (errno || end == v || *end || *v == '-')
+        return false;
+    *out = x;
+    return true;
+}
+
+/* --fact [HOST:]NAME=VALUE: the operator states a fact about a host (all inputs without HOST:),
+ * e.g. that a distribution kernel carries the writable-ID-register backport.  Exit 2 on bad input. */
+static int apply_facts(const struct opts *o, struct cm_snapshot **s, size_t n, const char *cmd)
+{
+    for (size_t i = 0; i < o->nfacts; i++) {
+        const char *spec = o->facts[i], *eq = strchr(spec, '='), *colon = strchr(spec, ':');
+        if (!eq || eq == spec || !eq[1]) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s' is not [HOST:]NAME=VALUE\n", cmd, spec);
+            return CM_EXIT_USAGE;
+        }
+        if (colon && colon > eq)
+            colon = NULL;
+        char host[256] = "", name[128];
+        if (colon)
+            snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+        const char *nb = colon ? colon + 1 : spec;
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - nb), nb);
+        for (size_t k = 0; k < CM_ARRAY_SIZE(fact_aliases); k++)
+            if (!strcmp(name, fact_aliases[k].alias))
+                snprintf(name, sizeof(name), "%s", fact_aliases[k].name);
+        uint64_t value;
+        if (!cm_fact_name_valid(name) || !fact_value(eq + 1, &value)) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s': the name must be [a-z0-9_.]+ or one of writable-id-regs, "
+                            "writable-imp-id-regs, the value yes, no or a number\n",
+                    cmd, spec);
+            return CM_EXIT_USAGE;
+        }
+        size_t hit = 0;
+        for (size_t h = 0; h < n; h++) {
+            if (*host && strcmp(host, cm_snapshot_name(s[h])))
+                continue;
+            hit++;
+            bool set = false;
+            for (size_t f = 0; f < s[h]->nfacts; f++)
+                if (!strcmp(s[h]->facts[f].name, name)) {
+                    s[h]->facts[f].value = value;
+                    set = true;
+                }
+            cm_error err = {0};
+            if (!set && cm_snapshot_add_fact(s[h], name, value, &err) < 0)
+                return cli_fail(&err);
+        }
+        if (!hit) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s': no input is named '%s'\n", cmd, spec, host);
+            return CM_EXIT_USAGE;
+        }
+    }
     return 0;
 }
 
@@ -86,7 +170,7 @@ int cmd_import(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
-        return usage("import", "[--from firecracker] FILE [-o OUT] [--json]");
+        return usage("import", "[--from firecracker] FILE [-o OUT] [--json] [--fact NAME=VALUE]...");
     if (o.from && strcmp(o.from, "firecracker") && strcmp(o.from, "auto") && strcmp(o.from, "snapshot")) {
         fprintf(stderr, "cpumodeld import: unknown format '%s' (known: firecracker, snapshot, auto)\n", o.from);
         return CM_EXIT_USAGE;
@@ -101,7 +185,11 @@ int cmd_import(int argc, char **argv)
         cm_snapshot_free(s);
         return CM_EXIT_USAGE;
     }
-    int rc = CM_EXIT_OK;
+    int rc = apply_facts(&o, &s, 1, "import");
+    if (rc) {
+        cm_snapshot_free(s);
+        return rc;
+    }
     if (o.out) {
         if (cm_snapshot_save(s, o.out, &err) < 0)
             rc = cli_fail(&err);
@@ -242,7 +330,11 @@ int cmd_baseline(int argc, char **argv)
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
     int rc = cli_load_all(argv + first, n, snaps);
+    if (!rc)
+        rc = apply_facts(&o, snaps, n, "baseline");
     if (rc) {
+        for (size_t i = 0; i < n; i++)
+            cm_snapshot_free(snaps[i]);
         free(snaps);
         free(vecs);
         return rc;
@@ -320,11 +412,16 @@ int cmd_compare(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("compare", "FROM TO [--json] [--boot] [--vmm=restore-all|plan-aware]");
+        return usage("compare", "FROM TO [--json] [--boot] [--vmm=restore-all|plan-aware] [--fact [HOST:]NAME=VALUE]...");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
         return rc;
+    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
+        cm_snapshot_free(s[0]);
+        cm_snapshot_free(s[1]);
+        return rc;
+    }
     struct cm_vector v[2];
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &v[0], &err) < 0) {
@@ -421,6 +518,11 @@ int cmd_plan(int argc, char **argv)
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
         return rc;
+    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
+        cm_snapshot_free(s[0]);
+        cm_snapshot_free(s[1]);
+        return rc;
+    }
     struct cm_vector model;
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &model, &err) < 0) {
