@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"pin", cmd_pin, "pin NAME [--replace]: pin the current cluster baseline"},
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
+    {"export", cmd_export, "export --format firecracker|qemu|libvirt MODEL [--host SNAPSHOT] [-o FILE] [--json]: the model for a VMM (MODEL: file, model:NAME or sha256:DIGEST)"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
 };
 
