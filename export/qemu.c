@@ -24,10 +24,10 @@
 
 /* ---- x86_64 ---- */
 
-/* Linux /proc/cpuinfo name -> QEMU's (target/i386/cpu.c feature_word_info),
- * where '_' -> '-' is not enough.  NULL: QEMU has no property for it.  The
- * names are checked against `qemu-system-x86_64 -cpu help` by
- * tests/test_cli_export.sh. */
+/* Driver flag name (Linux /proc/cpuinfo spelling) -> QEMU's -cpu name where
+ * '_' -> '-' is not it; NULL: QEMU 7.2 (Debian 12) has no property for the
+ * flag (target/i386/cpu.c feature_word_info).  Every name the export emits
+ * is checked against `qemu-system-x86_64 -cpu help` by tests/test_cli_export.sh. */
 static const struct {
     const char *linux_name, *qemu_name;
 } x86_qemu_names[] = {
@@ -36,14 +36,126 @@ static const struct {
     {"tsc_deadline_timer", "tsc-deadline"},
     {"avx512_vbmi2", "avx512vbmi2"},
     {"avx512_bitalg", "avx512bitalg"},
-    {"avx512vbmi", "avx512vbmi"},
+    {"avx512_vnni", "avx512vnni"},
     {"core_capabilities", "core-capability"},
+    {"dts", "ds"},
+    {"cr8_legacy", "cr8legacy"},
+    {"sgx_lc", "sgxlc"},
+    {"intel_stibp", "stibp"},
+    {"spec_ctrl_ssbd", "ssbd"},
+    {"tsxldtrk", "tsx-ldtrk"},
+    {"amd_ibpb", "ibpb"},
+    {"amd_ibrs", "ibrs"},
+    {"amd_ssb_no", "amd-no-ssb"},
+    {"constant_tsc", "invtsc"},
+    {"kvm_clocksource", "kvmclock"},
+    {"kvm_clocksource2", "kvmclock"},
+    {"kvm_async_pf", "kvm-asyncpf"},
+    {"kvm_mmu_op", "kvm-mmu"},
+    {"kvm_pv_send_ipi", "kvm-pv-ipi"},
+    {"kvm_async_pf_int", "kvm-asyncpf-int"},
+    {"kvm_clocksource_stable", "kvmclock-stable-bit"},
+    {"kvm_hint_realtime", "kvm-hint-dedicated"},
+    {"rdcl_no", "rdctl-no"},
+    {"skip_vmentry_l1dflush", "skip-l1dfl-vmentry"},
+    {"tsx_ctrl_msr", "tsx-ctrl"},
+    {"fw_write", "full-width-write"},
+    {"sdbg", NULL},
+    {"dtherm", NULL},
+    {"ida", NULL},
+    {"pln", NULL},
+    {"pts", NULL},
+    {"hwp", NULL},
+    {"fdp_excptn_only", NULL},
+    {"zero_fcs_fds", NULL},
+    {"cqm", NULL},
+    {"rdt_a", NULL},
+    {"prefetchwt1", NULL},
+    {"shstk", NULL},
+    {"tme", NULL},
+    {"enqcmd", NULL},
+    {"srbds_ctrl", NULL},
+    {"rtm_always_abort", NULL},
+    {"tsx_force_abort", NULL},
+    {"hybrid_cpu", NULL},
+    {"pconfig", NULL},
+    {"ibt", NULL},
+    {"flush_l1d", NULL},
+    {"fzrm", NULL},
+    {"fsrs", NULL},
+    {"fsrc", NULL},
+    {"cmpccxadd", NULL},
+    {"amx_fp16", NULL},
+    {"avx_ifma", NULL},
+    {"lam", NULL},
+    {"avx_vnni_int8", NULL},
+    {"avx_ne_convert", NULL},
+    {"arch_perfmon_ext", NULL},
+    {"kvm_async_pf_vmexit", NULL},
+    {"kvm_hc_map_gpa_range", NULL},
+    {"kvm_migration_control", NULL},
+    {"mp", NULL},
+    {"mwaitx", NULL},
+    {"perfctr_llc", NULL},
+    {"bpext", NULL},
+    {"ptsc", NULL},
+    {"irperf", NULL},
+    {"rdpru", NULL},
+    {"amd_stibp_always_on", NULL},
+    {"lfence_rdtsc", NULL},
+    {"null_sel_clr_base", NULL},
+    {"autoibrs", NULL},
+    {"no_nested_data_bp", NULL},
+    {"sbdr_ssdp_no", NULL},
+    {"fbsdp_no", NULL},
+    {"psdp_no", NULL},
+    {"fb_clear", NULL},
+    {"fb_clear_ctrl", NULL},
+    {"bhi_no", NULL},
+    {"gds_ctrl", NULL},
+    {"gds_no", NULL},
+    {"rfds_no", NULL},
+    {"rfds_clear", NULL},
+    {"pbrsb_no", NULL},
+    {"its_no", NULL},
+    {"misc_package_ctls", NULL},
+    {"energy_filtering_ctl", NULL},
+    {"doitm", NULL},
+    {"mcu_control", NULL},
+    {"xapic_disable", NULL},
+    {"overclocking_status", NULL},
+    {"cpuid_faulting", NULL},
+    {"pebs_trap", NULL},
+    {"pebs_arch_reg", NULL},
+    {"smm_freeze", NULL},
+    {"pebs_baseline", NULL},
+    {"perf_metrics", NULL},
+    {"xcr0_x87", NULL},
+    {"xcr0_sse", NULL},
+    {"xcr0_avx", NULL},
+    {"xcr0_bndregs", NULL},
+    {"xcr0_bndcsr", NULL},
+    {"xcr0_opmask", NULL},
+    {"xcr0_zmm_hi256", NULL},
+    {"xcr0_hi16_zmm", NULL},
+    {"xcr0_pkru", NULL},
+    {"xcr0_xtilecfg", NULL},
+    {"xcr0_xtiledata", NULL},
 };
+
+/* '_' and '-' are one character in flag names */
+static bool same_flag_name(const char *a, const char *b)
+{
+    for (; *a && *b; a++, b++)
+        if (*a != *b && !((*a == '_' || *a == '-') && (*b == '_' || *b == '-')))
+            return false;
+    return *a == *b;
+}
 
 static const char *x86_qemu_name(const char *linux_name, char *buf, size_t len)
 {
     for (size_t i = 0; i < CM_ARRAY_SIZE(x86_qemu_names); i++)
-        if (!strcmp(x86_qemu_names[i].linux_name, linux_name))
+        if (same_flag_name(x86_qemu_names[i].linux_name, linux_name))
             return x86_qemu_names[i].qemu_name;
     snprintf(buf, len, "%s", linux_name);
     for (char *p = buf; *p; p++)
@@ -148,8 +260,10 @@ static int qemu_x86(const struct cm_export_req *req, struct cm_export *out, stru
                 char b[64];
                 const char *q = x86_qemu_name(f->name, b, sizeof(b));
                 if (!q) {
-                    if (want != have)
-                        cannot_field(out, m, i, f, have, want, "QEMU has no property for this flag");
+                    /* the base model lacks it and nothing can add it */
+                    if (want)
+                        cannot_field(out, m, i, f, have, want,
+                                     "QEMU has no property for this flag: the guest will not see it");
                     continue;
                 }
                 cm_buf_printf(arg, ",%s%s", want ? "+" : "-", q);
@@ -157,7 +271,8 @@ static int qemu_x86(const struct cm_export_req *req, struct cm_export *out, stru
                 continue;
             }
             if (mval && hk && want != have)
-                cannot_field(out, m, i, f, have, want, "QEMU's -cpu has no property for this value");
+                cannot_field(out, m, i, f, have, want, "QEMU's -cpu has no property for this value (QEMU "
+                                                       "derives it from the model and flags)");
         }
     }
     json_object_object_add(data, "properties", props);
