@@ -50,6 +50,27 @@ void cm_export_cannot(struct cm_export *out, const struct cm_vector *model, uint
     free(text);
 }
 
+/* REACH_OFFER: drops the errors about values KVM cannot change (the format
+ * reports what it cannot express itself); true when no error is left. */
+static bool only_unwritable(struct cm_reasons *r)
+{
+    static const char *const rules[] = {"not-writable", "raw-bits", "unpredictable", "rollback-blocking"};
+    bool blocked = false;
+    struct cm_reasons kept = {0};
+    for (size_t i = 0; i < r->n; i++) {
+        bool unwritable = false;
+        for (size_t k = 0; k < CM_ARRAY_SIZE(rules); k++)
+            unwritable |= r->v[i].rule && !strcmp(r->v[i].rule, rules[k]);
+        if (r->v[i].sev == CM_SEV_ERROR && unwritable)
+            continue;
+        blocked |= r->v[i].sev == CM_SEV_ERROR;
+        cm_reasons_add(&kept, &r->v[i]);
+    }
+    cm_reasons_free(r);
+    *r = kept;
+    return !blocked;
+}
+
 int cm_export_make(const char *format, const struct cm_snapshot *model, const struct cm_snapshot *host,
                    struct cm_export *out, cm_error *err)
 {
@@ -60,6 +81,9 @@ int cm_export_make(const char *format, const struct cm_snapshot *model, const st
                        cm_export_names());
     if (!f->fn)
         return cm_fail(err, CM_E_NOTSUP, "export format '%s' is not built into this binary", format);
+    if (f->arches && !(f->arches & (1u << model->arch)))
+        return cm_fail(err, CM_E_NOTSUP, "the %s format has no %s form (model %s)", f->name, cm_arch_name(model->arch),
+                       cm_snapshot_name(model));
     if (model->arch != host->arch)
         return cm_fail(err, CM_E_MISMATCH, "the model %s is %s but the host %s is %s", cm_snapshot_name(model),
                        cm_arch_name(model->arch), cm_snapshot_name(host), cm_arch_name(host->arch));
@@ -80,6 +104,8 @@ int cm_export_make(const char *format, const struct cm_snapshot *model, const st
     }
     cm_vector_digest(&mv, out->digest);
     out->ok = cm_enforceable(&mv, &hv, &out->reasons);
+    if (!out->ok && f->reach == CM_EXPORT_REACH_OFFER)
+        out->ok = only_unwritable(&out->reasons);
     int r = 0;
     if (out->ok) {
         struct cm_export_req req = {.model_snap = model, .model = &mv, .host_snap = host, .host = &hv,

@@ -5,7 +5,8 @@
  * One table (formats.c) maps a format name to a function.  The framework
  * (export.c) decodes the model and the host, checks they are one arch,
  * computes the model's digest, refuses a host that cannot reach the model
- * (cm_enforceable: the reasons, no output) and only then calls the format.
+ * (cm_enforceable: the reasons, no output; enum cm_export_reach says which
+ * reasons count for a format) and only then calls the format.
  * A format fills `text` (what the VMM reads: a template, a -cpu argument,
  * XML), optionally `data` (the same, structured, for --json and Varlink),
  * and `cannot` (model restrictions it cannot express, one reason each,
@@ -48,10 +49,25 @@ struct cm_export {
 
 typedef int (*cm_export_fn)(const struct cm_export_req *req, struct cm_export *out, cm_error *err);
 
+/* Which hosts a format refuses (before it runs). */
+enum cm_export_reach {
+    /* The output has KVM present the model (register writes before the
+     * first KVM_RUN, like cpumodeld's plan): every reason cm_enforceable
+     * gives blocks, including values this host's kernel cannot write. */
+    CM_EXPORT_REACH_PLAN = 0,
+    /* The output asks the VMM for features: a host that lacks what the model
+     * has blocks; values KVM or the VMM cannot change (rules "not-writable",
+     * "raw-bits", "unpredictable", "rollback-blocking") do not, the format
+     * lists them as "cannot express". */
+    CM_EXPORT_REACH_OFFER,
+};
+
 struct cm_export_format {
     const char *name;
     const char *what; /* one line for help output */
     cm_export_fn fn;  /* NULL: not built in this tree */
+    enum cm_export_reach reach;
+    unsigned arches;  /* 1u << enum cm_arch for each arch the format has; 0: all */
 };
 
 extern const struct cm_export_format cm_export_formats[];

@@ -386,13 +386,31 @@ static int qemu_riscv64(const struct cm_export_req *req, struct cm_export *out, 
     json_object_object_add(data, "model", json_object_new_string("host"));
     for (size_t i = 0; i < m->ops->nwords; i++) {
         const struct cm_word *w = &m->ops->words[i];
-        if (!strncmp(w->name, "ISA_EXT.", 8) && m->present[i] && !m->novalue[i]) {
-            bool on = m->val[i] & 1;
-            cm_buf_printf(arg, ",%s=%s", w->name + 8, on ? "on" : "off");
-            json_object_object_add(props, w->name + 8, json_object_new_boolean(on));
+        bool mv = m->present[i] && !m->novalue[i], hv = h->present[i] && !h->novalue[i];
+        if (!strncmp(w->name, "ISA_EXT.", 8)) {
+            const char *ext = w->name + 8;
+            bool on = mv && (m->val[i] & 1);
+            if (!mv && !hv)
+                continue; /* neither knows it: nothing to say */
+            if (!on && hv && (h->val[i] & 1)) {
+                /* off where the host has it: only if KVM lets userspace disable it */
+                struct cm_buf why = {0};
+                uint32_t feat = 0;
+                enum cm_enforce e = m->ops->enforce ? m->ops->enforce(h, i, w->nfields ? &w->fields[0] : NULL, 1, 0,
+                                                                      &why, &feat)
+                                                    : CM_ENF_NO;
+                if (e == CM_ENF_NO) {
+                    cannot_field(out, m, i, NULL, 1, 0, why.s ? why.s : "KVM cannot disable it on this host");
+                    cm_buf_free(&why);
+                    continue;
+                }
+                cm_buf_free(&why);
+            }
+            cm_buf_printf(arg, ",%s=%s", ext, on ? "on" : "off");
+            json_object_object_add(props, ext, json_object_new_boolean(on));
             continue;
         }
-        if (!m->present[i] || m->novalue[i] || !h->present[i] || h->novalue[i] || m->val[i] == h->val[i])
+        if (!mv || !hv || m->val[i] == h->val[i])
             continue;
         cannot_field(out, m, i, NULL, h->val[i], m->val[i], "QEMU's -cpu has no property for it");
     }
