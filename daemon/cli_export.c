@@ -78,13 +78,13 @@ static int render(struct json_object *e, const struct eopts *o)
             printf("wrote %s: %s export of model %s (%s) for host %s\n", o->out, jstr(e, "format"), jstr(e, "model"),
                    jstr(e, "digest"), jstr(e, "host"));
             if (cannot && json_object_array_length(cannot))
-                printf("cannot express (the guest sees this host's value):\n");
+                printf("cannot express:\n");
             print_reason_list(stdout, cannot, "  - ");
         }
     } else if (!o->json) {
         printf("%s\n", text ? text : "");
         if (cannot && json_object_array_length(cannot))
-            fprintf(stderr, "cpumodeld export: cannot express (the guest sees this host's value):\n");
+            fprintf(stderr, "cpumodeld export: cannot express:\n");
         print_reason_list(stderr, cannot, "  - ");
     }
     return CM_EXIT_OK;

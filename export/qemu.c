@@ -261,9 +261,12 @@ static int qemu_x86(const struct cm_export_req *req, struct cm_export *out, stru
                 const char *q = x86_qemu_name(f->name, b, sizeof(b));
                 if (!q) {
                     /* the base model lacks it and nothing can add it */
+                    /* CPUID.0xD.0: the XSAVE components follow the feature flags in QEMU */
                     if (want)
                         cannot_field(out, m, i, f, have, want,
-                                     "QEMU has no property for this flag: the guest will not see it");
+                                     cm_x86_id_leaf(w->id) == 0xd
+                                         ? "QEMU derives the XSAVE components from the feature flags"
+                                         : "QEMU has no property for this flag: the guest will not see it");
                     continue;
                 }
                 cm_buf_printf(arg, ",%s%s", want ? "+" : "-", q);
