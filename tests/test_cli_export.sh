@@ -40,7 +40,11 @@ grep -q "wrote $T/t-o.json" "$T/out.txt" && grep -q "$DIGEST" "$T/out.txt" || fa
 jq -e --arg d "$DIGEST" '.ok and .format == "firecracker" and .digest == $d and .arch == "x86_64" and
    .host == "INTEL_ICELAKE_6.1" and (.output | fromjson | .cpuid_modifiers | length > 10) and .cannot_express == []' \
   "$T/e.json" >/dev/null || fail "--json: $(jq -c 'del(.output, .data)' "$T/e.json")"
-ok "firecracker x86: a template per member in the documented shape; -o and --json"
+# a baseline result (baseline --json) is a MODEL too
+"$CPUMODELD" baseline --json "$CL" "$IL" >"$T/result.json" || true
+"$CPUMODELD" export --format firecracker "$T/result.json" --host "$IL" >"$T/t-r.json" || fail "export from a baseline result"
+diff -q "$T/t.json" "$T/t-r.json" >/dev/null || fail "a baseline result exports something else than its model file"
+ok "firecracker x86: a template per member in the documented shape; -o and --json; from a baseline result"
 
 # --- Firecracker, arm64 on Linux 6.1: no writable ID registers, the reasons instead of a template
 "$CPUMODELD" baseline "$N1" "$V1" -o "$T/arm.json" >/dev/null
