@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"pin", cmd_pin, "pin NAME [--replace]: pin the current cluster baseline"},
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
+    {"forget", cmd_forget, "forget HOST: remove a silent host from the etcd registry (docs/cluster.md)"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
 };
 
