@@ -64,8 +64,9 @@ struct json_object *cmd_cluster_status(struct cmd_daemon *d);
 /* NULL when writes can go to the registry now, else why not (static buffer) */
 const char *cmd_cluster_unwritable(struct cmd_daemon *d);
 
-/* asynchronous writes; `done` gets NULL on success, else the Varlink error
- * name and its parameters (taken) */
+/* asynchronous writes; `done` gets error NULL on success (params: a pin's
+ * ModelInfo as written, else NULL), else the Varlink error name and its
+ * parameters; params are taken */
 typedef void (*cmd_cluster_done)(void *userdata, const char *error, struct json_object *params);
 void cmd_cluster_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *model, bool replace,
                      cmd_cluster_done done, void *userdata);

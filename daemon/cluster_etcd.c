@@ -888,7 +888,18 @@ static void on_write(void *userdata, struct json_object *reply, const char *erro
             }
         }
         changed(cl);
-        w->done(w->userdata, NULL, NULL);
+        /* a pin's reply describes this write, whatever the watch brought since */
+        struct json_object *info = NULL;
+        if (w->kind == W_PIN) {
+            struct json_object *o = vl_parse(w->value, strlen(w->value), 1024, (char[64]){0}, 64);
+            struct cmd_model m;
+            if (o && cmd_model_from_json(o, w->name, &m, &err) == 0) {
+                info = cmd_model_info(&m);
+                cmd_model_clear(&m);
+            }
+            json_object_put(o);
+        }
+        w->done(w->userdata, NULL, info);
     } else if (w->kind == W_PIN) {
         if (cur)
             apply_kv(cl, cur, false), changed(cl);

@@ -186,11 +186,14 @@ static void on_registry_write(void *userdata, const char *error, struct json_obj
         cmd_error(w->c, error, params);
         json_object_put(w->ok_params);
     } else if (w->ok_params) {
-        struct cmd_model *pm = cmd_model_find(w->c->d, w->model);
-        json_object_object_add(w->ok_params, "info", pm ? cmd_model_info(pm) : NULL);
+        /* params: the info of the model as written */
+        struct cmd_model *pm = params ? NULL : cmd_model_find(w->c->d, w->model);
+        json_object_object_add(w->ok_params, "info", params ? params : pm ? cmd_model_info(pm) : NULL);
         cmd_reply(w->c, w->ok_params);
-    } else
+    } else {
+        json_object_put(params);
         cmd_reply(w->c, NULL);
+    }
     w->ok_params = NULL;
     if (w->in_call) {
         w->finished = true;
