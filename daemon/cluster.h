@@ -12,14 +12,15 @@
 /* A snapshot as stored once in the registry, shared by every host whose
  * snapshot has its digest (hosts of one hardware generation). */
 struct cluster_blob {
-    char *digest;
+    char *content;
     struct cm_snapshot *snap; /* without host name and time */
     struct cm_vector vec;
 };
 
 struct cluster_host {
     char *name;
-    char *digest;
+    char *content;      /* key of its snapshot content (snapshots/CONTENT); NULL: no record */
+    char *digest;       /* the host's model digest (cpumodel/digest.h) */
     char *registered;   /* first registration (ISO 8601), kept across restarts */
     char *updated;      /* last registration */
     char *silent_since; /* written by the first daemon that saw the lease expire */
@@ -48,8 +49,9 @@ int cluster_view_apply(struct cmd_daemon *d, struct cluster_view *v, const char 
 void cluster_view_free(struct cluster_view *v);
 time_t cluster_host_silent_since(const struct cluster_host *h);
 
-/* snapshot digest and the registry's form of a snapshot (cluster_digest.c) */
-char *cluster_snapshot_digest(const struct cm_snapshot *s);
+/* the registry's form of a snapshot and the key it is stored under:
+ * "sha256:" over exactly the stored text (cluster_digest.c) */
+char *cluster_snapshot_content(const struct cm_snapshot *s);
 struct json_object *cluster_snapshot_blob(const struct cm_snapshot *s);
 
 /* ---- the backend (cluster_etcd.c) ----------------------------------------- */

@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* What the registry stores of a snapshot, and its digest.  Hosts of one
- * hardware generation offer the same snapshot apart from their name and the
- * time of the probe: the registry keeps that content once, under its digest,
- * and every host record points at it (docs/cluster.md). */
+/* What the registry stores of a snapshot, and the key it is stored under.
+ * Hosts of one hardware generation offer the same snapshot apart from their
+ * name and the time of the probe: the registry keeps that content once,
+ * under the sha256 of exactly the stored text, and every host record points
+ * at it (docs/cluster.md).  This is an address of bytes, not the model
+ * digest of cpumodel/digest.h (which the host record carries as well): two
+ * hosts with one model digest may still differ in what a snapshot records
+ * beyond the vector (microcode, capabilities), and each must get its own. */
 #include <gnutls/crypto.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -21,7 +25,7 @@ struct json_object *cluster_snapshot_blob(const struct cm_snapshot *s)
     return o;
 }
 
-char *cluster_snapshot_digest(const struct cm_snapshot *s)
+char *cluster_snapshot_content(const struct cm_snapshot *s)
 {
     struct json_object *o = cluster_snapshot_blob(s);
     if (!o)

@@ -195,12 +195,13 @@ static void changed(struct cmd_cluster *cl)
 
 /* ---- writes of host records ----------------------------------------------- */
 
-static struct json_object *host_record(const char *name, const char *digest, const char *registered,
-                                       const char *updated, const char *silent_since)
+static struct json_object *host_record(const char *name, const char *content, const char *digest,
+                                       const char *registered, const char *updated, const char *silent_since)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(name));
-    json_object_object_add(o, "digest", json_object_new_string(digest));
+    json_object_object_add(o, "content", json_object_new_string(content));
+    json_object_object_add(o, "digest", digest ? json_object_new_string(digest) : NULL);
     json_object_object_add(o, "registered", json_object_new_string(registered ? registered : ""));
     json_object_object_add(o, "updated", json_object_new_string(updated ? updated : ""));
     if (silent_since)
@@ -275,14 +276,14 @@ static void ignore_reply(void *userdata, struct json_object *reply, const char *
  * a registration that came back meanwhile. */
 static void mark_silent(struct cmd_cluster *cl, struct cluster_host *h)
 {
-    if (h->silent_since || !h->digest || !h->mod_revision || !cl->reachable)
+    if (h->silent_since || !h->content || !h->mod_revision || !cl->reachable)
         return;
     _cleanup_free_ char *now = iso_now();
     _cleanup_free_ char *rel = cm_xasprintf("hosts/%s", h->name);
     _cleanup_free_ char *k = key_of(cl, rel);
     _cleanup_free_ char *lrel = cm_xasprintf("live/%s", h->name);
     _cleanup_free_ char *lk = key_of(cl, lrel);
-    struct json_object *rec = host_record(h->name, h->digest, h->registered, h->updated, now);
+    struct json_object *rec = host_record(h->name, h->content, h->digest, h->registered, h->updated, now);
     struct json_object *cmp = json_object_new_array(), *ok = json_object_new_array();
     json_object_array_add(cmp, cmp_rev(k, "MOD", h->mod_revision));
     json_object_array_add(cmp, cmp_rev(lk, "CREATE", 0));
@@ -319,26 +320,28 @@ static void register_put(struct cmd_cluster *cl)
 {
     struct cmd_daemon *d = cl->d;
     const char *me = self_name(cl);
-    _cleanup_free_ char *digest = cluster_snapshot_digest(d->host.snap);
-    if (!digest) {
-        set_unreachable(cl, "cannot compute this host's snapshot digest");
+    _cleanup_free_ char *content = cluster_snapshot_content(d->host.snap);
+    if (!content) {
+        set_unreachable(cl, "cannot render this host's snapshot");
         return;
     }
+    char digest[CM_DIGEST_LEN];
+    cm_vector_digest(&d->host.vec, digest);
     struct cluster_host *h = cluster_view_host(&cl->view, me);
     _cleanup_free_ char *now = iso_now();
     struct json_object *ok = json_object_new_array();
     bool have_blob = false;
     for (size_t i = 0; i < cl->view.nblobs; i++)
-        have_blob |= !strcmp(cl->view.blobs[i]->digest, digest);
+        have_blob |= !strcmp(cl->view.blobs[i]->content, content);
     if (!have_blob) {
         struct json_object *blob = cluster_snapshot_blob(d->host.snap);
-        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", digest);
+        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", content);
         _cleanup_free_ char *k = key_of(cl, rel);
         json_object_array_add(ok, op_put(k, json_object_to_json_string_ext(blob, JSON_C_TO_STRING_PLAIN), 0));
         json_object_put(blob);
     }
     struct json_object *rec =
-        host_record(me, digest, h && h->registered && *h->registered ? h->registered : now, now, NULL);
+        host_record(me, content, digest, h && h->registered && *h->registered ? h->registered : now, now, NULL);
     _cleanup_free_ char *hrel = cm_xasprintf("hosts/%s", me);
     _cleanup_free_ char *hk = key_of(cl, hrel);
     json_object_array_add(ok, op_put(hk, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN), 0));
@@ -960,7 +963,11 @@ void cmd_cluster_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot 
     m.generation = old ? old->generation + 1 : 1;
     m.created = cm_now_iso8601();
     m.snap = model;
-    m.digest = cluster_snapshot_digest(model);
+    cm_error derr = {0};
+    if (model->digest && cm_digest_valid(model->digest))
+        snprintf(m.digest, sizeof(m.digest), "%s", model->digest);
+    else if (cm_snapshot_digest(model, m.digest, &derr) < 0)
+        snprintf(m.digest, sizeof(m.digest), "%s", "");
     struct json_object *o = cmd_model_to_json(&m);
     w->pin_id = cm_xasprintf("%s/%d/%ld/%ld", self_name(cl), (int)getpid(), (long)random(), (long)time(NULL));
     json_object_object_add(o, "pin_id", json_object_new_string(w->pin_id));
@@ -1010,7 +1017,7 @@ void cmd_cluster_forget(struct cmd_daemon *d, const char *name, cmd_cluster_done
         return;
     }
     struct cluster_host *h = cluster_view_host(&cl->view, name);
-    if (!h || !h->digest) {
+    if (!h || !h->content) {
         done(userdata, CMD_IFACE ".NoSuchHost", one("name", name));
         return;
     }

@@ -60,6 +60,7 @@ static struct cluster_host *host_get(struct cluster_view *v, const char *name)
 static void host_free(struct cluster_host *h)
 {
     free(h->name);
+    free(h->content);
     free(h->digest);
     free(h->registered);
     free(h->updated);
@@ -111,17 +112,17 @@ static void host_bind(struct cluster_host *h)
     p->fetched = h->live ? 0 : cluster_host_silent_since(h);
 }
 
-static struct cluster_blob *blob_find(struct cluster_view *v, const char *digest)
+static struct cluster_blob *blob_find(struct cluster_view *v, const char *content)
 {
-    for (size_t i = 0; digest && i < v->nblobs; i++)
-        if (!strcmp(v->blobs[i]->digest, digest))
+    for (size_t i = 0; content && i < v->nblobs; i++)
+        if (!strcmp(v->blobs[i]->content, content))
             return v->blobs[i];
     return NULL;
 }
 
 static void blob_free(struct cluster_blob *b)
 {
-    free(b->digest);
+    free(b->content);
     cm_vector_free(&b->vec);
     cm_snapshot_free(b->snap);
     free(b);
@@ -136,12 +137,12 @@ static struct json_object *parse(const char *value, size_t len, const char *what
     return o;
 }
 
-static int apply_blob(struct cluster_view *v, const char *digest, const char *value, size_t len, cm_error *err)
+static int apply_blob(struct cluster_view *v, const char *content, const char *value, size_t len, cm_error *err)
 {
-    if (!value || blob_find(v, digest))
-        return 0; /* content under a digest never changes; unreferenced blobs stay */
+    if (!value || blob_find(v, content))
+        return 0; /* content under its key never changes; unreferenced blobs stay */
     struct cluster_blob *b = cm_xcalloc(1, sizeof(*b));
-    if (cm_snapshot_parse(value, len, digest, &b->snap, err) < 0) {
+    if (cm_snapshot_parse(value, len, content, &b->snap, err) < 0) {
         free(b);
         return -1;
     }
@@ -150,12 +151,12 @@ static int apply_blob(struct cluster_view *v, const char *digest, const char *va
         free(b);
         return -1;
     }
-    b->digest = cm_xstrdup(digest);
+    b->content = cm_xstrdup(content);
     cm_grow(&v->blobs, &v->bcap, v->nblobs + 1, sizeof(*v->blobs));
     v->blobs[v->nblobs++] = b;
     for (size_t i = 0; i < v->nhosts; i++) {
         struct cluster_host *h = v->hosts[i];
-        if (!h->blob && h->digest && !strcmp(h->digest, digest)) {
+        if (!h->blob && h->content && !strcmp(h->content, content)) {
             h->blob = b;
             host_bind(h);
         }
@@ -179,8 +180,8 @@ static int apply_host(struct cluster_view *v, const char *name, const char *valu
         if (!h)
             return 0;
         if (h->live) { /* its lease still runs: keep the entry until it ends */
-            free(h->digest);
-            h->digest = NULL;
+            free(h->content);
+            h->content = NULL;
             h->blob = NULL;
             h->mod_revision = 0;
             host_bind(h);
@@ -191,18 +192,19 @@ static int apply_host(struct cluster_view *v, const char *name, const char *valu
     struct json_object *o = parse(value, len, name, err);
     if (!o)
         return -1;
-    const char *digest = jstr(o, "digest");
-    if (!digest) {
+    const char *content = jstr(o, "content");
+    if (!content) {
         json_object_put(o);
-        return cm_fail(err, CM_E_INPUT, "hosts/%s: no digest", name);
+        return cm_fail(err, CM_E_INPUT, "hosts/%s: no content key", name);
     }
     struct cluster_host *h = host_get(v, name);
-    cm_snapshot_set_str(&h->digest, digest);
+    cm_snapshot_set_str(&h->content, content);
+    cm_snapshot_set_str(&h->digest, jstr(o, "digest"));
     cm_snapshot_set_str(&h->registered, jstr(o, "registered"));
     cm_snapshot_set_str(&h->updated, jstr(o, "updated"));
     cm_snapshot_set_str(&h->silent_since, jstr(o, "silent_since"));
     h->mod_revision = rev;
-    h->blob = blob_find(v, digest);
+    h->blob = blob_find(v, content);
     host_bind(h);
     json_object_put(o);
     return 0;
@@ -216,7 +218,7 @@ static void apply_live(struct cluster_view *v, const char *name, bool live)
     h->live = live;
     if (!live) {
         h->seen_silent = time(NULL);
-        if (!h->digest) { /* no record (forgotten while live): nothing left */
+        if (!h->content) { /* no record (forgotten while live): nothing left */
             host_remove(v, name);
             return;
         }
