@@ -86,6 +86,7 @@ struct cmd_cluster_reply {
 };
 struct cmd_cluster_reply *cmd_cluster_reply_slot(struct cmd_daemon *d, bool groups);
 uint64_t cmd_cluster_version(struct cmd_daemon *d); /* changes with anything a reply shows */
+void cmd_cluster_note_render(struct cmd_daemon *d, double ms); /* Registry.baseline_ms */
 /* methods.c: computes the whole-registry GetBaseline reply into its slot */
 void cmd_cluster_baseline_refresh(struct cmd_daemon *d);
 

@@ -46,6 +46,7 @@ struct cmd_cluster {
     sd_event_source *tick, *refresh;
     int ka_attempt;
     uint64_t version; /* view.version + reachability + this host */
+    double baseline_ms; /* the last whole-registry baseline: compute + encode */
     struct cmd_cluster_reply replies[2];
 };
 
@@ -505,7 +506,7 @@ static void watch_start(struct cmd_cluster *cl)
 
 /* ---- the full sync -------------------------------------------------------- */
 
-#define SYNC_PAGE 512
+#define SYNC_PAGE 2048
 
 struct sync_state {
     struct cluster_view view;
@@ -756,6 +757,11 @@ struct cmd_cluster_reply *cmd_cluster_reply_slot(struct cmd_daemon *d, bool grou
     return r;
 }
 
+void cmd_cluster_note_render(struct cmd_daemon *d, double ms)
+{
+    d->cluster->baseline_ms = ms;
+}
+
 uint64_t cmd_cluster_version(struct cmd_daemon *d)
 {
     return d->cluster->version;
@@ -785,6 +791,7 @@ struct json_object *cmd_cluster_status(struct cmd_daemon *d)
         live += cl->view.hosts[i]->live;
     json_object_object_add(o, "hosts", json_object_new_int64((int64_t)cl->view.nhosts));
     json_object_object_add(o, "live", json_object_new_int64((int64_t)live));
+    json_object_object_add(o, "baseline_ms", json_object_new_double(cl->baseline_ms));
     return o;
 }
 

@@ -3,6 +3,7 @@
  * (protocol/io.cpumodeld.varlink is the contract).  Methods that need the
  * cluster start a fan-out and finish from its callback. */
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,7 @@ struct cluster_call {
     char *name, *from, *to;
     struct cmd_fanout *f;
     int pending; /* a registry write replies later */
+    const size_t *vidx; /* the registry: member k's verdict is the baseline's vidx[k] */
 };
 
 static void cluster_free(struct cluster_call *cc)
@@ -329,7 +331,7 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         json_object_object_add(o, "address", json_object_new_string("self"));
         json_object_object_add(o, "status", json_object_new_string("self"));
         if (b)
-            json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[k].enforceable));
+            json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
         k++;
         json_object_array_add(mem, o);
     }
@@ -345,7 +347,7 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
             json_object_object_add(o, "error", json_object_new_string(r->error));
         if (r->status != CMD_MISSING && r->peer->have_vec) {
             if (b)
-                json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[k].enforceable));
+                json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
             k++;
         }
         json_object_array_add(mem, o);
@@ -676,17 +678,123 @@ static struct cmd_fanout *registry_select(struct cmd_conn *c, struct vl_call *ca
     return registry_members(d, names, k);
 }
 
+/* Hosts of one hardware generation share one snapshot content, so one
+ * vector: the baseline is computed over one representative per content (the
+ * first in member order) and every host gets its representative's verdict.
+ * Exact, not an estimate: the merge is idempotent and a verdict depends on
+ * the vector alone.  10,000 hosts of a few generations cost a few merges. */
+struct content_groups {
+    struct members reps;
+    size_t *vidx;               /* counted member -> representative */
+    struct json_object **names; /* per representative: every host with its content */
+};
+
+static const void *member_key(struct cmd_daemon *d, const struct cm_vector *v)
+{
+    /* this host's own vector is its own, unless the registry holds the
+     * same content for it */
+    if (v == &d->host.vec) {
+        struct cluster_host *me = cluster_view_host(cmd_cluster_view(d), cm_snapshot_name(d->host.snap));
+        if (me && me->blob) {
+            char mine[CM_DIGEST_LEN];
+            cm_vector_digest(&d->host.vec, mine);
+            if (me->digest && !strcmp(me->digest, mine))
+                return me->blob->vec.val;
+        }
+        return v;
+    }
+    return v->val; /* shared by every host of one content (cluster_view.c host_bind) */
+}
+
+static void content_groups_build(struct cmd_daemon *d, const struct members *all, struct content_groups *g)
+{
+    size_t n = all->n, cap = 1;
+    while (cap < 2 * n + 2)
+        cap <<= 1;
+    const void **keys = cm_xcalloc(cap, sizeof(*keys));
+    size_t *slot_rep = cm_xcalloc(cap, sizeof(*slot_rep));
+    g->vidx = cm_xcalloc(n ? n : 1, sizeof(*g->vidx));
+    g->reps.vecs = cm_xcalloc(n ? n : 1, sizeof(*g->reps.vecs));
+    g->reps.snaps = cm_xcalloc(n ? n : 1, sizeof(*g->reps.snaps));
+    g->reps.names = cm_xcalloc(n ? n : 1, sizeof(*g->reps.names));
+    g->names = cm_xcalloc(n ? n : 1, sizeof(*g->names));
+    g->reps.n = 0;
+    for (size_t k = 0; k < n; k++) {
+        const void *key = member_key(d, all->vecs[k]);
+        size_t h = ((uintptr_t)key >> 4) & (cap - 1);
+        while (keys[h] && keys[h] != key)
+            h = (h + 1) & (cap - 1);
+        if (!keys[h]) {
+            keys[h] = key;
+            slot_rep[h] = g->reps.n;
+            g->reps.vecs[g->reps.n] = all->vecs[k];
+            g->reps.snaps[g->reps.n] = all->snaps[k];
+            g->reps.names[g->reps.n] = all->names[k];
+            g->names[g->reps.n++] = json_object_new_array();
+        }
+        g->vidx[k] = slot_rep[h];
+        json_object_array_add(g->names[slot_rep[h]], json_object_new_string(all->names[k]));
+    }
+    free(keys);
+    free(slot_rep);
+}
+
+static void content_groups_free(struct content_groups *g)
+{
+    for (size_t i = 0; i < g->reps.n; i++)
+        json_object_put(g->names[i]);
+    free(g->names);
+    free(g->vidx);
+    members_free(&g->reps);
+}
+
+/* Names every host behind a representative: baseline.hosts[i].same_content,
+ * and the pinned models' failing hosts. */
+static void content_groups_expand(const struct content_groups *g, struct json_object *p)
+{
+    struct json_object *bl, *hosts, *pinned;
+    if (json_object_object_get_ex(p, "baseline", &bl) && json_object_object_get_ex(bl, "hosts", &hosts))
+        for (size_t i = 0; i < json_object_array_length(hosts) && i < g->reps.n; i++)
+            if (json_object_array_length(g->names[i]) > 1)
+                json_object_object_add(json_object_array_get_idx(hosts, i), "same_content",
+                                       json_object_get(g->names[i]));
+    if (!json_object_object_get_ex(p, "pinned", &pinned))
+        return;
+    for (size_t k = 0; k < json_object_array_length(pinned); k++) {
+        struct json_object *fh, *all;
+        if (!json_object_object_get_ex(json_object_array_get_idx(pinned, k), "failing_hosts", &fh))
+            continue;
+        all = json_object_new_array();
+        for (size_t j = 0; j < json_object_array_length(fh); j++) {
+            const char *name = json_object_get_string(json_object_array_get_idx(fh, j));
+            for (size_t i = 0; i < g->reps.n; i++)
+                if (!strcmp(g->reps.names[i], name))
+                    for (size_t x = 0; x < json_object_array_length(g->names[i]); x++)
+                        json_object_array_add(all, json_object_get(json_object_array_get_idx(g->names[i], x)));
+        }
+        json_object_object_add(json_object_array_get_idx(pinned, k), "failing_hosts", all);
+    }
+}
+
 /* The whole-registry GetBaseline reply, encoded once per change. */
 static void registry_baseline_render(struct cmd_daemon *d, bool groups)
 {
     struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct cluster_call cc = {.d = d, .op = OP_BASELINE, .self = true, .groups = groups};
     cc.f = registry_members(d, NULL, 0);
-    struct members m;
-    members_collect(&cc, &m);
+    struct members all;
+    members_collect(&cc, &all);
+    struct content_groups g = {0};
+    content_groups_build(d, &all, &g);
+    cc.vidx = g.vidx;
     cm_error err = {0};
-    struct json_object *p = baseline_params(&cc, &m, d, &err);
-    members_free(&m);
+    struct json_object *p = baseline_params(&cc, &g.reps, d, &err);
+    if (p)
+        content_groups_expand(&g, p);
+    content_groups_free(&g);
+    members_free(&all);
     free(slot->data);
     if (p)
         slot->data = vl_encode_reply(p, false, &slot->len);
@@ -703,6 +811,9 @@ static void registry_baseline_render(struct cmd_daemon *d, bool groups)
     uint64_t now = 0;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
     slot->rendered_us = now;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cmd_cluster_note_render(d, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 }
 
 void cmd_cluster_baseline_refresh(struct cmd_daemon *d)
