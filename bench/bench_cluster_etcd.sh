@@ -131,7 +131,20 @@ for n in $sizes; do
     if [ "${got:-0}" -ge $((n + 1)) ]; then first=$(($(ms_now) - t0)); break; fi
     sleep 0.02
   done
+  # reference, same moment: etcd alone serving the whole prefix in one range (what any sync must read)
+  t1=$(ms_now)
+  bytes=$(curl -s "$EP/v3/kv/range" -d '{"key":"L2NwdW1vZGVsZC8=","range_end":"L2NwdW1vZGVsZDA="}' | wc -c)
+  ref=$(($(ms_now) - t1))
   echo "   $n hosts (+ the daemon itself): first complete answer ${first:-never} ms after start; RSS $(ps -o rss= -p "$fp") KiB"
+  echo "     reference: etcd's gateway alone returns the prefix ($bytes bytes) in $ref ms"
+  # steady state: wait until the daemon's own registration is in its view (no render pending)
+  for _ in $(seq 500); do
+    l=$("$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline 2>/dev/null | jq '.parameters.registry.live')
+    [ "${l:-0}" -ge $((n + 1)) ] && break
+    sleep 0.05
+  done
+  sz=$("$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline | wc -c)
+  echo "     GetBaseline reply: $sz bytes"
   for c in 1 8; do
     "$B" --socket "$T/fresh.sock" --clients "$c" --seconds "$secs" --warmup 0.5 --pid "$fp" \
       --method io.cpumodeld.GetBaseline --params '{}' | grep -v 'vs targets' | sed 's/^/     /'
@@ -145,8 +158,11 @@ for n in $sizes; do
     sleep 0.005
   done
   upd=$(($(ms_now) - t0))
+  t0=$(ms_now) # what one poll costs here (a CLI process and jq over the reply)
+  "$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline 2>/dev/null | jq '.parameters.registry.revision' >/dev/null
+  poll=$(($(ms_now) - t0))
   bms=$("$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline | jq '.parameters.registry.baseline_ms')
-  echo "   one host changed: put -> first answer at its revision ${upd} ms (polled every 5 ms); the daemon's recompute + encode ${bms} ms"
+  echo "   one host changed: put -> first answer at its revision ${upd} ms (polled; one poll costs ${poll} ms here); the daemon's recompute + encode ${bms} ms"
   kill -TERM "$fp"; wait "$fp" 2>/dev/null || true
 done
 
