@@ -5,6 +5,7 @@
 #   bench_probe.sh   this host's probe vs `virsh domcapabilities` (when libvirt is installed)
 #   bench_daemon.sh  Varlink latency/throughput, cluster baseline over 10..500 peers
 #   bench_cluster_etcd.sh  GetBaseline over 1,000 / 10,000 hosts registered in etcd, beside static peers
+#   bench_e2e.sh     `cpumodeld baseline` over 1,000..10,000 files vs cat and virsh cpu-baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
@@ -18,3 +19,5 @@ echo; echo "== daemon =="
 bash bench/bench_daemon.sh build-bench || echo "(bench_daemon.sh failed)"
 echo; echo "== cluster registry (etcd) =="
 bash bench/bench_cluster_etcd.sh build-bench || echo "(bench_cluster_etcd.sh failed)"
+echo; echo "== end to end =="
+bash bench/bench_e2e.sh build-bench || echo "(bench_e2e.sh failed)"
