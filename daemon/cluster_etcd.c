@@ -818,6 +818,8 @@ struct write_call {
     char *pin_id;
     struct json_object *body; /* the transaction, kept for a retry */
     int attempt;
+    int64_t expected; /* the mod_revision the transaction compares against */
+    bool ambiguous;   /* an attempt failed in transit: it may have been applied */
     cmd_cluster_done done;
     void *userdata;
     enum { W_PIN, W_UNPIN, W_FORGET } kind;
@@ -851,11 +853,76 @@ static struct json_object *failure_kv(struct json_object *reply)
     return kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
 }
 
+static bool value_is_mine(const struct write_call *w, struct json_object *kv)
+{
+    size_t vlen;
+    const char *v64 = json_object_get_string(jget(kv, "value"));
+    _cleanup_free_ char *v = v64 ? b64_decode(v64, &vlen) : NULL;
+    struct json_object *o = v ? vl_parse(v, vlen, 1024, (char[64]){0}, 64) : NULL;
+    const char *id = json_object_get_string(jget(o, "pin_id"));
+    bool mine = id && !strcmp(id, w->pin_id);
+    json_object_put(o);
+    return mine;
+}
+
+static void on_write(void *userdata, struct json_object *reply, const char *error);
+
+/* A pin whose first attempt got no answer, and whose retry found another
+ * value: did the first attempt land (and others write on top of it)?  The
+ * key's history says: every write after `expected` was made on top of the
+ * one before, so walk back from the current value, one revision range at a
+ * time, until our pin_id or a revision not after `expected`. */
+static void walk_history(struct write_call *w, int64_t before);
+
+static void on_walk(void *userdata, struct json_object *reply, const char *error)
+{
+    struct write_call *w = userdata;
+    struct json_object *kvs = jget(reply, "kvs");
+    struct json_object *kv = kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
+    if (error || !kv) {
+        char msg[600];
+        snprintf(msg, sizeof(msg),
+                 "the outcome of pinning %s is unknown (etcd did not answer in time, and its history could not "
+                 "be read back: %s); ListModels shows what is pinned now",
+                 w->name, error ? error : "the key has no value there");
+        w->done(w->userdata, CMD_IFACE ".StateError", one("message", msg));
+        write_free(w);
+        return;
+    }
+    int64_t rev = jget_int(kv, "mod_revision");
+    if (value_is_mine(w, kv) || rev <= w->expected) {
+        /* either it is ours (won, then overwritten by later pins), or the
+         * walk reached the value we compared against: we lost */
+        struct json_object *fake = json_object_new_object();
+        if (value_is_mine(w, kv)) {
+            json_object_object_add(fake, "succeeded", json_object_new_boolean(1));
+            struct json_object *h = json_object_new_object();
+            json_object_object_add(h, "revision", jint(rev));
+            json_object_object_add(fake, "header", h);
+        }
+        w->ambiguous = false;
+        on_write(w, fake, NULL);
+        json_object_put(fake);
+        return;
+    }
+    walk_history(w, rev);
+}
+
+static void walk_history(struct write_call *w, int64_t before)
+{
+    struct json_object *b = json_object_new_object();
+    json_object_object_add(b, "key", jb64(w->key));
+    json_object_object_add(b, "revision", jint(before - 1));
+    if (!ch_call(w->cl->http, "/v3/kv/range", b, w->cl->timeout_ms, on_walk, w))
+        on_walk(w, NULL, "libcurl refused the request");
+}
+
 static void on_write(void *userdata, struct json_object *reply, const char *error)
 {
     struct write_call *w = userdata;
     struct cmd_cluster *cl = w->cl;
     if (error) {
+        w->ambiguous = true;
         /* the same transaction on the next endpoint: safe, the compare makes
          * it apply at most once, and a pin recognises its own value */
         if (++w->attempt < 3) {
@@ -873,15 +940,15 @@ static void on_write(void *userdata, struct json_object *reply, const char *erro
     struct json_object *cur = ok ? NULL : failure_kv(reply);
     if (w->kind == W_PIN && !ok && cur) {
         /* a retry after a lost reply finds its own value: it won */
-        size_t vlen;
-        _cleanup_free_ char *v = b64_decode(json_object_get_string(jget(cur, "value")), &vlen);
-        struct json_object *o = v ? vl_parse(v, vlen, 1024, (char[64]){0}, 64) : NULL;
-        const char *id = json_object_get_string(jget(o, "pin_id"));
-        if (id && !strcmp(id, w->pin_id)) {
+        if (value_is_mine(w, cur)) {
             ok = true;
             rev = jget_int(cur, "mod_revision");
+        } else if (w->ambiguous && jget_int(cur, "mod_revision") > w->expected) {
+            apply_kv(cl, cur, false);
+            changed(cl);
+            walk_history(w, jget_int(cur, "mod_revision"));
+            return;
         }
-        json_object_put(o);
     }
     if (ok) {
         cm_error err = {0};
@@ -984,7 +1051,8 @@ void cmd_cluster_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot 
     _cleanup_free_ char *rel = cm_xasprintf("models/%s", name);
     w->key = key_of(cl, rel);
     struct json_object *cmp = json_object_new_array(), *ok = json_object_new_array(), *ko = json_object_new_array();
-    json_object_array_add(cmp, cmp_rev(w->key, "MOD", old ? old->mod_revision : 0));
+    w->expected = old ? old->mod_revision : 0;
+    json_object_array_add(cmp, cmp_rev(w->key, "MOD", w->expected));
     json_object_array_add(ok, op_put(w->key, w->value, 0));
     json_object_array_add(ko, op_range(w->key));
     w->body = txn(cmp, ok, ko);

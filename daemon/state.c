@@ -362,6 +362,9 @@ struct json_object *cmd_model_to_json(const struct cmd_model *m)
     json_object_object_add(o, "name", json_object_new_string(m->name));
     json_object_object_add(o, "generation", json_object_new_int64(m->generation));
     json_object_object_add(o, "created", json_object_new_string(m->created ? m->created : ""));
+    /* for readers of the file or the etcd value; loading computes it again */
+    if (m->digest[0])
+        json_object_object_add(o, "digest", json_object_new_string(m->digest));
     if (m->mod_revision)
         json_object_object_add(o, "mod_revision", json_object_new_int64(m->mod_revision));
     json_object_object_add(o, "model", cm_snapshot_to_json(m->snap));
