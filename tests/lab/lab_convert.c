@@ -15,7 +15,8 @@
  *   lab_convert errors RESULT.json
  *       the register ids of the error reasons of a plan/compare result.
  *   lab_convert reg FILE ID
- *       one register's value (first word) of a snapshot or model file.
+ *       one register's value (first word) of a snapshot or model file
+ *       (nothing, exit 3, when it is not listed or listed without a value).
  *   lab_convert fact FILE NAME
  *       one probe fact of a snapshot file (0x… hex; exit 3 when absent).
  *   lab_convert rules RESULT.json
@@ -175,7 +176,9 @@ static int print_reg(const char *file, const char *id)
         return die(file, 0, err.msg);
     uint64_t v;
     int rc = 3;
-    if (cm_snapshot_get_u64(s, strtoull(id, NULL, 16), &v)) {
+    const struct cm_reg *r = cm_snapshot_find_reg(s, strtoull(id, NULL, 16));
+    /* a model's register without a value (members disagree) has nothing to print */
+    if (r && !(r->flags & CM_REGF_NOVALUE) && cm_snapshot_get_u64(s, r->id, &v)) {
         printf("%016llx\n", (unsigned long long)v);
         rc = 0;
     }
