@@ -109,7 +109,7 @@ verdict_pair() {
     echo "$rc $("$CONVERT" errors "$p.direct.json" 2>/dev/null | sort -u | tr '\n' ' ')" > "$p.direct.verdict"
     echo "DROP 0" > "$RUN/dst-$d/$s~direct.plan"
     if [ "$(h_arch "$d")" = arm64 ] && [ "$(h_kernel "$d")" = 7.2 ]; then
-        printf 'DROP 0\nIMPCAP\n' > "$RUN/dst-$d/$s~direct~cap.plan"
+        printf 'DROP 0\nENABLECAP 239\n' > "$RUN/dst-$d/$s~direct~cap.plan"
     fi
     # model: the pair's baseline M; the source must present M (plan exit 0)
     # and M must move to the destination (compare M DST).  Whether the

@@ -126,6 +126,10 @@ static int to_plan(const char *in, const char *out)
         return die(out, 0, strerror(errno));
     static const char *const orders[] = {"id-register", "firmware", "config", "other"};
     fprintf(f, "DROP %llx\n", hexval(o, "drop_init_features"));
+    /* VM capabilities the VMM enables before creating vCPUs (lab_migrate.c) */
+    if (json_object_object_get_ex(o, "enable_vm_capabilities", &w))
+        for (size_t i = 0; i < json_object_array_length(w); i++)
+            fprintf(f, "ENABLECAP %llu\n", hexval(json_object_array_get_idx(w, i), "cap"));
     if (json_object_object_get_ex(o, "writes", &w))
         for (size_t i = 0; i < json_object_array_length(w); i++) {
             struct json_object *x = json_object_array_get_idx(w, i), *n, *ord;

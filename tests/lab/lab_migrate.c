@@ -12,8 +12,8 @@
  *     CMLAB J <job> <snapshot line>               META features, REG …
  *     CMLAB J <job> DONE <status>
  * cmlab_mode=migdst  (the destination; /mig/<job>.plan + /mig/<job>.state)
- *   a fresh VM (KVM_CAP_ARM_WRITABLE_IMP_ID_REGS enabled first when the plan
- *   writes MIDR/REVIDR/AIDR or has an "IMPCAP" line), vCPU init with the
+ *   a fresh VM (the plan's "ENABLECAP <n>" capabilities enabled first, and
+ *   KVM_CAP_ARM_WRITABLE_IMP_ID_REGS when it writes MIDR/REVIDR/AIDR), vCPU init with the
  *   *source's* features (a VMM configures both ends alike), the destination
  *   plan's writes, then KVM_SET_ONE_REG of every saved register in the saved
  *   order, all of them, like a VMM restoring every register:
@@ -52,20 +52,30 @@
  * (KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, Linux 6.15+), enabled before any vCPU. */
 static const uint64_t imp_id_regs[] = {0x603000000013C000ULL, 0x603000000013C006ULL, 0x603000000013C807ULL};
 
-static bool plan_wants_impcap(const struct cm_plan *p, const char *planfile)
+/* Capabilities to enable on the VM before its vCPU: "ENABLECAP <n>" lines of
+ * the plan file (the plan's enable_vm_capabilities), and, like the project's
+ * verifier, KVM_CAP_ARM_WRITABLE_IMP_ID_REGS when the plan writes
+ * MIDR/REVIDR/AIDR.  Returns how many went into caps[]. */
+static size_t plan_caps(const struct cm_plan *p, const char *planfile, unsigned *caps, size_t max)
 {
-    for (size_t i = 0; i < p->nwrites; i++)
-        for (size_t j = 0; j < CM_ARRAY_SIZE(imp_id_regs); j++)
-            if (p->writes[i].id == imp_id_regs[j])
-                return true;
+    size_t n = 0;
     FILE *f = fopen(planfile, "re");
     char line[512];
-    bool yes = false;
+    unsigned c;
     while (f && fgets(line, sizeof(line), f))
-        yes |= !strncmp(line, "IMPCAP", 6);
+        if (sscanf(line, "ENABLECAP %u", &c) == 1 && n < max)
+            caps[n++] = c;
     if (f)
         fclose(f);
-    return yes;
+    bool imp = false;
+    for (size_t i = 0; i < p->nwrites; i++)
+        for (size_t j = 0; j < CM_ARRAY_SIZE(imp_id_regs); j++)
+            imp |= p->writes[i].id == imp_id_regs[j];
+    for (size_t i = 0; i < n; i++)
+        imp &= caps[i] != KVM_CAP_ARM_WRITABLE_IMP_ID_REGS;
+    if (imp && n < max)
+        caps[n++] = KVM_CAP_ARM_WRITABLE_IMP_ID_REGS;
+    return n;
 }
 
 static int jobs_filter(const struct dirent *d)
@@ -101,29 +111,33 @@ static const struct cm_verify_arch lab_va = {
 
 /* A fresh VM and its vCPU 0 (arm64: with `features`); the vCPU fd, or
  * -errno of the failing step (*what names it). */
-static int new_vcpu(int kvm, bool impcap, uint32_t features, int *vm_out, const char **what, bool *enabled)
+static int new_vcpu(int kvm, const unsigned *caps, size_t ncaps, uint32_t features, int *vm_out, const char **what,
+                    const char *job)
 {
-    *enabled = false;
     int vm = ioctl(kvm, KVM_CREATE_VM, 0UL);
     if (vm < 0)
         return *what = "KVM_CREATE_VM", -errno;
     *vm_out = vm;
-#if defined(__aarch64__)
-    if (impcap && ioctl(kvm, KVM_CHECK_EXTENSION, (unsigned long)KVM_CAP_ARM_WRITABLE_IMP_ID_REGS) > 0) {
+    for (size_t i = 0; i < ncaps; i++) {
+        /* a capability this KVM lacks is left out, as a VMM would */
+        if (ioctl(kvm, KVM_CHECK_EXTENSION, (unsigned long)caps[i]) <= 0) {
+            printf("CMLAB J %s CAP %u absent\n", job, caps[i]);
+            continue;
+        }
         struct kvm_enable_cap cap;
         memset(&cap, 0, sizeof(cap));
-        cap.cap = KVM_CAP_ARM_WRITABLE_IMP_ID_REGS;
+        cap.cap = caps[i];
         if (ioctl(vm, KVM_ENABLE_CAP, &cap) < 0)
-            return *what = "KVM_ENABLE_CAP(WRITABLE_IMP_ID_REGS)", -errno;
-        *enabled = true;
+            return *what = "KVM_ENABLE_CAP", -errno;
+        printf("CMLAB J %s CAP %u enabled\n", job, caps[i]);
     }
+#if defined(__aarch64__)
     cm_error err = {0};
     int vcpu = cm_arm64_vcpu_create(vm, features, NULL, &err);
     if (vcpu < 0)
         return *what = "KVM_ARM_VCPU_INIT", -(errno ? errno : EINVAL);
     return vcpu;
 #else
-    (void)impcap;
     (void)features;
     int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0UL);
     if (vcpu < 0)
@@ -162,9 +176,9 @@ static void source_job(int kvm, const char *job, const char *planfile)
     uint32_t features = source_features(kvm, &plan);
     int vm = -1;
     const char *what = "";
-    bool capped;
-    int vcpu = new_vcpu(kvm, plan_wants_impcap(&plan, planfile), features, &vm, &what, &capped);
-    printf("CMLAB J %s IMPCAP %d\n", job, capped);
+    unsigned caps[8];
+    size_t ncaps = plan_caps(&plan, planfile, caps, CM_ARRAY_SIZE(caps));
+    int vcpu = new_vcpu(kvm, caps, ncaps, features, &vm, &what, job);
     if (vcpu < 0) {
         printf("CMLAB J %s ERROR %s: %s\n", job, what, strerror(-vcpu));
         printf("CMLAB J %s DONE 2\n", job);
@@ -338,9 +352,9 @@ static void dest_job(int kvm, const char *job, const char *planfile)
     lab_read_plan(planfile, &plan);
     int vm = -1;
     const char *what = "";
-    bool capped;
-    int vcpu = new_vcpu(kvm, plan_wants_impcap(&plan, planfile), st->vcpu_features, &vm, &what, &capped);
-    printf("CMLAB J %s IMPCAP %d\n", job, capped);
+    unsigned caps[8];
+    size_t ncaps = plan_caps(&plan, planfile, caps, CM_ARRAY_SIZE(caps));
+    int vcpu = new_vcpu(kvm, caps, ncaps, st->vcpu_features, &vm, &what, job);
     if (vcpu < 0) {
         printf("CMLAB J %s INIT-FAIL %d %s\n", job, -vcpu, what);
         printf("CMLAB J %s RESULT 1 - %d\n", job, -vcpu);
