@@ -107,8 +107,11 @@ verdict_pair() {
     rc=$?
     [ $rc -le 1 ] || echo "compare $s $d exited $rc: $(head -2 "$p.direct.err")" > "$p.failed"
     echo "$rc $("$CONVERT" errors "$p.direct.json" 2>/dev/null | sort -u | tr '\n' ' ')" > "$p.direct.verdict"
-    echo "DROP 0" > "$RUN/dst-$d/$s~direct.plan"
+    # the destination VMM enables what the verdict says it must (KVM_CAP_*)
+    { echo "DROP 0"; "$CONVERT" caps "$p.direct.json" 2>/dev/null | sed 's/^/ENABLECAP /'; } > "$RUN/dst-$d/$s~direct.plan"
     if [ "$(h_arch "$d")" = arm64 ] && [ "$(h_kernel "$d")" = 7.2 ]; then
+        # measurements: the same restore without and with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS
+        echo "DROP 0" > "$RUN/dst-$d/$s~direct~nocap.plan"
         printf 'DROP 0\nENABLECAP 239\n' > "$RUN/dst-$d/$s~direct~cap.plan"
     fi
     # model: the pair's baseline M; the source must present M (plan exit 0)
@@ -175,7 +178,9 @@ for s in "${HOSTS[@]}"; do
     for d in "${HOSTS[@]}"; do
         [ -d "$RUN/dst-$d" ] || continue
         [ -f "$RUN/dst-$d/$s~direct.plan" ] && cp "$RUN/state-$s~direct" "$RUN/dst-$d/$s~direct.state" 2>/dev/null
-        [ -f "$RUN/dst-$d/$s~direct~cap.plan" ] && cp "$RUN/state-$s~direct" "$RUN/dst-$d/$s~direct~cap.state" 2>/dev/null
+        for m in nocap cap; do
+            [ -f "$RUN/dst-$d/$s~direct~$m.plan" ] && cp "$RUN/state-$s~direct" "$RUN/dst-$d/$s~direct~$m.state" 2>/dev/null
+        done
         [ -f "$RUN/dst-$d/$s~$d~model.plan" ] && cp "$RUN/state-$s~$d~model" "$RUN/dst-$d/$s~$d~model.state" 2>/dev/null
     done
 done
@@ -203,10 +208,10 @@ nagree=0 ndis=0
 declare -A SEEN=() NAMED=()
 for pr in "${pairs[@]}"; do
     read -r s d <<<"$pr"
-    for sc in direct direct~cap model; do
+    for sc in direct direct~nocap direct~cap model; do
         case $sc in
         direct) job=$s~direct key=$s~$d~direct ;;
-        direct~cap) job=$s~direct~cap key=$s~$d~direct
+        direct~*) job=$s~$sc key=$s~$d~direct
             [ -f "$RUN/dst-$d/$job.plan" ] || continue ;;
         model) job=$s~$d~model key=$s~$d~model ;;
         esac
@@ -229,16 +234,15 @@ for pr in "${pairs[@]}"; do
             done
             NAMED[$named]=$(( ${NAMED[$named]:-0} + 1 ))
         fi
-        # the "~cap" run measures the capability (KVM fact), judged like direct
-        # only when the verdict names the capability; else informational
+        # the ~nocap / ~cap runs measure the capability (KVM facts): shown, not judged
         agree=yes
         if [ "$v" = 0 ] && [ "$nfail" != 0 ]; then agree="NO: wrong COMPATIBLE"
         elif [ "$v" != 0 ] && [ "$nfail" = 0 ]; then agree="NO: INCOMPATIBLE, KVM accepts"
         fi
-        [ "$sc" = direct~cap ] && agree="(fact) $agree"
+        [[ $sc == direct~* ]] && agree="(measurement) $agree"
         name=$s~$d~$sc
-        if [ "${agree#(fact) }" != yes ]; then
-            if [ "$sc" = direct~cap ]; then :; else
+        if [ "${agree#(measurement) }" != yes ]; then
+            if [[ $sc == direct~* ]]; then :; else
                 ndis=$((ndis + 1))
                 echo "$name|$verdict|$outcome|${ERRS[$key]:-}" >> "$RUN/disagreements"
             fi
@@ -296,9 +300,10 @@ fi
 if have n1-7.2 n1r4p0-7.2; then
     # 7.2: writable with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS enabled before the vCPU, else EINVAL
     check "7.2: MIDR_EL1 of another stepping refused without the capability (EINVAL)" \
-        "$(refused n1r4p0-7.2 n1-7.2~direct $MIDR)" = 22
+        "$(refused n1r4p0-7.2 n1-7.2~direct~nocap $MIDR)" = 22
     check "7.2: the same restore accepted with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS enabled first" \
         "$(restore_of n1r4p0-7.2 n1-7.2~direct~cap)" = "0 - 0"
+    check "7.2: the verdict for n1 -> n1r4p0 names that capability" "$(grep -c '^ENABLECAP 239$' "$RUN/dst-n1r4p0-7.2/n1-7.2~direct.plan")" = 1
     g=$(awk -v id=$MIDR '$1 == "CMLAB" && $2 == "J" && $3 == "n1-7.2~direct~cap" && $4 == "GUEST" && $5 "" == id "" { print $6 }' "$RUN/dst-n1r4p0-7.2.txt")
     check "7.2: the guest on the r4p0 host reads the source's MIDR_EL1 after that restore (${g:-nothing})" "$g" = 00000000414fd0c1
 fi

@@ -19,6 +19,8 @@
  *       (nothing, exit 3, when it is not listed or listed without a value).
  *   lab_convert fact FILE NAME
  *       one probe fact of a snapshot file (0x… hex; exit 3 when absent).
+ *   lab_convert caps RESULT.json
+ *       the VM capabilities a compare result's "needs-capability" reasons name.
  *   lab_convert rules RESULT.json
  *       "<id> <rule>" of each error reason of a plan/compare result.
  */
@@ -221,6 +223,33 @@ static int print_rules(const char *file)
     return 0;
 }
 
+/* The VM capabilities a compare result (--json) says the destination VMM
+ * must enable: its "needs-capability" reasons name them as "… (N) …"; one
+ * number a line.  (A plan lists them in enable_vm_capabilities.) */
+static int print_caps(const char *file)
+{
+    struct json_object *o = json_object_from_file(file), *v;
+    if (!o)
+        return die(file, 0, json_util_get_last_err());
+    if (json_object_object_get_ex(o, "reasons", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *rule, *text;
+            const char *t, *p;
+            unsigned cap;
+            if (!json_object_object_get_ex(x, "rule", &rule) ||
+                strcmp(json_object_get_string(rule), "needs-capability") ||
+                !json_object_object_get_ex(x, "text", &text) || !(t = json_object_get_string(text)))
+                continue;
+            for (p = strchr(t, '('); p; p = strchr(p + 1, '('))
+                if (sscanf(p, "(%u)", &cap) == 1) {
+                    printf("%u\n", cap);
+                    break;
+                }
+        }
+    json_object_put(o);
+    return 0;
+}
+
 /* Ids of the error reasons of a plan or compare result (--json), one a line. */
 static int print_errors(const char *file)
 {
@@ -241,6 +270,8 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "errors"))
         return print_errors(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "caps"))
+        return print_caps(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "reg"))
         return print_reg(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "fact"))
@@ -253,6 +284,6 @@ int main(int argc, char **argv)
         return to_lines(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "plan"))
         return to_plan(argv[2], argv[3]);
-    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | rules RESULT.json | reg FILE ID | fact FILE NAME\n");
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | caps RESULT.json | rules RESULT.json | reg FILE ID | fact FILE NAME\n");
     return 2;
 }
