@@ -239,10 +239,14 @@ for pr in "${pairs[@]}"; do
         if [ "$v" = 0 ] && [ "$nfail" != 0 ]; then agree="NO: wrong COMPATIBLE"
         elif [ "$v" != 0 ] && [ "$nfail" = 0 ]; then agree="NO: INCOMPATIBLE, KVM accepts"
         fi
-        [[ $sc == direct~* ]] && agree="(measurement) $agree"
+        if [[ $sc == direct~* ]]; then
+            if [ "$nfail" = 0 ]; then agree="measurement: accepted"; else agree="measurement: refused"; fi
+        fi
         name=$s~$d~$sc
-        if [ "${agree#(measurement) }" != yes ]; then
-            if [[ $sc == direct~* ]]; then :; else
+        if [[ $sc == direct~* ]]; then
+            :
+        elif [ "$agree" != yes ]; then
+            if false; then :; else
                 ndis=$((ndis + 1))
                 echo "$name|$verdict|$outcome|${ERRS[$key]:-}" >> "$RUN/disagreements"
             fi
