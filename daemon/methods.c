@@ -192,6 +192,7 @@ struct cluster_call {
     bool self;          /* this host takes part */
     bool groups, replace;
     char *name, *from, *to;
+    struct cm_assume assume; /* Compare: migration or boot, VMM restore behaviour */
     struct cmd_fanout *f;
 };
 
@@ -437,10 +438,12 @@ static void finish_compare(struct cluster_call *cc, struct members *m)
         return;
     }
     struct cm_reasons rs = {0};
-    bool ok = cm_compare(fv, tv, ts, &rs);
+    (void)ts;
+    bool ok = cm_compare_ex(fv, tv, &cc->assume, &rs);
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "compatible", json_object_new_boolean(ok));
     json_object_object_add(p, "reasons", cm_reasons_to_json(&rs));
+    json_object_object_add(p, "assumes", cm_assume_to_json(&cc->assume));
     cm_reasons_free(&rs);
     cmd_reply(c, p);
 }
@@ -580,8 +583,17 @@ static int m_compare(struct cmd_conn *c, struct vl_call *call)
         cmd_error_param(c, !from ? "from" : "to");
         return 0;
     }
+    bool boot = cmd_param_bool(call->params, "boot", false, &bad);
+    const char *vmm = cmd_param_str(call->params, "vmm", &bad);
+    enum cm_restore restore = CM_RESTORE_ALL;
+    if (bad || (vmm && !cm_restore_parse(vmm, &restore))) {
+        cmd_error_param(c, bad ? "boot" : "vmm");
+        return 0;
+    }
     struct cluster_call *cc = cm_xcalloc(1, sizeof(*cc));
     cc->op = OP_COMPARE;
+    cc->assume.reading = boot ? CM_READ_BOOT : CM_READ_MIGRATION;
+    cc->assume.restore = restore;
     cc->from = cm_xstrdup(from);
     cc->to = cm_xstrdup(to ? to : "self");
     cc->c = c;
