@@ -239,17 +239,12 @@ for pr in "${pairs[@]}"; do
         if [ "$v" = 0 ] && [ "$nfail" != 0 ]; then agree="NO: wrong COMPATIBLE"
         elif [ "$v" != 0 ] && [ "$nfail" = 0 ]; then agree="NO: INCOMPATIBLE, KVM accepts"
         fi
-        if [[ $sc == direct~* ]]; then
-            if [ "$nfail" = 0 ]; then agree="measurement: accepted"; else agree="measurement: refused"; fi
-        fi
         name=$s~$d~$sc
         if [[ $sc == direct~* ]]; then
-            :
+            if [ "$nfail" = 0 ]; then agree="measurement: accepted"; else agree="measurement: refused"; fi
         elif [ "$agree" != yes ]; then
-            if false; then :; else
-                ndis=$((ndis + 1))
-                echo "$name|$verdict|$outcome|${ERRS[$key]:-}" >> "$RUN/disagreements"
-            fi
+            ndis=$((ndis + 1))
+            echo "$name|$verdict|$outcome|${ERRS[$key]:-}" >> "$RUN/disagreements"
         else
             nagree=$((nagree + 1))
         fi
