@@ -311,6 +311,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
         struct cm_snapshot *ms = cm_model_snapshot(&b.model, (const struct cm_vector *const *)vecs, n, &err);
         if (!ms || cm_snapshot_save(ms, o->out, &err) < 0)
             rc = cli_fail(&err);
+        else if (!o->json)
+            printf("\nModel written to %s, digest %s\n", o->out, ms->digest);
         cm_snapshot_free(ms);
     }
     cm_baseline_free(&b);
@@ -329,12 +331,11 @@ int cmd_baseline(int argc, char **argv)
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
-    int rc = cli_load_all(argv + first, n, snaps);
-    if (!rc)
-        rc = apply_facts(&o, snaps, n, "baseline");
-    if (rc) {
+    int rc = cli_load_all(argv + first, n, snaps); /* frees what it loaded when it fails */
+    if (!rc && (rc = apply_facts(&o, snaps, n, "baseline")) != 0)
         for (size_t i = 0; i < n; i++)
             cm_snapshot_free(snaps[i]);
+    if (rc) {
         free(snaps);
         free(vecs);
         return rc;
@@ -568,6 +569,11 @@ int cmd_show(int argc, char **argv)
     }
     const struct cm_arch_ops *ops = v.ops;
     struct json_object *arr = json_object_new_array();
+    if (!o.json && v.is_model) {
+        char d[CM_DIGEST_LEN];
+        cm_vector_digest(&v, d);
+        printf("model digest %s\n", d);
+    }
     if (!o.json)
         printf("%s (%s, kernel %s): %zu registers\n\n%-22s %-18s %-10s %s\n", v.name, cm_arch_name(ops->arch),
                s->kernel ? s->kernel : "?", v.nregs, "REGISTER", "FIELD", "VALUE", "POLICY");

@@ -384,7 +384,15 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
         return false;
     }
     const struct cm_arch_ops *ops = host->ops;
+    /* a host (or a model built with one) that cannot report its ID registers */
+    if (reasons) {
+        cm_note_unreported(reasons, model);
+        cm_note_unreported(reasons, host);
+    }
     struct pass p = {.model = model, .host = host, .assume = assume ? assume : &default_assume, .out = out};
+    /* a side that cannot report its ID registers is named in every verdict it takes part in */
+    cm_note_unreported(reasons, model);
+    cm_note_unreported(reasons, host);
     if (out)
         out->target = cm_xcalloc(ops->nwords, sizeof(uint64_t));
     p.target = out ? out->target : NULL;

@@ -159,6 +159,9 @@ static void check_fleet(const char *const *names, size_t nnames)
         distinct[i] = &seeds[i];
     for (size_t i = 0; i < n; i++) {
         cm_vector_copy(&fleet[i], &seeds[i % nnames]);
+        /* half the fleet borrows its kind's register list, as a registry does */
+        if (i % 2)
+            ck_assert(cm_vector_share_regs(&fleet[i], &seeds[i % nnames]));
         pf[i] = &fleet[i];
     }
     struct cm_vector big, small;
