@@ -193,8 +193,8 @@ struct rv_follow {
 };
 #define TMASK (RV_TYPE_MASK | CM_REG_ARCH_MASK)
 #define TSMASK (RV_TYPE_MASK | RV_SUBTYPE_MASK | CM_REG_ARCH_MASK)
-#define XMASK (~CM_REG_SIZE_MASK)
 #define T(t) (RV_REG_PREFIX | ((uint64_t)(t) << RV_TYPE_SHIFT))
+#define XMASK (~CM_REG_SIZE_MASK)
 #define TS(t, s) (T(t) | ((uint64_t)(s) << RV_SUBTYPE_SHIFT))
 static const struct rv_follow rv_follows[] = {
     {15, -1, TMASK,  T(RV_T_VECTOR),                         "vector CSRs and registers"},
@@ -226,12 +226,22 @@ static bool follow_turned_off(const struct rv_follow *fl, const struct cm_vector
     return vec_sbi_enabled(host, (unsigned)fl->sbi) && !vec_sbi_enabled(model, (unsigned)fl->sbi);
 }
 
+/* A block-size config register that kernel `k` lists with its extension off
+ * (rv_configs[].listed_without_ext): it never leaves the list. */
+static bool listed_without_ext(uint64_t id, cm_kver k)
+{
+    if (rv_type(id) != RV_T_CONFIG || rv_subtype(id) || rv_num(id) >= RV_NCONFIG)
+        return false;
+    cm_kver since = rv_configs[rv_num(id)].listed_without_ext;
+    return since && cm_kver_cmp(rv_eff_kver(k), since) >= 0;
+}
+
 void rv_vanishing(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n)
 {
     size_t cap = *n;
     for (size_t i = 0; i < host->nregs; i++) {
         const struct rv_follow *fl = follow_of(host->reg_ids[i]);
-        if (!fl || !follow_turned_off(fl, host, model))
+        if (!fl || listed_without_ext(host->reg_ids[i], host->kver) || !follow_turned_off(fl, host, model))
             continue;
         cm_grow(ids, &cap, *n + 1, sizeof(uint64_t));
         (*ids)[(*n)++] = host->reg_ids[i];
@@ -338,6 +348,41 @@ static enum cm_rollback sbi_missing(const struct cm_vector *model, unsigned ext,
     return CM_RB_DROPPABLE;
 }
 
+/* zicbom/zicboz_block_size on a kernel that lists them whatever the
+ * extension (rv_configs[].listed_without_ext; measured in the migration lab:
+ * Linux 7.2 lists both, reading 0, on a host without Zicbom/Zicboz, where
+ * 6.12 lists neither).  A plan cannot make them leave the list, and a
+ * destination that does not list them refuses a write with ENOENT.  Without
+ * the extension in the guest the value means nothing to it, so the register
+ * can be left out of the migration stream (DROPPABLE) -- which a VMM that
+ * restores every saved register does not do. */
+static enum cm_rollback block_size_missing(const struct cm_snapshot *host, const struct cm_vector *model, unsigned idx,
+                                           struct cm_buf *why)
+{
+    const struct rv_config *c = &rv_configs[idx];
+    const struct rv_isa_ext *e = &rv_isa_exts[c->ext];
+    char what[48], up[24], kb[32];
+    const char *uname = rv_upper(e->name, up, sizeof(up));
+    snprintf(what, sizeof(what), "config.%s", c->name);
+    why_model_lacks(why, model, what, c->since);
+    if (vec_isa_enabled(model, (unsigned)c->ext)) {
+        cm_buf_printf(why, "; the model gives the guest %s, whose block size the destination cannot present", uname);
+        return CM_RB_BLOCKING;
+    }
+    /* the guest here keeps the extension when KVM cannot turn it off */
+    if (snap_isa_enabled(host, (unsigned)c->ext) &&
+        !rv_isa_can_disable(e, snap_kver(host), snap_host_has, host, NULL)) {
+        cm_buf_printf(why, "; the guest keeps %s here (KVM cannot disable it on this host's kernel) and uses its "
+                      "block size", uname);
+        return CM_RB_BLOCKING;
+    }
+    cm_buf_printf(why, "; Linux %s lists it even with %s off (it reads 0 without the extension), so no plan makes it "
+                  "leave the list; a guest without %s never uses it, so it can be left out of the migration stream, "
+                  "but a VMM restoring every saved register gets ENOENT there",
+                  cm_kver_str(rv_eff_kver(snap_kver(host)), kb, sizeof(kb)), uname, uname);
+    return CM_RB_DROPPABLE;
+}
+
 enum cm_rollback rv_classify_missing(const struct cm_snapshot *host, const struct cm_vector *model, uint64_t id,
                                      const uint64_t *value, bool *write, uint64_t *write_value, struct cm_buf *why)
 {
@@ -355,6 +400,8 @@ enum cm_rollback rv_classify_missing(const struct cm_snapshot *host, const struc
     if (t == RV_T_SBI_EXT && sub == RV_SUB_SINGLE && n < RV_NSBI)
         return sbi_missing(model, n, value ? val : 1, write, write_value, why);
 
+    if (listed_without_ext(id, snap_kver(host)))
+        return block_size_missing(host, model, n, why);
     const struct rv_follow *fl = follow_of(id);
     if (fl) {
         why_model_lacks(why, model, name, t == RV_T_CONFIG && n < RV_NCONFIG ? rv_configs[n].since : 0);

@@ -95,6 +95,7 @@ struct rv_config {
     const char *name;
     cm_kver since;
     int8_t ext;   /* the ISA extension whose presence lists it (block sizes), -1 none */
+    cm_kver listed_without_ext; /* from this kernel listed even with `ext` off (0: never) */
 };
 
 #define RV_NISA 75

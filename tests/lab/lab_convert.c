@@ -15,9 +15,12 @@
  *   lab_convert errors RESULT.json
  *       the register ids of the error reasons of a plan/compare result.
  *   lab_convert reg FILE ID
- *       one register's value (first word) of a snapshot or model file.
+ *       one register's value (first word) of a snapshot or model file
+ *       (nothing, exit 3, when it is not listed or listed without a value).
  *   lab_convert fact FILE NAME
  *       one probe fact of a snapshot file (0x… hex; exit 3 when absent).
+ *   lab_convert caps RESULT.json
+ *       the VM capabilities a compare result's "needs-capability" reasons name.
  *   lab_convert rules RESULT.json
  *       "<id> <rule>" of each error reason of a plan/compare result.
  */
@@ -125,6 +128,10 @@ static int to_plan(const char *in, const char *out)
         return die(out, 0, strerror(errno));
     static const char *const orders[] = {"id-register", "firmware", "config", "other"};
     fprintf(f, "DROP %llx\n", hexval(o, "drop_init_features"));
+    /* VM capabilities the VMM enables before creating vCPUs (lab_migrate.c) */
+    if (json_object_object_get_ex(o, "enable_vm_capabilities", &w))
+        for (size_t i = 0; i < json_object_array_length(w); i++)
+            fprintf(f, "ENABLECAP %llu\n", hexval(json_object_array_get_idx(w, i), "cap"));
     if (json_object_object_get_ex(o, "writes", &w))
         for (size_t i = 0; i < json_object_array_length(w); i++) {
             struct json_object *x = json_object_array_get_idx(w, i), *n, *ord;
@@ -175,7 +182,9 @@ static int print_reg(const char *file, const char *id)
         return die(file, 0, err.msg);
     uint64_t v;
     int rc = 3;
-    if (cm_snapshot_get_u64(s, strtoull(id, NULL, 16), &v)) {
+    const struct cm_reg *r = cm_snapshot_find_reg(s, strtoull(id, NULL, 16));
+    /* a model's register without a value (members disagree) has nothing to print */
+    if (r && !(r->flags & CM_REGF_NOVALUE) && cm_snapshot_get_u64(s, r->id, &v)) {
         printf("%016llx\n", (unsigned long long)v);
         rc = 0;
     }
@@ -214,6 +223,33 @@ static int print_rules(const char *file)
     return 0;
 }
 
+/* The VM capabilities a compare result (--json) says the destination VMM
+ * must enable: its "needs-capability" reasons name them as "… (N) …"; one
+ * number a line.  (A plan lists them in enable_vm_capabilities.) */
+static int print_caps(const char *file)
+{
+    struct json_object *o = json_object_from_file(file), *v;
+    if (!o)
+        return die(file, 0, json_util_get_last_err());
+    if (json_object_object_get_ex(o, "reasons", &v))
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *x = json_object_array_get_idx(v, i), *rule, *text;
+            const char *t, *p;
+            unsigned cap;
+            if (!json_object_object_get_ex(x, "rule", &rule) ||
+                strcmp(json_object_get_string(rule), "needs-capability") ||
+                !json_object_object_get_ex(x, "text", &text) || !(t = json_object_get_string(text)))
+                continue;
+            for (p = strchr(t, '('); p; p = strchr(p + 1, '('))
+                if (sscanf(p, "(%u)", &cap) == 1) {
+                    printf("%u\n", cap);
+                    break;
+                }
+        }
+    json_object_put(o);
+    return 0;
+}
+
 /* Ids of the error reasons of a plan or compare result (--json), one a line. */
 static int print_errors(const char *file)
 {
@@ -234,6 +270,8 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "errors"))
         return print_errors(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "caps"))
+        return print_caps(argv[2]);
     if (argc == 4 && !strcmp(argv[1], "reg"))
         return print_reg(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "fact"))
@@ -246,6 +284,6 @@ int main(int argc, char **argv)
         return to_lines(argv[2], argv[3]);
     if (argc == 4 && !strcmp(argv[1], "plan"))
         return to_plan(argv[2], argv[3]);
-    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | rules RESULT.json | reg FILE ID | fact FILE NAME\n");
+    fprintf(stderr, "usage: lab_convert snapshot CONSOLE.txt OUT.json | model MODEL.json OUT.txt | plan PLAN.json OUT.txt | errors RESULT.json | caps RESULT.json | rules RESULT.json | reg FILE ID | fact FILE NAME\n");
     return 2;
 }

@@ -55,6 +55,7 @@
 #include "probe/onereg.h"
 #include "cpumodel/vector.h"
 #include "lab_lines.h"
+#include "lab_migrate.h"
 
 #if defined(__aarch64__)
 #define LAB_ARCH CM_ARCH_ARM64
@@ -161,41 +162,6 @@ static void do_probe(const char *host)
     finish(0);
 }
 
-static void read_plan(const char *path, struct cm_plan *p)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        fail(path, NULL);
-    char line[512];
-    while (fgets(line, sizeof(line), f)) {
-        char name[128] = "";
-        unsigned long long a = 0, b = 0;
-        unsigned ord = 0;
-        if (sscanf(line, "DROP %llx", &a) == 1) {
-            p->drop_init_features = (uint32_t)a;
-        } else if (sscanf(line, "WRITE %llx %llx %u %127s", &a, &b, &ord, name) >= 3) {
-            p->writes = cm_xrealloc(p->writes, (p->nwrites + 1) * sizeof(*p->writes));
-            struct cm_write *w = &p->writes[p->nwrites++];
-            memset(w, 0, sizeof(*w));
-            w->id = a;
-            w->new_value = b;
-            w->order = (uint8_t)ord;
-            w->name = name[0] && strcmp(name, "-") ? cm_xstrdup(name) : NULL;
-        } else if (sscanf(line, "HIDDEN %llx %127s", &a, name) >= 1) {
-            p->rollback = cm_xrealloc(p->rollback, (p->nrollback + 1) * sizeof(*p->rollback));
-            struct cm_rollback_reg *rb = &p->rollback[p->nrollback++];
-            memset(rb, 0, sizeof(*rb));
-            rb->id = a;
-            rb->cls = CM_RB_HIDDEN;
-            rb->name = name[0] ? cm_xstrdup(name) : NULL;
-        } else if (sscanf(line, "VANISH %llx", &a) == 1) {
-            p->vanishing = cm_xrealloc(p->vanishing, (p->nvanishing + 1) * sizeof(uint64_t));
-            p->vanishing[p->nvanishing++] = a;
-        }
-    }
-    fclose(f);
-}
-
 /* /model.txt (lab_lines format, from `lab_convert model`) -> a vector, or
  * false when there is no model file. */
 static bool read_model(const char *path, struct cm_snapshot **ms, struct cm_vector *v)
@@ -233,7 +199,8 @@ static void do_verify(const char *host)
     struct cm_plan plan;
     memset(&plan, 0, sizeof(plan));
     plan.host = cm_xstrdup(host);
-    read_plan("/plan.txt", &plan);
+    if (lab_read_plan("/plan.txt", &plan) < 0)
+        fail("/plan.txt", NULL);
     struct cm_snapshot *ms = NULL;
     struct cm_vector model;
     bool have_model = read_model("/model.txt", &ms, &model);
@@ -283,6 +250,11 @@ int main(void)
     load_module(getenv("cmlab_module"));
     if (mode && !strcmp(mode, "verify"))
         do_verify(host);
+    if (mode && (!strcmp(mode, "migsrc") || !strcmp(mode, "migdst"))) {
+        int api, kvm = open_kvm(&api);
+        lab_migrate(kvm, !strcmp(mode, "migdst"));
+        finish(0);
+    }
     do_probe(host);
     return 0;
 }

@@ -35,7 +35,7 @@ lab_require() { # lab_require ARCH
     command -v "$q" >/dev/null || LAB_QEMU=10
     [ -x "${CPUMODELD:-}" ] || skip "CPUMODELD is not set to the built cpumodeld"
     [ -f "$BIN/libcpumodel/libcpumodel.a" ] || skip "libcpumodel.a is not built"
-    RUN=$BIN/lab/run-$1
+    RUN=$BIN/lab/run-${LAB_RUN_NAME:-$1}
     rm -rf "$RUN"; mkdir -p "$RUN"
     : > "$RUN/times"
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The lab's snapshot text format (lab_lines.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,5 +140,42 @@ int lab_parse_line(struct cm_snapshot *s, const char *p, char *err, size_t errle
         s->writable_masks[a] = b;
         return 1;
     }
+    return 0;
+}
+
+/* The plan lines (lab_init.c header) into p. */
+int lab_read_plan(const char *path, struct cm_plan *p)
+{
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        char name[128] = "";
+        unsigned long long a = 0, b = 0;
+        unsigned ord = 0;
+        if (sscanf(line, "DROP %llx", &a) == 1) {
+            p->drop_init_features = (uint32_t)a;
+        } else if (sscanf(line, "WRITE %llx %llx %u %127s", &a, &b, &ord, name) >= 3) {
+            p->writes = cm_xrealloc(p->writes, (p->nwrites + 1) * sizeof(*p->writes));
+            struct cm_write *w = &p->writes[p->nwrites++];
+            memset(w, 0, sizeof(*w));
+            w->id = a;
+            w->new_value = b;
+            w->order = (uint8_t)ord;
+            w->name = name[0] && strcmp(name, "-") ? cm_xstrdup(name) : NULL;
+        } else if (sscanf(line, "HIDDEN %llx %127s", &a, name) >= 1) {
+            p->rollback = cm_xrealloc(p->rollback, (p->nrollback + 1) * sizeof(*p->rollback));
+            struct cm_rollback_reg *rb = &p->rollback[p->nrollback++];
+            memset(rb, 0, sizeof(*rb));
+            rb->id = a;
+            rb->cls = CM_RB_HIDDEN;
+            rb->name = name[0] ? cm_xstrdup(name) : NULL;
+        } else if (sscanf(line, "VANISH %llx", &a) == 1) {
+            p->vanishing = cm_xrealloc(p->vanishing, (p->nvanishing + 1) * sizeof(uint64_t));
+            p->vanishing[p->nvanishing++] = a;
+        }
+    }
+    fclose(f);
     return 0;
 }

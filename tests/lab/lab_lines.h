@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "cpumodel/negotiate.h"
 #include "cpumodel/snapshot.h"
 
 /* META/CAP/REG/FACT/MASKS/MASK lines for s, each starting with prefix. */
@@ -20,5 +21,9 @@ void lab_print_snapshot(FILE *f, const char *prefix, const struct cm_snapshot *s
  * snapshot line, 0 when it is something else, -1 on a malformed line
  * (message in err). */
 int lab_parse_line(struct cm_snapshot *s, const char *line, char *err, size_t errlen);
+
+/* /plan.txt lines (DROP, WRITE, HIDDEN, VANISH; see lab_init.c) appended to
+ * p; -1 (errno set) when the file cannot be opened. */
+int lab_read_plan(const char *path, struct cm_plan *p);
 
 #endif

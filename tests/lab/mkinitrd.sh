@@ -3,11 +3,12 @@
 # Builds the lab initramfs: the static /init (tests/lab/lab_init.c linked with
 # the project's probe code, cross-compiled), plus an optional plan and kvm.ko.
 #
-#   mkinitrd.sh ARCH OUT.cpio.gz [PLAN.txt] [KVM.ko] [MODEL.txt]   ARCH: arm64 | riscv64
+#   mkinitrd.sh ARCH OUT.cpio.gz [PLAN.txt] [KVM.ko] [MODEL.txt] [MIGDIR]   ARCH: arm64 | riscv64
+# MIGDIR: the migration lab's job files (lab_migrate.c), packed as /mig.
 # The /init binary is cached beside OUT and rebuilt when a source is newer.
 # No device nodes are needed (/init mounts devtmpfs), so this runs unprivileged.
 set -euo pipefail
-arch=$1 out=$2 plan=${3:-} ko=${4:-} model=${5:-}
+arch=$1 out=$2 plan=${3:-} ko=${4:-} model=${5:-} migdir=${6:-}
 src=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 case $arch in
 arm64) cc=aarch64-linux-gnu-gcc; archsrc="probe/probe_arm64.c probe/verify_arm64.c" ;;
@@ -22,7 +23,7 @@ init=$outdir/lab-init-$arch
 # json-free library files: the common probe, the arch's probe/verifier, ONE_REG
 # plumbing, snapshot container and the arch's own negotiation driver (the
 # other drivers are empty stand-ins, lab_stub_ops.c)
-files=("$src/tests/lab/lab_init.c" "$src/tests/lab/lab_lines.c" "$src/tests/lab/lab_stub_ops.c")
+files=("$src/tests/lab/lab_init.c" "$src/tests/lab/lab_lines.c" "$src/tests/lab/lab_migrate.c" "$src/tests/lab/lab_stub_ops.c")
 for f in core/error.c core/util.c core/snapshot.c core/reasons.c core/field.c core/vector.c core/regname.c \
          core/arch_registry.c probe/probe_common.c probe/onereg.c $archsrc $(cd "$src/libcpumodel" && echo "$arch"/*.c); do
     files+=("$src/libcpumodel/$f")
@@ -46,5 +47,6 @@ cp "$init" "$stage/init"
 [ -n "$plan" ] && cp "$plan" "$stage/plan.txt"
 [ -n "$ko" ] && cp "$ko" "$stage/kvm.ko"
 [ -n "$model" ] && cp "$model" "$stage/model.txt"
+[ -n "$migdir" ] && cp -r "$migdir" "$stage/mig"
 ( cd "$stage" && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0 ) | gzip -1 > "$out.tmp"
 mv "$out.tmp" "$out"

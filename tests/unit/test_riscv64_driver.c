@@ -439,6 +439,71 @@ START_TEST(rollback_612_to_518)
 }
 END_TEST
 
+/* Issue 9 item 5, facts measured in the migration lab (docs/migration-lab.md,
+ * tests/test_lab_migrate.sh; QEMU 7.2 `-cpu rv64,h=true`, which has neither
+ * Zicbom nor Zicboz): Linux 7.2.13 lists config.zicbom_block_size and
+ * config.zicboz_block_size reading 0 although the host lacks both extensions,
+ * 6.12.107 lists neither; restoring the 7.2 state on 6.12 fails on
+ * zicbom_block_size with ENOENT.  The 6.6 source (vcpu_onereg.c,
+ * copy_config_reg_indices) lists them only while the vCPU's isa has the
+ * extension. */
+START_TEST(block_sizes_listed_without_extension)
+{
+    static const unsigned no_cbo[] = {RVF_ZICBOM, RVF_ZICBOZ};
+    struct cm_snapshot *s72 = host_with("rv72", "7.2.13+deb14-riscv64", NULL, 0, no_cbo, 2);
+    struct cm_snapshot *s612 = host_with("rv612", "6.12.107+deb13-riscv64", NULL, 0, no_cbo, 2);
+    /* the 7.2 fact: listed, reading 0, without the extension */
+    cm_error err = {0};
+    ck_assert(cm_snapshot_find_reg(s72, RVF_CONFIG(1)) == NULL); /* the fixture follows the 6.x rule */
+    ck_assert(cm_snapshot_add_reg(s72, RVF_CONFIG(1), (uint64_t[]){0}, 0, &err) == 0);
+    ck_assert(cm_snapshot_add_reg(s72, RVF_CONFIG(5), (uint64_t[]){0}, 0, &err) == 0);
+    ck_assert_msg(cm_snapshot_finish(s72, &err) == 0, "%s", err.msg);
+    ck_assert(cm_snapshot_find_reg(s612, RVF_CONFIG(1)) == NULL);
+
+    /* 7.2 -> 6.12: the destination refuses the register (ENOENT): not
+     * hidden (it never leaves the 7.2 list), droppable for a VMM that leaves
+     * it out, and the reason says a restore-all VMM fails */
+    struct cm_vector model;
+    decode(s612, &model);
+    char why[1024];
+    bool write;
+    uint64_t wv;
+    for (unsigned idx = 1; idx <= 5; idx += 4) {
+        enum cm_rollback c = classify(s72, &model, RVF_CONFIG(idx), &write, &wv, why, sizeof(why));
+        ck_assert_msg(c == CM_RB_DROPPABLE, "config %u: class %d: %s", idx, c, why);
+        ck_assert(!write);
+        ck_assert_msg(strstr(why, "ENOENT") && strstr(why, "7.2") && strstr(why, "every saved register"), "%s", why);
+    }
+    cm_vector_free(&model);
+
+    /* a plan turning Zicbom off: on 7.2 the register stays listed (not in
+     * the vanishing list); on 6.12 it leaves with the extension */
+    struct cm_snapshot *h72 = host_with("rv72cbo", "7.2.13+deb14-riscv64", NULL, 0, NULL, 0);
+    struct cm_snapshot *h612 = host_with("rv612cbo", "6.12.107+deb13-riscv64", NULL, 0, NULL, 0);
+    struct cm_snapshot *hs[] = {h72, h612};
+    for (size_t i = 0; i < 2; i++) {
+        struct cm_vector host, m;
+        decode(hs[i], &host);
+        ck_assert(cm_vector_has_reg(&host, RVF_CONFIG(1)));
+        cm_vector_copy(&m, &host);
+        m.is_model = true;
+        m.val[slot_of(&m, RVF_ISA_EXT(RVF_ZICBOM))] = 0;
+        uint64_t *ids = NULL;
+        size_t n = 0;
+        ops()->vanishing(&host, &m, &ids, &n);
+        ck_assert_msg(has_id(ids, n, RVF_CONFIG(1)) == (i == 1), "%s: zicbom_block_size vanishing %d",
+                      hs[i]->kernel, has_id(ids, n, RVF_CONFIG(1)));
+        free(ids);
+        cm_vector_free(&host);
+        cm_vector_free(&m);
+    }
+    cm_snapshot_free(h72);
+    cm_snapshot_free(h612);
+    cm_snapshot_free(s72);
+    cm_snapshot_free(s612);
+}
+END_TEST
+
 /* "unknown ISA extension ids -> clear error, nothing lost" */
 START_TEST(bad_input)
 {
@@ -490,6 +555,7 @@ int main(void)
     tcase_add_test(tc, enforce_early_kernels);
     tcase_add_test(tc, enforce_config);
     tcase_add_test(tc, vanishing_vector);
+    tcase_add_test(tc, block_sizes_listed_without_extension);
     tcase_add_test(tc, rollback_72_to_612);
     tcase_add_test(tc, rollback_612_to_518);
     tcase_add_test(tc, bad_input);
