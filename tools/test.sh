@@ -7,9 +7,9 @@ cd "$(dirname "$0")/.."
 bash tools/deps.sh test
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON -DCPUMODEL_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCPUMODEL_SANITIZE=ON -DCPUMODEL_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCPUMODEL_SANITIZE=ON -DCPUMODEL_BUILD_TESTS=ON -DCPUMODEL_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
