@@ -9,6 +9,14 @@
 # and /var/lib/cpumodeld stay fixed: systemd's RuntimeDirectory= and
 # StateDirectory= always live there.
 
+# The paths inside the units, hook and man page are this configuration's: an install under another
+# prefix (`cmake --install --prefix X`) would start a binary that is not there.  Refuse it.
+install(CODE "
+  if(NOT CMAKE_INSTALL_PREFIX STREQUAL \"${CMAKE_INSTALL_PREFIX}\")
+    message(FATAL_ERROR \"cpumodeld was configured for the prefix ${CMAKE_INSTALL_PREFIX} (its units name \"
+      \"${CMAKE_INSTALL_FULL_SBINDIR}/cpumodeld); configure again with -DCMAKE_INSTALL_PREFIX=\${CMAKE_INSTALL_PREFIX}\")
+  endif()" COMPONENT cpumodeld)
+
 set(CPUMODEL_UNITDIR "${CMAKE_INSTALL_PREFIX}/lib/systemd/system" CACHE PATH "Where the systemd units go")
 set(CPUMODEL_SYSUSERSDIR "${CMAKE_INSTALL_PREFIX}/lib/sysusers.d" CACHE PATH "Where the sysusers.d snippet goes")
 set(CPUMODEL_TMPFILESDIR "${CMAKE_INSTALL_PREFIX}/lib/tmpfiles.d" CACHE PATH "Where the tmpfiles.d snippet goes")

@@ -11,6 +11,9 @@ test_pkgs=(check python3 iproute2 systemd varlink-go jq
            libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc
            qemu-system-x86 libvirt-daemon-system libvirt-clients)
 
+# test_install.sh (man, dpkg-shlibdeps), the matrix SVG check (rsvg-convert, xmllint)
+test_pkgs+=(man-db dpkg-dev librsvg2-bin libxml2-utils)
+
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
 
