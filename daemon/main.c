@@ -53,7 +53,7 @@ static const struct command commands[] = {
      "  -o, --output OUT   write that JSON document to OUT\n"},
     {"baseline", cmd_baseline, "the largest model every host can run",
      "usage: cpumodeld baseline FILE... [--json] [--all] [-o MODEL] [--groups]\n"
-     "       cpumodeld baseline [PEER...] --socket PATH|--connect HOST:PORT [--peers A,B] [--json] [-o MODEL]\n"
+     "       cpumodeld baseline [PEER...] --socket PATH|--connect HOST:PORT [--json] [-o MODEL]\n"
      "\n"
      "Merges hosts (or models) into the largest common model: the first line says whether it is\n"
      "enforceable on every host; then the fields where hosts differ and which host limits each,\n"
@@ -160,7 +160,9 @@ static const struct command commands[] = {
     {"libvirt-hook", cmd_libvirt_hook, "libvirt qemu hook that vetoes migrations",
      "usage: cpumodeld libvirt-hook DOMAIN OPERATION SUBOPERATION [EXTRA] < domain.xml\n"
      "\n"
-     "Called by libvirtd (enable it: ln -s " CPUMODELD_HOOK_HELP " /etc/libvirt/hooks/qemu.d/cpumodeld).\n"
+     "Called by libvirtd; installed, and enabled by one link (then restart libvirtd):\n"
+     "  ln -s " CPUMODELD_HOOK_HELP " \\\n"
+     "        /etc/libvirt/hooks/qemu.d/cpumodeld\n"
      "On the destination's migrate begin it vetoes the migration unless the local daemon's plan for\n"
      "the guest's pinned model is enforceable here.  Environment: CPUMODELD_SOCKET,\n"
      "CPUMODELD_HOOK_STRICT (default 1), CPUMODELD_HOOK_TIMEOUT_MS (default 10000).\n"},
