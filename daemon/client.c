@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_matrix.h"
 #include "cli_util.h"
 #include "daemon.h"
 
@@ -663,4 +664,103 @@ int cmd_plan_remote(int argc, char **argv)
     rc = o.out ? cli_write_json("plan", o.out, r) : 0;
     json_object_put(r);
     return rc ? rc : ok ? 0 : CM_EXIT_INCOMPATIBLE;
+}
+
+static int by_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The matrix over the daemon's cluster: the members that answered (or are cached), in the
+ * baseline's groups, each pair asked with Compare (the daemon's own comparison). */
+int cmd_matrix_remote(int argc, char **argv)
+{
+    struct copts o;
+    int first = parse(argc, argv, &o, NULL);
+    if (first < 0 || first != argc)
+        return usage_err(first, "matrix", "");
+    int rc = open_conn(&o, "matrix");
+    if (rc)
+        return rc;
+    struct json_object *p = json_object_new_object();
+    json_object_object_add(p, "groups", json_object_new_boolean(1));
+    if (o.peers)
+        json_object_object_add(p, "peers", peers_param(o.peers));
+    struct json_object *b = call(&o, "matrix", CMD_IFACE ".GetBaseline", p, &rc);
+    if (!b) {
+        close(o.fd);
+        return rc;
+    }
+    struct json_object *mem = jget(b, "members"), *base = jget(b, "baseline"), *groups = jget(base, "groups");
+    const char *arch = jstr(jget(base, "model"), "arch", "?");
+    size_t nm = mem ? json_object_array_length(mem) : 0, n = 0;
+    size_t ng = groups && json_object_array_length(groups) ? json_object_array_length(groups) : 1;
+    struct cm_buf missing = {0};
+    for (size_t i = 0; i < nm; i++) {
+        struct json_object *x = json_object_array_get_idx(mem, i);
+        if (!strcmp(jstr(x, "status", ""), "missing"))
+            cm_buf_printf(&missing, "%s%s", missing.s ? ", " : "", jstr(x, "address", "?"));
+        else
+            n++;
+    }
+    struct matrix m;
+    matrix_init(&m, n, ng);
+    m.missing = missing.s;
+    for (size_t g = 0; g < ng; g++) {
+        m.groups[g].arch = cm_xstrdup(arch);
+        struct json_object *why = jget(json_object_array_get_idx(groups, g), "why");
+        m.groups[g].why = why ? cm_xstrdup(json_object_get_string(why)) : NULL;
+    }
+    /* hosts in group order (the baseline's), then any member no group lists */
+    size_t k = 0;
+    for (size_t g = 0; groups && g < json_object_array_length(groups); g++) {
+        struct json_object *hs = jget(json_object_array_get_idx(groups, g), "hosts");
+        for (size_t i = 0; hs && i < json_object_array_length(hs) && k < n; i++) {
+            m.group[k] = g;
+            m.names[k++] = cm_xstrdup(json_object_get_string(json_object_array_get_idx(hs, i)));
+        }
+    }
+    for (size_t i = 0; i < nm && k < n; i++) {
+        struct json_object *x = json_object_array_get_idx(mem, i);
+        const char *name = jstr(x, "name", "?");
+        bool listed = false;
+        for (size_t j = 0; j < k; j++)
+            listed |= !strcmp(m.names[j], name);
+        if (!listed && strcmp(jstr(x, "status", ""), "missing")) {
+            m.group[k] = 0;
+            m.names[k++] = cm_xstrdup(name);
+        }
+    }
+    /* members no group lists (one model fits all: no groups) in name order, as the offline matrix */
+    size_t grouped = 0;
+    for (size_t g = 0; groups && g < json_object_array_length(groups); g++) {
+        struct json_object *hs = jget(json_object_array_get_idx(groups, g), "hosts");
+        grouped += hs ? json_object_array_length(hs) : 0;
+    }
+    json_object_put(b);
+    if (grouped < k)
+        qsort(m.names + grouped, k - grouped, sizeof(*m.names), by_strcmp);
+    for (size_t i = 0; i < n && !rc; i++)
+        for (size_t j = 0; j < n && !rc; j++) {
+            struct json_object *cp = json_object_new_object();
+            json_object_object_add(cp, "from", json_object_new_string(m.names[i]));
+            json_object_object_add(cp, "to", json_object_new_string(m.names[j]));
+            struct json_object *r = call(&o, "matrix", CMD_IFACE ".Compare", cp, &rc);
+            if (!r)
+                break;
+            struct json_object *rs = jget(r, "reasons"), *firsterr = NULL;
+            for (size_t x = 0; rs && json_object_is_type(rs, json_type_array) && x < json_object_array_length(rs) &&
+                               !firsterr;
+                 x++)
+                if (!strcmp(jstr(json_object_array_get_idx(rs, x), "severity", ""), "error"))
+                    firsterr = json_object_array_get_idx(rs, x);
+            matrix_set(&m, i, j, jbool(r, "compatible"), jstr(firsterr, "register", "?"), jstr(firsterr, "field", NULL),
+                       jstr(firsterr, "text", "incompatible"));
+            json_object_put(r);
+        }
+    close(o.fd);
+    if (!rc)
+        rc = matrix_emit(&m, o.json, o.out, o.svg);
+    matrix_free(&m);
+    return rc;
 }
