@@ -373,8 +373,9 @@ int cmd_query(int argc, char **argv)
         print_json(all);
         json_object_put(all);
     } else {
-        print_host(jget(host, "host"));
+        /* the verdict first: the cluster's headline and members, then this host */
         print_members(base);
+        print_host(jget(host, "host"));
         print_pinned(jget(models, "models"), jget(base, "pinned"));
     }
     json_object_put(host);
@@ -467,8 +468,10 @@ int cmd_pin(int argc, char **argv)
     close(o.fd);
     if (!r)
         return rc;
-    if (o.json)
+    if (o.json) {
+        r = cli_json_wrap("cluster-pin", r);
         print_json(r);
+    }
     else {
         struct json_object *info = jget(r, "info");
         printf("pinned %s generation %s over %zu host(s)\n", jstr(info, "name", "?"), jstr(info, "generation", "?"),
@@ -514,8 +517,10 @@ int cmd_reprobe(int argc, char **argv)
     close(o.fd);
     if (!r)
         return rc;
-    if (o.json)
+    if (o.json) {
+        r = cli_json_wrap("reprobe", r);
         print_json(r);
+    }
     else
         print_host(jget(r, "host"));
     json_object_put(r);
