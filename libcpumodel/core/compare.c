@@ -23,6 +23,8 @@ bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const 
     }
     const struct cm_arch_ops *ops = from->ops;
     bool ok = true;
+    cm_note_unreported(reasons, from);
+    cm_note_unreported(reasons, to);
     for (size_t i = 0; i < ops->nwords; i++) {
         if (!cm_word_valued(from, i))
             continue;

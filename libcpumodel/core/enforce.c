@@ -207,6 +207,8 @@ bool cm_enforceable_max(const struct cm_vector *model, const struct cm_vector *h
     }
     bool ok = true;
     size_t errors = 0;
+    cm_note_unreported(reasons, model);
+    cm_note_unreported(reasons, host);
     for (size_t i = 0; i < model->ops->nwords; i++) {
         if (!cm_check_word(model, host, i, reasons, NULL)) {
             ok = false;

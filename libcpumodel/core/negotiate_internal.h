@@ -34,4 +34,12 @@ enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct c
                                    const struct cm_vector *model, uint64_t id, bool *write, uint64_t *write_value,
                                    struct cm_buf *why);
 
+/* Registers every CPU of v's arch has that v does not list (a kernel that
+ * cannot report its ID registers, unreported.c): their names, ", "-joined
+ * into names (len bytes); returns how many. */
+size_t cm_unreported_ids(const struct cm_vector *v, char *names, size_t len);
+/* Adds the "id-registers-unreported" warning for v (a host or a model built
+ * with one) when it has such registers; every verdict calls it per side. */
+void cm_note_unreported(struct cm_reasons *r, const struct cm_vector *v);
+
 #endif

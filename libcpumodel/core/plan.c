@@ -68,6 +68,9 @@ int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, 
     p->host = cm_xstrdup(hv.name);
     p->model = cm_xstrdup(model->name);
 
+    cm_note_unreported(&p->reasons, model);
+    cm_note_unreported(&p->reasons, &hv);
+
     /* 1. Which init features must go (they change the limits the ID writes are checked against). */
     uint32_t drops = 0;
     struct cm_reasons scratch = {0};
