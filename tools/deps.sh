@@ -13,6 +13,8 @@ test_pkgs=(check python3 iproute2 systemd varlink-go jq
 
 # test_install.sh (man, dpkg-shlibdeps), the matrix SVG check (rsvg-convert, xmllint)
 test_pkgs+=(man-db dpkg-dev librsvg2-bin libxml2-utils)
+# tools/test.sh builds with clang as well as gcc
+test_pkgs+=(clang)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
