@@ -120,8 +120,11 @@ int main(int argc, char **argv)
     return 0;
 }
 EOF
-# shellcheck disable=SC2046
-cc -std=gnu11 -Wall -Werror -o "$T/use" "$T/use.c" $(pkgconf --cflags --libs cpumodel) 2>"$T/cc.log"
+# a sanitizer build installs a sanitized library: its consumer needs the same runtime
+san=
+grep -q '^CPUMODEL_SANITIZE:BOOL=ON' "$bdir/CMakeCache.txt" && san="-fsanitize=address,undefined"
+# shellcheck disable=SC2046,SC2086
+cc -std=gnu11 -Wall -Werror $san -o "$T/use" "$T/use.c" $(pkgconf --cflags --libs cpumodel) 2>"$T/cc.log"
 check "a C program builds with pkg-config cpumodel ($(head -3 "$T/cc.log"))" '[ -x "$T/use" ]'
 check "it links the shared library" 'readelf -d "$T/use" | grep -q "NEEDED.*libcpumodel.so.0"'
 V1=$fx/fingerprint_ARM_NEOVERSE_V1_6.1host.json N1=$fx/fingerprint_ARM_NEOVERSE_N1_6.1host.json
