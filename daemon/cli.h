@@ -26,10 +26,12 @@ CM_CMD(cmd_reprobe);
 CM_CMD(cmd_forget);
 CM_CMD(cmd_libvirt_hook);
 CM_CMD(cmd_export);
+CM_CMD(cmd_matrix);
 /* The socket-backed forms of baseline/compare/plan (daemon/client.c), called
  * by cli_offline.c when --socket or --connect is given. */
 CM_CMD(cmd_baseline_remote);
 CM_CMD(cmd_compare_remote);
 CM_CMD(cmd_plan_remote);
+CM_CMD(cmd_matrix_remote);
 
 #endif

@@ -23,9 +23,47 @@ int cmd_baseline_remote(int argc, char **argv) __attribute__((weak));
 int cmd_compare_remote(int argc, char **argv) __attribute__((weak));
 int cmd_plan_remote(int argc, char **argv) __attribute__((weak));
 
+/* Operands (not options, not an option's value). */
+static int count_operands(int argc, char **argv)
+{
+    static const char *const with_value[] = {"-o", "--output", "--from", "--socket", "--connect",
+                                             "--timeout-ms", "--peers", "--svg"};
+    int n = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-' || !argv[i][1]) {
+            n++;
+            continue;
+        }
+        for (size_t k = 0; k < sizeof(with_value) / sizeof(with_value[0]); k++)
+            if (!strcmp(argv[i], with_value[k])) {
+                i++; /* its value */
+                break;
+            }
+    }
+    return n;
+}
+
+/* The daemon answers when asked for (--socket, --connect) or when the operands only make sense to
+ * it: `plan`, `plan NAME`, `plan model:NAME` (a pinned model on this host), `compare model:NAME`. */
+static bool wants_daemon(int argc, char **argv)
+{
+    if (cli_has_opt(argc, argv, "--socket") || cli_has_opt(argc, argv, "--connect"))
+        return true;
+    int n = count_operands(argc, argv);
+    if (!strcmp(argv[0], "plan"))
+        return n <= 1;
+    if (!strcmp(argv[0], "compare")) {
+        for (int i = 1; i < argc; i++)
+            if (!strncmp(argv[i], "model:", 6))
+                return true;
+        return n == 1;
+    }
+    return false;
+}
+
 static int remote_or_null(int (*fn)(int, char **), int argc, char **argv)
 {
-    if (!cli_has_opt(argc, argv, "--socket") && !cli_has_opt(argc, argv, "--connect"))
+    if (!wants_daemon(argc, argv))
         return -1;
     if (!fn) {
         fprintf(stderr, "cpumodeld %s: the daemon client is not built into this binary\n", argv[0]);
@@ -55,8 +93,9 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
     };
     memset(o, 0, sizeof(*o));
     optind = 1;
+    opterr = 0; /* cli_bad_option says what was wrong, with the nearest option */
     int c;
-    while ((c = getopt_long(argc, argv, "jgao:f:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":jgao:f:h", lo, NULL)) != -1) {
         switch (c) {
         case 'j': o->json = true; break;
         case 'g': o->groups = true; break;
@@ -78,7 +117,7 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
             o->facts[o->nfacts++] = optarg;
             break;
         case 'h': return 1;
-        default: return -1;
+        default: cli_bad_option(argv[0], c, argc, argv, optind, lo); return -1;
         }
     }
     *first = optind;
@@ -158,9 +197,11 @@ static int apply_facts(const struct opts *o, struct cm_snapshot **s, size_t n, c
     return 0;
 }
 
-static int usage(const char *cmd, const char *args)
+/* A parse error was reported already; a wrong operand count gets the usage lines. */
+static int usage(int parsed, const char *cmd)
 {
-    fprintf(stderr, "usage: cpumodeld %s %s\n", cmd, args);
+    if (!parsed)
+        cli_usage(cmd);
     return CM_EXIT_USAGE;
 }
 
@@ -169,8 +210,9 @@ int cmd_import(int argc, char **argv)
 {
     struct opts o;
     int first;
-    if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
-        return usage("import", "[--from firecracker] FILE [-o OUT] [--json] [--fact NAME=VALUE]...");
+    int pr = parse(argc, argv, &o, &first);
+    if (pr || argc - first != 1)
+        return usage(pr, "import");
     if (o.from && strcmp(o.from, "firecracker") && strcmp(o.from, "auto") && strcmp(o.from, "snapshot")) {
         fprintf(stderr, "cpumodeld import: unknown format '%s' (known: firecracker, snapshot, auto)\n", o.from);
         return CM_EXIT_USAGE;
@@ -216,9 +258,24 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
 {
     const struct cm_vector *m = &b->model;
     const struct cm_arch_ops *ops = m->ops;
-    printf("Baseline of %zu host(s), %s:", b->nhosts, cm_arch_name(ops->arch));
+    const char **names = cm_xmalloc((b->nhosts + 1) * sizeof(*names));
     for (size_t h = 0; h < b->nhosts; h++)
-        printf(" %s", b->hosts[h]->name);
+        names[h] = b->hosts[h]->name;
+    {
+        /* the first line is the verdict */
+        char cb[32], cb2[32];
+        size_t bad = 0;
+        for (size_t h = 0; h < b->nhosts; h++)
+            bad += !b->verdicts[h].enforceable;
+        printf("Baseline of %s host(s), %s: ", cli_count(b->nhosts, cb), cm_arch_name(ops->arch));
+        if (b->enforceable_everywhere)
+            printf("%senforceable everywhere%s\n", cli_color(stdout, CLI_GREEN), cli_color(stdout, CLI_OFF));
+        else
+            printf("%sNOT enforceable%s on %s of them; %zu compatibility group(s)\n", cli_color(stdout, CLI_RED),
+                   cli_color(stdout, CLI_OFF), cli_count(bad, cb2), b->ngroups);
+        _cleanup_free_ char *list = cli_join_fit(names, b->nhosts, CLI_WIDTH - 7);
+        printf("Hosts: %s", list);
+    }
     size_t words = 0, fields = 0;
     for (size_t i = 0; i < ops->nwords; i++)
         if (m->present[i] && !m->novalue[i]) {
@@ -242,10 +299,13 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
             size_t k = cm_limited_by(b->hosts, b->nhosts, m, i, f, idx);
             if (!k && !all)
                 continue;
-            printf("%-22s %-16s 0x%-6llx", w->name, f->name, (unsigned long long)cm_field_get(f, m->val[i]));
+            int used = printf("%-22s %-16s 0x%-6llx ", w->name, f->name, (unsigned long long)cm_field_get(f, m->val[i]));
+            const char **lim = cm_xmalloc((k + 1) * sizeof(*lim));
             for (size_t j = 0; j < k; j++)
-                printf("%s%s", j ? ", " : " ", b->hosts[idx[j]]->name);
-            printf("\n");
+                lim[j] = b->hosts[idx[j]]->name;
+            _cleanup_free_ char *list = cli_join_fit(lim, k, used < CLI_WIDTH - 20 ? CLI_WIDTH - (size_t)used : 20);
+            printf("%s\n", list);
+            free(lim);
             shown++;
         }
     }
@@ -269,20 +329,41 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
     if (b->ngroups) {
         printf("\nCompatibility groups (each with a baseline enforceable on all its members):\n");
         for (size_t g = 0; g < b->ngroups; g++) {
-            printf("  group %zu:", g + 1);
-            for (size_t k = 0; k < b->groups[g].nmembers; k++)
-                printf(" %s", b->hosts[b->groups[g].members[k]]->name);
-            printf("\n    why: %s\n", b->groups[g].why);
+            const struct cm_group *grp = &b->groups[g];
+            for (size_t k = 0; k < grp->nmembers; k++)
+                names[k] = b->hosts[grp->members[k]]->name;
+            _cleanup_free_ char *head = cm_xasprintf("  group %zu (%zu): ", g + 1, grp->nmembers);
+            _cleanup_free_ char *list = cli_join_fit(names, grp->nmembers, CLI_WIDTH - strlen(head));
+            printf("%s%s\n", head, list);
+            if (grp->why)
+                cli_print_wrapped(stdout, "    why: ", "         ", grp->why, CLI_WIDTH);
         }
     }
     if (b->notes.n) {
         printf("\nNotes:\n");
         cli_print_reasons(stdout, &b->notes, "  ", all ? 0 : 8);
     }
+    free(names);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    const struct cm_vector *x = *(const struct cm_vector *const *)a, *y = *(const struct cm_vector *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* "model.json" -> "model.arm64.json" (a name without ".json" gets ".arm64"). */
+static char *arch_out(const char *out, enum cm_arch arch)
+{
+    size_t len = strlen(out);
+    if (len > 5 && !strcmp(out + len - 5, ".json"))
+        return cm_xasprintf("%.*s.%s.json", (int)(len - 5), out, cm_arch_name(arch));
+    return cm_xasprintf("%s.%s", out, cm_arch_name(arch));
 }
 
 /* Baseline per architecture (--groups over a mix). */
-static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opts *o, struct json_object *jarr)
+static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opts *o, const char *out,
+                       struct json_object *jarr)
 {
     struct cm_baseline b;
     cm_error err = {0};
@@ -292,8 +373,6 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
                      (o->assume.restore == CM_RESTORE_PLAN_AWARE ? CM_BL_PLAN_AWARE : 0);
     if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
-    if ((flags & CM_BL_FIRST_REASON) && !o->json)
-        printf("(%zu hosts: first reason per host only; --all lists every reason)\n", n);
     int rc = b.enforceable_everywhere ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
     if (o->json) {
         struct json_object *j = cm_baseline_to_json(&b, &err);
@@ -303,16 +382,18 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
         }
         if (flags & CM_BL_FIRST_REASON) /* only when cut, so small clusters read as the daemon's */
             json_object_object_add(j, "first_reason_only", json_object_new_boolean(true));
-        json_object_array_add(jarr, j);
+        json_object_array_add(jarr, cli_json_wrap("baseline", j));
     } else {
         print_baseline_human(&b, o->all);
+        if (flags & CM_BL_FIRST_REASON)
+            printf("\n(%zu hosts: first reason per host only; --all lists every reason)\n", n);
     }
-    if (o->out) {
+    if (out) {
         struct cm_snapshot *ms = cm_model_snapshot(&b.model, (const struct cm_vector *const *)vecs, n, &err);
-        if (!ms || cm_snapshot_save(ms, o->out, &err) < 0)
+        if (!ms || cm_snapshot_save(ms, out, &err) < 0)
             rc = cli_fail(&err);
         else if (!o->json)
-            printf("\nModel written to %s, digest %s\n", o->out, ms->digest);
+            printf("\nModel written to %s, digest %s\n", out, ms->digest);
         cm_snapshot_free(ms);
     }
     cm_baseline_free(&b);
@@ -326,8 +407,9 @@ int cmd_baseline(int argc, char **argv)
         return r;
     struct opts o;
     int first;
-    if (parse(argc, argv, &o, &first) != 0 || argc - first < 1)
-        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups] [--vmm=restore-all|plan-aware]");
+    int pr = parse(argc, argv, &o, &first);
+    if (pr || argc - first < 1)
+        return usage(pr, "baseline");
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
@@ -375,18 +457,25 @@ int cmd_baseline(int argc, char **argv)
                 for (size_t i = 0; i < n; i++)
                     if (snaps[i]->arch == arches[a])
                         sel[k++] = &vecs[i];
-                if (narch > 1 && !o.json)
-                    printf("%s== %s ==\n", a ? "\n" : "", cm_arch_name(arches[a]));
-                int r2 = baseline_of(sel, k, &o, jarr);
+                /* hosts in name order: the model, its vendor and the groups do not depend on the
+                 * order the files were given in (baseline a b == baseline b a) */
+                qsort(sel, k, sizeof(*sel), by_name);
+                if (o.groups && !o.json)
+                    printf("%s== %s: %zu host(s) ==\n", a ? "\n" : "", cm_arch_name(arches[a]), k);
+                /* several architectures: one model file each, MODEL.ARCH.json, never one silently */
+                _cleanup_free_ char *out = o.out && narch > 1 ? arch_out(o.out, arches[a]) : NULL;
+                int r2 = baseline_of(sel, k, &o, out ? out : o.out, jarr);
                 if (r2 > rc)
                     rc = r2;
             }
             free(sel);
-            if (o.json) {
-                if (narch == 1 && json_object_array_length(jarr) == 1)
+            /* the shape follows the flags, never the input: --groups always gives the per-architecture
+             * list, even of one architecture */
+            if (o.json && json_object_array_length(jarr) == narch) {
+                if (!o.groups) {
                     cli_print_json(json_object_array_get_idx(jarr, 0));
-                else if (json_object_array_length(jarr)) {
-                    struct json_object *wrap = json_object_new_object();
+                } else {
+                    struct json_object *wrap = cli_json_doc("baseline-groups");
                     json_object_object_add(wrap, "architectures", json_object_get(jarr));
                     cli_print_json(wrap);
                     json_object_put(wrap);
@@ -412,8 +501,9 @@ int cmd_compare(int argc, char **argv)
         return r;
     struct opts o;
     int first;
-    if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("compare", "FROM TO [--json] [--boot] [--vmm=restore-all|plan-aware] [--fact [HOST:]NAME=VALUE]...");
+    int pr = parse(argc, argv, &o, &first);
+    if (pr || argc - first != 2)
+        return usage(pr, "compare");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
@@ -434,27 +524,31 @@ int cmd_compare(int argc, char **argv)
         struct cm_reasons reasons = {0};
         bool ok = cm_compare_ex(&v[0], &v[1], &o.assume, &reasons);
         rc = ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
+        struct json_object *j = cli_json_doc("compare");
+        json_object_object_add(j, "from", json_object_new_string(v[0].name));
+        json_object_object_add(j, "to", json_object_new_string(v[1].name));
+        json_object_object_add(j, "compatible", json_object_new_boolean(ok));
+        json_object_object_add(j, "assumes", cm_assume_to_json(&o.assume));
+        json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
         if (o.json) {
-            struct json_object *j = json_object_new_object();
-            json_object_object_add(j, "from", json_object_new_string(v[0].name));
-            json_object_object_add(j, "to", json_object_new_string(v[1].name));
-            json_object_object_add(j, "compatible", json_object_new_boolean(ok));
-            json_object_object_add(j, "assumes", cm_assume_to_json(&o.assume));
-            json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
             cli_print_json(j);
-            json_object_put(j);
         } else {
-            printf("%s -> %s: %s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
-                   ok ? "COMPATIBLE" : "INCOMPATIBLE", cm_reasons_count(&reasons, CM_SEV_ERROR),
+            printf("%s -> %s: %s%s%s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
+                   cli_color(stdout, ok ? CLI_GREEN : CLI_RED), ok ? "COMPATIBLE" : "INCOMPATIBLE",
+                   cli_color(stdout, CLI_OFF), cm_reasons_count(&reasons, CM_SEV_ERROR),
                    cm_reasons_count(&reasons, CM_SEV_WARNING));
-            printf("  assumes: %s, %s\n",
-                   o.assume.reading == CM_READ_BOOT ? "a fresh boot on the destination (--boot)"
-                                                    : "a migration (the saved state is restored)",
+            printf("  assumes: %s, %s\n", o.assume.reading == CM_READ_BOOT ? "a fresh boot (--boot)" : "a migration",
                    o.assume.restore == CM_RESTORE_PLAN_AWARE
-                       ? "a VMM applying the plan's hidden / safe-missing register lists"
-                       : "a VMM restoring every saved register (QEMU without x-mig-*, Firecracker)");
+                       ? "a VMM skipping the plan's hidden / safe-missing registers"
+                       : "a VMM restoring every saved register (Firecracker, QEMU)");
             cli_print_reasons(stdout, &reasons, "  ", o.all ? 0 : 40);
         }
+        if (o.out) {
+            int wr = cli_write_json("compare", o.out, j);
+            if (wr)
+                rc = wr;
+        }
+        json_object_put(j);
         cm_reasons_free(&reasons);
         cm_vector_free(&v[0]);
         cm_vector_free(&v[1]);
@@ -467,8 +561,8 @@ int cmd_compare(int argc, char **argv)
 /* ---- plan ---- */
 static void print_plan_human(const struct cm_plan *p)
 {
-    printf("Plan: restrict %s to model %s — %s\n", p->host, p->model,
-           p->ok ? "enforceable" : "NOT enforceable (see reasons)");
+    printf("Plan: restrict %s to model %s — %s%s%s\n", p->host, p->model, cli_color(stdout, p->ok ? CLI_GREEN : CLI_RED),
+           p->ok ? "enforceable" : "NOT enforceable (see reasons)", cli_color(stdout, CLI_OFF));
     printf("Assumes: %s\n", p->assume.restore == CM_RESTORE_PLAN_AWARE
                                  ? "a VMM applying this plan's hidden / safe-missing register lists (--vmm=plan-aware)"
                                  : "a VMM restoring every saved register (--vmm=restore-all)");
@@ -513,8 +607,9 @@ int cmd_plan(int argc, char **argv)
         return r;
     struct opts o;
     int first;
-    if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("plan", "MODEL HOST [--json] [--vmm=restore-all|plan-aware]");
+    int pr = parse(argc, argv, &o, &first);
+    if (pr || argc - first != 2)
+        return usage(pr, "plan");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
@@ -534,13 +629,17 @@ int cmd_plan(int argc, char **argv)
             rc = cli_fail(&err);
         } else {
             rc = p.ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
-            if (o.json) {
-                struct json_object *j = cm_plan_to_json(&p);
+            struct json_object *j = cli_json_wrap("plan", cm_plan_to_json(&p));
+            if (o.json)
                 cli_print_json(j);
-                json_object_put(j);
-            } else {
+            else
                 print_plan_human(&p);
+            if (o.out) {
+                int wr = cli_write_json("plan", o.out, j);
+                if (wr)
+                    rc = wr;
             }
+            json_object_put(j);
             cm_plan_free(&p);
         }
         cm_vector_free(&model);
@@ -555,8 +654,9 @@ int cmd_show(int argc, char **argv)
 {
     struct opts o;
     int first;
-    if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
-        return usage("show", "FILE [--json]");
+    int pr = parse(argc, argv, &o, &first);
+    if (pr || argc - first != 1)
+        return usage(pr, "show");
     struct cm_snapshot *s = NULL;
     int rc = cli_load_all(argv + first, 1, &s);
     if (rc)
@@ -589,9 +689,9 @@ int cmd_show(int argc, char **argv)
         for (uint16_t fi = 0; fi < w->nfields; fi++) {
             const struct cm_field *f = &w->fields[fi];
             uint64_t fv = cm_field_get(f, v.val[i]);
-            if (!o.all && fv == 0 && !o.json)
+            if (!o.all && fv == 0 && !o.json && !o.out)
                 continue;
-            if (o.json) {
+            if (o.json || o.out) {
                 struct json_object *j = json_object_new_object();
                 json_object_object_add(j, "register", json_object_new_string(w->name));
                 json_object_object_add(j, "field", json_object_new_string(f->name));
@@ -600,24 +700,22 @@ int cmd_show(int argc, char **argv)
                 json_object_object_add(j, "value", json_object_new_string(hb));
                 json_object_object_add(j, "policy", json_object_new_string(cm_policy_name(f)));
                 json_object_array_add(arr, j);
-            } else {
-                printf("%-22s %-18s 0x%-8llx %s\n", w->name, f->name, (unsigned long long)fv, cm_policy_name(f));
             }
+            if (!o.json && (o.all || fv != 0))
+                printf("%-22s %-18s 0x%-8llx %s\n", w->name, f->name, (unsigned long long)fv, cm_policy_name(f));
         }
     }
-    if (o.json) {
-        struct json_object *j = json_object_new_object();
-        json_object_object_add(j, "host", json_object_new_string(v.name));
-        json_object_object_add(j, "arch", json_object_new_string(cm_arch_name(ops->arch)));
-        json_object_object_add(j, "fields", arr);
+    struct json_object *j = cli_json_doc("show");
+    json_object_object_add(j, "host", json_object_new_string(v.name));
+    json_object_object_add(j, "arch", json_object_new_string(cm_arch_name(ops->arch)));
+    json_object_object_add(j, "fields", arr);
+    if (o.json)
         cli_print_json(j);
-        json_object_put(j);
-    } else {
-        json_object_put(arr);
-        if (!o.all)
-            printf("\n(fields equal to 0 hidden; --all shows them)\n");
-    }
+    else if (!o.all)
+        printf("\n(fields equal to 0 hidden; --all shows them)\n");
+    rc = o.out ? cli_write_json("show", o.out, j) : CM_EXIT_OK;
+    json_object_put(j);
     cm_vector_free(&v);
     cm_snapshot_free(s);
-    return CM_EXIT_OK;
+    return rc;
 }

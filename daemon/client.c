@@ -12,16 +12,19 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_matrix.h"
+#include "cli_util.h"
 #include "daemon.h"
 
 struct copts {
     const char *socket, *connect, *out, *peers;
-    bool json, replace, groups;
+    bool json, replace, groups, force, all;
+    const char *svg;
     int timeout_ms;
     int fd;
 };
 
-enum { O_SOCKET = 1000, O_CONNECT, O_JSON, O_TIMEOUT, O_PEERS, O_REPLACE, O_GROUPS, O_CALL };
+enum { O_SOCKET = 1000, O_CONNECT, O_JSON, O_TIMEOUT, O_PEERS, O_REPLACE, O_GROUPS, O_CALL, O_FORCE, O_ALL, O_SVG };
 
 static const struct option common_opts[] = {
     {"socket", required_argument, NULL, O_SOCKET},
@@ -33,6 +36,9 @@ static const struct option common_opts[] = {
     {"groups", no_argument, NULL, O_GROUPS},
     {"call", no_argument, NULL, O_CALL},
     {"output", required_argument, NULL, 'o'},
+    {"force", no_argument, NULL, O_FORCE},
+    {"all", no_argument, NULL, O_ALL},
+    {"svg", required_argument, NULL, O_SVG},
     {0},
 };
 
@@ -44,8 +50,8 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
     o->fd = -1;
     int opt;
     optind = 1;
-    opterr = 1;
-    while ((opt = getopt_long(argc, argv, "o:", common_opts, NULL)) != -1) {
+    opterr = 0; /* cli_bad_option says what was wrong, with the nearest option */
+    while ((opt = getopt_long(argc, argv, ":o:", common_opts, NULL)) != -1) {
         switch (opt) {
         case O_SOCKET: o->socket = optarg; break;
         case O_CONNECT: o->connect = optarg; break;
@@ -60,12 +66,25 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
             *raw_call = true;
             break;
         case 'o': o->out = optarg; break;
-        default: return -1;
+        case O_FORCE: o->force = true; break;
+        case O_ALL: o->all = true; break;
+        case O_SVG: o->svg = optarg; break;
+        default: cli_bad_option(argv[0], opt, argc, argv, optind, common_opts); return -2;
         }
+    }
+    /* -o writes the document a command produces; commands that produce none refuse it */
+    static const char *const with_out[] = {"baseline", "compare", "plan", "matrix"};
+    bool takes_out = false;
+    for (size_t i = 0; i < sizeof(with_out) / sizeof(with_out[0]); i++)
+        takes_out |= !strcmp(argv[0], with_out[i]);
+    if (o->out && !takes_out) {
+        fprintf(stderr, "cpumodeld %s: -o is not supported here (it prints a report; --json > FILE keeps it)\n",
+                argv[0]);
+        return -2;
     }
     if (o->socket && o->connect) {
         fprintf(stderr, "cpumodeld %s: --socket and --connect exclude each other\n", argv[0]);
-        return -1;
+        return -2;
     }
     return optind;
 }
@@ -85,6 +104,36 @@ static int open_conn(struct copts *o, const char *cmd)
     return 0;
 }
 
+static const char *jstr(struct json_object *o, const char *key, const char *def);
+
+/* A Varlink error reply as a sentence for a person (the error names are for programs). */
+static char *error_sentence(const char *error, struct json_object *p)
+{
+    static const struct {
+        const char *name, *before, *key, *after; /* the sentence: before, the parameter `key`, after */
+    } sentences[] = {
+        {CMD_IFACE ".NoSuchModel", "There is no pinned model named '", "name", "' (cpumodeld models lists them)."},
+        {CMD_IFACE ".ModelExists", "A model named '", "name", "' is pinned already; --replace makes a new generation."},
+        {CMD_IFACE ".NoSuchHost", "No member of the cluster is named '", "name", "'."},
+        {CMD_IFACE ".NoSuchPeer", "'", "peer", "' is not one of the configured peers."},
+        {CMD_IFACE ".NegotiationFailed", "The negotiation failed: ", "message", ""},
+        {CMD_IFACE ".ProbeFailed", "Probing this host's KVM failed: ", "message", ""},
+        {CMD_IFACE ".ExportFailed", "The export failed: ", "message", ""},
+        {CMD_IFACE ".RegistryUnreachable", "The cluster registry (etcd) cannot be reached, so nothing can be "
+                                           "changed now: ", "message", ""},
+        {CMD_IFACE ".StateError", "The daemon could not read or write its state: ", "message", ""},
+        {CMD_IFACE ".InvalidMessage", "The daemon refused the request: ", "reason", ""},
+        {CMD_IFACE ".PermissionDenied", "Permission denied: ", "reason", ""},
+        {"org.varlink.service.MethodNotFound", "The daemon does not know the method ", "method", " (an older version?)."},
+        {"org.varlink.service.InvalidParameter", "The daemon refused the parameter '", "parameter", "'."},
+    };
+    for (size_t i = 0; i < sizeof(sentences) / sizeof(sentences[0]); i++)
+        if (!strcmp(error, sentences[i].name))
+            return cm_xasprintf("%s%s%s", sentences[i].before, jstr(p, sentences[i].key, "?"), sentences[i].after);
+    return cm_xasprintf("The daemon answered with the error %s %s", error,
+                        p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN) : "");
+}
+
 /* One call.  Returns the reply parameters (caller puts) or NULL after
  * printing the error; *rc gets the exit code. */
 static struct json_object *call(struct copts *o, const char *cmd, const char *method, struct json_object *params,
@@ -100,8 +149,8 @@ static struct json_object *call(struct copts *o, const char *cmd, const char *me
     struct json_object *err, *p = NULL;
     json_object_object_get_ex(r, "parameters", &p);
     if (json_object_object_get_ex(r, "error", &err)) {
-        fprintf(stderr, "cpumodeld %s: %s: %s %s\n", cmd, method, json_object_get_string(err),
-                p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN) : "");
+        _cleanup_free_ char *text = error_sentence(json_object_get_string(err), p);
+        fprintf(stderr, "cpumodeld %s: %s\n", cmd, text);
         /* no quorum behind the registry: a system condition, not bad input */
         *rc = !strcmp(json_object_get_string(err), CMD_IFACE ".RegistryUnreachable") ? CM_EXIT_SYSTEM : CM_EXIT_USAGE;
         json_object_put(r);
@@ -174,12 +223,33 @@ static void print_host(struct json_object *h)
         printf("    ... and %zu more\n", n - 10);
 }
 
+/* Members that did not answer and have no cached snapshot: the baseline says nothing about them. */
+static size_t count_status(struct json_object *b, const char *status)
+{
+    struct json_object *mem = jget(b, "members");
+    size_t k = 0;
+    for (size_t i = 0; mem && i < json_object_array_length(mem); i++)
+        k += !strcmp(jstr(json_object_array_get_idx(mem, i), "status", ""), status);
+    return k;
+}
+
+/* The headline never claims more than the answers show: on how many of how many hosts. */
 static void print_members(struct json_object *b)
 {
     struct json_object *mem = jget(b, "members");
     size_t n = mem ? json_object_array_length(mem) : 0;
-    printf("Cluster baseline: %zu member(s), enforceable everywhere: %s\n", n,
-           jbool(b, "enforceable_everywhere") ? "yes" : "no");
+    size_t missing = count_status(b, "missing"), cached = count_status(b, "cached");
+    bool ee = jbool(b, "enforceable_everywhere");
+    printf("Cluster baseline over %zu of %zu host(s)", n - missing, n);
+    if (cached)
+        printf(" (%zu from cache)", cached);
+    if (missing)
+        printf(": %s%s%s on those %zu; %zu host(s) did not answer and are not covered\n",
+               cli_color(stdout, ee ? CLI_GREEN : CLI_RED), ee ? "enforceable" : "NOT enforceable",
+               cli_color(stdout, CLI_OFF), n - missing, missing);
+    else
+        printf(": %s%s%s\n", cli_color(stdout, ee ? CLI_GREEN : CLI_RED),
+               ee ? "enforceable everywhere" : "NOT enforceable everywhere", cli_color(stdout, CLI_OFF));
     printf("  %-28s %-22s %-8s %-7s %-11s %s\n", "HOST", "ADDRESS", "STATUS", "AGE", "ENFORCEABLE", "NOTE");
     for (size_t i = 0; i < n; i++) {
         struct json_object *m = json_object_array_get_idx(mem, i), *e = jget(m, "enforceable");
@@ -252,9 +322,12 @@ static bool any_pinned_failing(struct json_object *pinned)
 
 /* ---- commands ------------------------------------------------------------- */
 
-static int usage_err(const char *cmd, const char *usage)
+/* `first` is parse()'s result: -2 when the option error was reported already. */
+static int usage_err(int first, const char *cmd, const char *usage)
 {
-    fprintf(stderr, "usage: cpumodeld %s %s [--socket PATH | --connect HOST:PORT] [--timeout-ms N]\n", cmd, usage);
+    (void)usage; /* the help text in main.c is the one synopsis */
+    if (first != -2)
+        cli_usage(cmd);
     return CM_EXIT_USAGE;
 }
 
@@ -264,7 +337,7 @@ int cmd_query(int argc, char **argv)
     bool raw = false;
     int first = parse(argc, argv, &o, &raw);
     if (first < 0)
-        return usage_err("query", "[--json] [--peers A,B] | --call METHOD [JSON]");
+        return usage_err(first, "query", "[--json] [--peers A,B] | --call METHOD [JSON]");
     int rc = open_conn(&o, "query");
     if (rc)
         return rc;
@@ -272,7 +345,7 @@ int cmd_query(int argc, char **argv)
         /* a raw Varlink call, for scripts and tests: prints the whole reply */
         if (first >= argc) {
             close(o.fd);
-            return usage_err("query", "--call METHOD [JSON]");
+            return usage_err(first, "query", "--call METHOD [JSON]");
         }
         struct json_object *params = NULL;
         if (first + 1 < argc) {
@@ -298,7 +371,7 @@ int cmd_query(int argc, char **argv)
     }
     if (first < argc) {
         close(o.fd);
-        return usage_err("query", "[--json]");
+        return usage_err(first, "query", "[--json]");
     }
     struct json_object *host = call(&o, "query", CMD_IFACE ".GetHost", NULL, &rc);
     struct json_object *bp = json_object_new_object();
@@ -316,19 +389,20 @@ int cmd_query(int argc, char **argv)
     }
     struct json_object *conflicts = jget(base, "model_conflicts");
     rc = jbool(base, "enforceable_everywhere") && !any_pinned_failing(jget(base, "pinned")) &&
-                 !(conflicts && json_object_array_length(conflicts))
+                 !count_status(base, "missing") && !(conflicts && json_object_array_length(conflicts))
              ? 0
              : CM_EXIT_INCOMPATIBLE;
     if (o.json) {
-        struct json_object *all = json_object_new_object();
+        struct json_object *all = cli_json_doc("query");
         json_object_object_add(all, "host", json_object_get(jget(host, "host")));
         json_object_object_add(all, "cluster", json_object_get(base));
         json_object_object_add(all, "models", json_object_get(jget(models, "models")));
         print_json(all);
         json_object_put(all);
     } else {
-        print_host(jget(host, "host"));
+        /* the verdict first: the cluster's headline and members, then this host */
         print_members(base);
+        print_host(jget(host, "host"));
         print_pinned(jget(models, "models"), jget(base, "pinned"));
         print_conflicts(conflicts);
     }
@@ -343,7 +417,7 @@ int cmd_models(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || first + 1 < argc)
-        return usage_err("models", "[NAME|sha256:DIGEST] [--json]");
+        return usage_err(first, "models", "[NAME|sha256:DIGEST] [--json]");
     int rc = open_conn(&o, "models");
     if (rc)
         return rc;
@@ -370,12 +444,49 @@ int cmd_models(int argc, char **argv)
     close(o.fd);
     if (!r)
         return rc;
-    if (o.json)
-        print_json(jget(r, "models"));
-    else
+    if (o.json) {
+        struct json_object *doc = cli_json_doc("models");
+        json_object_object_add(doc, "models", json_object_get(jget(r, "models")));
+        print_json(doc);
+        json_object_put(doc);
+    } else {
         print_pinned(jget(r, "models"), NULL);
+    }
     json_object_put(r);
     return 0;
+}
+
+/* A pin is refused while a member that answered cannot run the baseline it would store: the
+ * model would be pinned for hosts it does not fit.  Asked just before PinModel; --force skips it. */
+static int pin_check(struct copts *o, const char *name)
+{
+    int rc = 0;
+    struct json_object *bp = json_object_new_object();
+    json_object_object_add(bp, "groups", json_object_new_boolean(0));
+    if (o->peers)
+        json_object_object_add(bp, "peers", peers_param(o->peers));
+    struct json_object *b = call(o, "pin", CMD_IFACE ".GetBaseline", bp, &rc);
+    if (!b)
+        return rc;
+    struct json_object *mem = jget(b, "members");
+    struct cm_buf bad = {0};
+    size_t nbad = 0;
+    for (size_t i = 0; mem && i < json_object_array_length(mem); i++) {
+        struct json_object *m = json_object_array_get_idx(mem, i), *e = jget(m, "enforceable");
+        const char *st = jstr(m, "status", "");
+        if ((!strcmp(st, "self") || !strcmp(st, "live")) && e && !json_object_get_boolean(e))
+            cm_buf_printf(&bad, "%s%s", nbad++ ? ", " : "", jstr(m, "name", "?"));
+    }
+    if (nbad) {
+        fprintf(stderr,
+                "cpumodeld pin: not pinning '%s': %zu live host(s) cannot run the cluster baseline: %s.\n"
+                "Pin a group they share with --peers, or pin anyway with --force.\n",
+                name, nbad, bad.s);
+        rc = CM_EXIT_INCOMPATIBLE;
+    }
+    cm_buf_free(&bad);
+    json_object_put(b);
+    return rc;
 }
 
 int cmd_pin(int argc, char **argv)
@@ -383,10 +494,17 @@ int cmd_pin(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || first + 1 != argc)
-        return usage_err("pin", "NAME [--replace] [--peers A,B] [--json]");
+        return usage_err(first, "pin", "NAME [--replace] [--peers A,B] [--json]");
     int rc = open_conn(&o, "pin");
     if (rc)
         return rc;
+    if (!o.force) {
+        rc = pin_check(&o, argv[first]);
+        if (rc) {
+            close(o.fd);
+            return rc;
+        }
+    }
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "name", json_object_new_string(argv[first]));
     if (o.replace)
@@ -397,8 +515,10 @@ int cmd_pin(int argc, char **argv)
     close(o.fd);
     if (!r)
         return rc;
-    if (o.json)
+    if (o.json) {
+        r = cli_json_wrap("cluster-pin", r);
         print_json(r);
+    }
     else {
         struct json_object *info = jget(r, "info");
         printf("pinned %s generation %s over %zu host(s), digest %s\n", jstr(info, "name", "?"),
@@ -418,7 +538,7 @@ int cmd_unpin(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || first + 1 != argc)
-        return usage_err("unpin", "NAME");
+        return usage_err(first, "unpin", "NAME");
     int rc = open_conn(&o, "unpin");
     if (rc)
         return rc;
@@ -437,7 +557,7 @@ int cmd_forget(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || first + 1 != argc)
-        return usage_err("forget", "HOST");
+        return usage_err(first, "forget", "HOST");
     int rc = open_conn(&o, "forget");
     if (rc)
         return rc;
@@ -456,7 +576,7 @@ int cmd_reprobe(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || first != argc)
-        return usage_err("reprobe", "[--json]");
+        return usage_err(first, "reprobe", "[--json]");
     int rc = open_conn(&o, "reprobe");
     if (rc)
         return rc;
@@ -464,8 +584,10 @@ int cmd_reprobe(int argc, char **argv)
     close(o.fd);
     if (!r)
         return rc;
-    if (o.json)
+    if (o.json) {
+        r = cli_json_wrap("reprobe", r);
         print_json(r);
+    }
     else
         print_host(jget(r, "host"));
     json_object_put(r);
@@ -477,7 +599,7 @@ int cmd_baseline_remote(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0)
-        return usage_err("baseline", "[PEER...] [--json] [-o MODEL] [--groups]");
+        return usage_err(first, "baseline", "[PEER...] [--json] [-o MODEL] [--groups]");
     int rc = open_conn(&o, "baseline");
     if (rc)
         return rc;
@@ -505,10 +627,11 @@ int cmd_baseline_remote(int argc, char **argv)
             return CM_EXIT_SYSTEM;
         }
     }
-    rc = jbool(r, "enforceable_everywhere") ? 0 : CM_EXIT_INCOMPATIBLE;
-    if (o.json)
+    rc = jbool(r, "enforceable_everywhere") && !count_status(r, "missing") ? 0 : CM_EXIT_INCOMPATIBLE;
+    if (o.json) {
+        r = cli_json_wrap("cluster-baseline", r);
         print_json(r);
-    else {
+    } else {
         print_members(r);
         struct json_object *unr = jget(r, "unreachable");
         if (unr && json_object_array_length(unr))
@@ -524,7 +647,7 @@ int cmd_compare_remote(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || argc - first < 1 || argc - first > 2)
-        return usage_err("compare", "FROM [TO] (FROM: model:NAME or a host name; TO: a host name, default this "
+        return usage_err(first, "compare", "FROM [TO] (FROM: model:NAME or a host name; TO: a host name, default this "
                                     "host) [--json]");
     int rc = open_conn(&o, "compare");
     if (rc)
@@ -538,19 +661,26 @@ int cmd_compare_remote(int argc, char **argv)
     if (!r)
         return rc;
     bool ok = jbool(r, "compatible");
+    r = cli_json_wrap("cluster-compare", r);
     if (o.json)
         print_json(r);
     else {
-        printf("%s -> %s: %s\n", argv[first], argc - first == 2 ? argv[first + 1] : "this host",
-               ok ? "compatible" : "INCOMPATIBLE");
+        printf("%s -> %s: %s%s%s\n", argv[first], argc - first == 2 ? argv[first + 1] : "this host",
+               cli_color(stdout, ok ? CLI_GREEN : CLI_RED), ok ? "COMPATIBLE" : "INCOMPATIBLE",
+               cli_color(stdout, CLI_OFF));
         struct json_object *rs = jget(r, "reasons");
-        for (size_t i = 0; rs && json_object_is_type(rs, json_type_array) && i < json_object_array_length(rs); i++) {
+        size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
+        for (size_t i = 0; i < n && (o.all || i < 40); i++) {
             struct json_object *x = json_object_array_get_idx(rs, i);
-            printf("  - [%s] %s\n", jstr(x, "severity", "?"), jstr(x, "text", json_object_to_json_string(x)));
+            _cleanup_free_ char *lead = cm_xasprintf("  %s: ", jstr(x, "severity", "?"));
+            cli_print_wrapped(stdout, lead, "      ", jstr(x, "text", json_object_to_json_string(x)), CLI_WIDTH);
         }
+        if (n > 40 && !o.all)
+            printf("  ... and %zu more (--all or --json for all)\n", n - 40);
     }
+    rc = o.out ? cli_write_json("compare", o.out, r) : 0;
     json_object_put(r);
-    return ok ? 0 : CM_EXIT_INCOMPATIBLE;
+    return rc ? rc : ok ? 0 : CM_EXIT_INCOMPATIBLE;
 }
 
 int cmd_plan_remote(int argc, char **argv)
@@ -558,7 +688,7 @@ int cmd_plan_remote(int argc, char **argv)
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
     if (first < 0 || argc - first > 1)
-        return usage_err("plan", "[MODEL] (a pinned model; none: the live cluster baseline) [--json]");
+        return usage_err(first, "plan", "[MODEL] (a pinned model; none: the live cluster baseline) [--json]");
     int rc = open_conn(&o, "plan");
     if (rc)
         return rc;
@@ -574,18 +704,135 @@ int cmd_plan_remote(int argc, char **argv)
     if (!r)
         return rc;
     bool ok = jbool(r, "ok");
+    r = cli_json_wrap("cluster-plan", r);
     if (o.json)
         print_json(r);
     else {
+        /* the offline plan's layout and names (cli_offline.c print_plan_human) */
         struct json_object *plan = jget(r, "plan"), *w = jget(plan, "writes");
-        printf("plan %s -> this host: %s, %zu register write(s)\n", first < argc ? argv[first] : "(cluster baseline)",
-               ok ? "enforceable" : "NOT enforceable", w ? json_object_array_length(w) : 0);
-        for (size_t i = 0; w && i < json_object_array_length(w); i++) {
+        size_t nw = w ? json_object_array_length(w) : 0;
+        printf("Plan: restrict %s to model %s — %s%s%s\n", jstr(plan, "host", "this host"),
+               jstr(plan, "model", first < argc ? argv[first] : "(cluster baseline)"),
+               cli_color(stdout, ok ? CLI_GREEN : CLI_RED), ok ? "enforceable" : "NOT enforceable (see reasons)",
+               cli_color(stdout, CLI_OFF));
+        printf("\nRegister writes before the first KVM_RUN, in this order:\n");
+        if (!nw)
+            printf("   (none: the host already presents the model)\n");
+        for (size_t i = 0; i < nw; i++) {
             struct json_object *x = json_object_array_get_idx(w, i);
-            printf("  %-24s %s -> %s\n", jstr(x, "name", "?"), jstr(x, "old", jstr(x, "old_value", "?")),
-                   jstr(x, "new", jstr(x, "new_value", "?")));
+            printf("  %3zu  %-24s %-18s  %s -> %s  (%s)\n", i + 1, jstr(x, "name", "?"), jstr(x, "id", "?"),
+                   jstr(x, "old", "?"), jstr(x, "new", "?"), jstr(x, "why", ""));
+        }
+        struct json_object *rs = jget(plan, "reasons");
+        size_t n = rs && json_object_is_type(rs, json_type_array) ? json_object_array_length(rs) : 0;
+        if (n)
+            printf("\nReasons:\n");
+        for (size_t i = 0; i < n && i < 40; i++) {
+            struct json_object *x = json_object_array_get_idx(rs, i);
+            _cleanup_free_ char *lead = cm_xasprintf("  %s: ", jstr(x, "severity", "?"));
+            cli_print_wrapped(stdout, lead, "      ", jstr(x, "text", "?"), CLI_WIDTH);
         }
     }
+    rc = o.out ? cli_write_json("plan", o.out, r) : 0;
     json_object_put(r);
-    return ok ? 0 : CM_EXIT_INCOMPATIBLE;
+    return rc ? rc : ok ? 0 : CM_EXIT_INCOMPATIBLE;
+}
+
+static int by_strcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The matrix over the daemon's cluster: the members that answered (or are cached), in the
+ * baseline's groups, each pair asked with Compare (the daemon's own comparison). */
+int cmd_matrix_remote(int argc, char **argv)
+{
+    struct copts o;
+    int first = parse(argc, argv, &o, NULL);
+    if (first < 0 || first != argc)
+        return usage_err(first, "matrix", "");
+    int rc = open_conn(&o, "matrix");
+    if (rc)
+        return rc;
+    struct json_object *p = json_object_new_object();
+    json_object_object_add(p, "groups", json_object_new_boolean(1));
+    if (o.peers)
+        json_object_object_add(p, "peers", peers_param(o.peers));
+    struct json_object *b = call(&o, "matrix", CMD_IFACE ".GetBaseline", p, &rc);
+    if (!b) {
+        close(o.fd);
+        return rc;
+    }
+    struct json_object *mem = jget(b, "members"), *base = jget(b, "baseline"), *groups = jget(base, "groups");
+    const char *arch = jstr(jget(base, "model"), "arch", "?");
+    size_t nm = mem ? json_object_array_length(mem) : 0, n = 0;
+    size_t ng = groups && json_object_array_length(groups) ? json_object_array_length(groups) : 1;
+    struct cm_buf missing = {0};
+    for (size_t i = 0; i < nm; i++) {
+        struct json_object *x = json_object_array_get_idx(mem, i);
+        if (!strcmp(jstr(x, "status", ""), "missing"))
+            cm_buf_printf(&missing, "%s%s", missing.s ? ", " : "", jstr(x, "address", "?"));
+        else
+            n++;
+    }
+    struct matrix m;
+    matrix_init(&m, n, ng);
+    m.missing = missing.s;
+    for (size_t g = 0; g < ng; g++) {
+        m.groups[g].arch = cm_xstrdup(arch);
+        struct json_object *why = jget(json_object_array_get_idx(groups, g), "why");
+        m.groups[g].why = why ? cm_xstrdup(json_object_get_string(why)) : NULL;
+    }
+    /* hosts in group order (the baseline's), then any member no group lists */
+    size_t k = 0;
+    for (size_t g = 0; groups && g < json_object_array_length(groups); g++) {
+        struct json_object *hs = jget(json_object_array_get_idx(groups, g), "hosts");
+        for (size_t i = 0; hs && i < json_object_array_length(hs) && k < n; i++) {
+            m.group[k] = g;
+            m.names[k++] = cm_xstrdup(json_object_get_string(json_object_array_get_idx(hs, i)));
+        }
+    }
+    for (size_t i = 0; i < nm && k < n; i++) {
+        struct json_object *x = json_object_array_get_idx(mem, i);
+        const char *name = jstr(x, "name", "?");
+        bool listed = false;
+        for (size_t j = 0; j < k; j++)
+            listed |= !strcmp(m.names[j], name);
+        if (!listed && strcmp(jstr(x, "status", ""), "missing")) {
+            m.group[k] = 0;
+            m.names[k++] = cm_xstrdup(name);
+        }
+    }
+    /* members no group lists (one model fits all: no groups) in name order, as the offline matrix */
+    size_t grouped = 0;
+    for (size_t g = 0; groups && g < json_object_array_length(groups); g++) {
+        struct json_object *hs = jget(json_object_array_get_idx(groups, g), "hosts");
+        grouped += hs ? json_object_array_length(hs) : 0;
+    }
+    json_object_put(b);
+    if (grouped < k)
+        qsort(m.names + grouped, k - grouped, sizeof(*m.names), by_strcmp);
+    for (size_t i = 0; i < n && !rc; i++)
+        for (size_t j = 0; j < n && !rc; j++) {
+            struct json_object *cp = json_object_new_object();
+            json_object_object_add(cp, "from", json_object_new_string(m.names[i]));
+            json_object_object_add(cp, "to", json_object_new_string(m.names[j]));
+            struct json_object *r = call(&o, "matrix", CMD_IFACE ".Compare", cp, &rc);
+            if (!r)
+                break;
+            struct json_object *rs = jget(r, "reasons"), *firsterr = NULL;
+            for (size_t x = 0; rs && json_object_is_type(rs, json_type_array) && x < json_object_array_length(rs) &&
+                               !firsterr;
+                 x++)
+                if (!strcmp(jstr(json_object_array_get_idx(rs, x), "severity", ""), "error"))
+                    firsterr = json_object_array_get_idx(rs, x);
+            matrix_set(&m, i, j, jbool(r, "compatible"), jstr(firsterr, "register", "?"), jstr(firsterr, "field", NULL),
+                       jstr(firsterr, "text", "incompatible"));
+            json_object_put(r);
+        }
+    close(o.fd);
+    if (!rc)
+        rc = matrix_emit(&m, o.json, o.out, o.svg);
+    matrix_free(&m);
+    return rc;
 }

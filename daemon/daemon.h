@@ -20,7 +20,11 @@
 
 #define CMD_DEFAULT_SOCKET "/run/cpumodeld/io.cpumodeld"
 #define CMD_DEFAULT_STATE_DIR "/var/lib/cpumodeld"
+#ifdef CPUMODELD_DEFAULT_CONFIG /* the build's sysconfdir (cmake/install.cmake) */
+#define CMD_DEFAULT_CONFIG CPUMODELD_DEFAULT_CONFIG
+#else
 #define CMD_DEFAULT_CONFIG "/etc/cpumodeld/cpumodeld.conf"
+#endif
 #define CMD_IFACE "io.cpumodeld"
 
 /* ---- configuration (config.c) -------------------------------------------- */

@@ -274,13 +274,42 @@ static void cluster_free(struct cluster_call *cc)
     free(cc);
 }
 
-/* The members that answered or are cached, in a stable order: self first. */
+/* The members that answered or are cached, in name order (members_sort). */
 struct members {
     const struct cm_vector **vecs;
     const struct cm_snapshot **snaps;
     const char **names;
     size_t n;
 };
+
+struct member_ref {
+    const struct cm_vector *vec;
+    const struct cm_snapshot *snap;
+    const char *name;
+};
+
+static int member_by_name(const void *a, const void *b)
+{
+    const struct member_ref *x = a, *y = b;
+    return strcmp(x->vec->name, y->vec->name);
+}
+
+/* Members in name order, as the offline CLI orders hosts: the cluster baseline (its model, groups,
+ * reasons) does not depend on the order of the configured peers and equals `cpumodeld baseline`
+ * of the same snapshots. */
+static void members_sort(struct members *m)
+{
+    struct member_ref *r = cm_xcalloc(m->n ? m->n : 1, sizeof(*r));
+    for (size_t i = 0; i < m->n; i++)
+        r[i] = (struct member_ref){m->vecs[i], m->snaps[i], m->names[i]};
+    qsort(r, m->n, sizeof(*r), member_by_name);
+    for (size_t i = 0; i < m->n; i++) {
+        m->vecs[i] = r[i].vec;
+        m->snaps[i] = r[i].snap;
+        m->names[i] = r[i].name;
+    }
+    free(r);
+}
 
 static void members_collect(struct cluster_call *cc, struct members *m)
 {
@@ -303,6 +332,24 @@ static void members_collect(struct cluster_call *cc, struct members *m)
         m->snaps[m->n] = p->snap;
         m->names[m->n++] = p->name;
     }
+    members_sort(m);
+}
+
+/* The verdict of the member whose vector is `v` (b->hosts is in name order). */
+static const struct cm_host_verdict *verdict_of(const struct cm_baseline *b, const struct cm_vector *v)
+{
+    size_t lo = 0, hi = b->nhosts;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(b->hosts[mid]->name, v->name) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < b->nhosts && !strcmp(b->hosts[i]->name, v->name); i++)
+        if (b->hosts[i] == v)
+            return &b->verdicts[i];
+    return NULL;
 }
 
 static void members_free(struct members *m)
@@ -324,15 +371,16 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
     struct cmd_daemon *d = cc->d;
     struct json_object *mem = json_object_new_array(), *unr = json_object_new_array(),
                        *stale = json_object_new_array();
-    size_t k = 0;
     time_t now = time(NULL);
+    size_t k = 0; /* counted members: the registry maps member k to its representative's verdict */
     if (cc->self) {
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "name", json_object_new_string(cm_snapshot_name(d->host.snap)));
         json_object_object_add(o, "address", json_object_new_string("self"));
         json_object_object_add(o, "status", json_object_new_string("self"));
-        if (b)
-            json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
+        const struct cm_host_verdict *hv = !b ? NULL : cc->vidx ? &b->verdicts[cc->vidx[k]] : verdict_of(b, &d->host.vec);
+        if (hv)
+            json_object_object_add(o, "enforceable", json_object_new_boolean(hv->enforceable));
         k++;
         json_object_array_add(mem, o);
     }
@@ -347,8 +395,10 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         if (r->error)
             json_object_object_add(o, "error", json_object_new_string(r->error));
         if (r->status != CMD_MISSING && r->peer->have_vec) {
-            if (b)
-                json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
+            const struct cm_host_verdict *hv =
+                !b ? NULL : cc->vidx ? &b->verdicts[cc->vidx[k]] : verdict_of(b, &r->peer->vec);
+            if (hv)
+                json_object_object_add(o, "enforceable", json_object_new_boolean(hv->enforceable));
             k++;
         }
         json_object_array_add(mem, o);

@@ -109,7 +109,7 @@ start_daemon self --snapshot "$IL" --socket "$S" --peer "$P1"
 wait_ready --socket "$S" || fail "daemon"
 "$CPUMODELD" pin --socket "$S" gold >/dev/null || fail "pin"
 "$CPUMODELD" models --socket "$S" --json >"$T/m.json"
-jq -e --arg d "$DIGEST" '.[0] | .name == "gold" and .digest == $d' "$T/m.json" >/dev/null ||
+jq -e --arg d "$DIGEST" '.models[0] | .name == "gold" and .digest == $d' "$T/m.json" >/dev/null ||
   fail "pinned digest differs from the offline model's: $(cat "$T/m.json")"
 "$CPUMODELD" export --format firecracker model:gold --socket "$S" >"$T/d1.json" || fail "export model:gold"
 "$CPUMODELD" export --format firecracker "$T/x86.json" --host "$IL" >"$T/o1.json"
@@ -137,7 +137,7 @@ vcall --socket "$S" io.cpumodeld.Export "{\"model\":\"$DIGEST\",\"format\":\"qem
 diff <(jq -S .plan.writes "$T/p1.json") <(jq -S .plan.writes "$T/p2.json") >/dev/null || fail "plan by digest differs"
 "$CPUMODELD" compare --socket "$S" "$DIGEST" INTEL_CASCADELAKE_6.1 >/dev/null || fail "Compare by digest"
 rc=0; "$CPUMODELD" models --socket "$S" "sha256:$(printf '1%.0s' $(seq 64))" 2>"$T/err" || rc=$?
-[ "$rc" = 2 ] && grep -q NoSuchModel "$T/err" || fail "unknown digest: $rc $(cat "$T/err")"
+[ "$rc" = 2 ] && grep -q "no pinned model named" "$T/err" || fail "unknown digest: $rc $(cat "$T/err")"
 # over TCP too (Export is read-only)
 P0="127.0.0.1:$((PORT0 + 2))"
 kill -TERM "$LAST_PID"; wait "$LAST_PID" 2>/dev/null
@@ -157,11 +157,11 @@ wait_ready --socket "$SA" && wait_ready --socket "$SB" || fail "daemons a/b"
 # the same hosts, named in another order on each side: one content, no conflict
 "$CPUMODELD" pin --socket "$SA" --peers "self,$PB" shared >/dev/null || fail "pin shared on a"
 "$CPUMODELD" pin --socket "$SB" --peers "$PA,self" shared >/dev/null || fail "pin shared on b"
-da=$("$CPUMODELD" models --socket "$SA" --json | jq -r '.[] | select(.name == "shared") | .digest')
-db=$("$CPUMODELD" models --socket "$SB" --json | jq -r '.[] | select(.name == "shared") | .digest')
+da=$("$CPUMODELD" models --socket "$SA" --json | jq -r '.models[] | select(.name == "shared") | .digest')
+db=$("$CPUMODELD" models --socket "$SB" --json | jq -r '.models[] | select(.name == "shared") | .digest')
 [ -n "$da" ] && [ "$da" = "$db" ] || fail "shared: $da vs $db"
-ea=$("$CPUMODELD" models --socket "$SA" --json | jq -r '.[] | select(.name == "edge") | .digest')
-eb=$("$CPUMODELD" models --socket "$SB" --json | jq -r '.[] | select(.name == "edge") | .digest')
+ea=$("$CPUMODELD" models --socket "$SA" --json | jq -r '.models[] | select(.name == "edge") | .digest')
+eb=$("$CPUMODELD" models --socket "$SB" --json | jq -r '.models[] | select(.name == "edge") | .digest')
 [ "$ea" != "$eb" ] || fail "edge: the two daemons' models have one digest"
 rc=0; "$CPUMODELD" query --socket "$SA" --json >"$T/qa.json" || rc=$?
 [ "$rc" = 1 ] || fail "query with a conflict: exit $rc"

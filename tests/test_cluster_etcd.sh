@@ -39,7 +39,7 @@ same_as_offline() {
 }
 has_status() { [ "$(n_status "$1" "$2")" = "$3" ]; }
 # gold_is I FIELD VALUE: daemon I lists model gold with FIELD = VALUE
-gold_is() { [ "$("$CPUMODELD" models --socket "$(sock "$1")" --json | jq -r --arg f "$2" '.[] | select(.name == "gold") | .[$f]')" = "$3" ]; }
+gold_is() { [ "$("$CPUMODELD" models --socket "$(sock "$1")" --json | jq -r --arg f "$2" '.models[] | select(.name == "gold") | .[$f]')" = "$3" ]; }
 reachable_is() { bl "$1" | jq -e --argjson v "$2" '.registry.reachable == $v' >/dev/null; }
 hostrec() { ectl get --print-value-only "/cpumodeld/hosts/$1"; }
 
@@ -96,8 +96,8 @@ ok "leave: silent, still counted; forget: refused for live and unknown hosts, re
 etcd_kill9 1
 "$CPUMODELD" pin --socket "$(sock 1)" gold >/dev/null 2>"$T/err" ||
   until_ok 10 "$CPUMODELD" pin --socket "$(sock 1)" --replace gold || fail "pin with 2 of 3 members: $(cat "$T/err")"
-gen=$("$CPUMODELD" models --socket "$(sock 1)" --json | jq '.[] | select(.name == "gold") | .generation')
-digest=$("$CPUMODELD" models --socket "$(sock 1)" --json | jq -r '.[] | select(.name == "gold") | .digest')
+gen=$("$CPUMODELD" models --socket "$(sock 1)" --json | jq '.models[] | select(.name == "gold") | .generation')
+digest=$("$CPUMODELD" models --socket "$(sock 1)" --json | jq -r '.models[] | select(.name == "gold") | .digest')
 for i in 0 2 4; do
   until_ok 10 gold_is "$i" digest "$digest" ||
     fail "d$i does not see the pin"
@@ -120,7 +120,7 @@ rc=0; "$CPUMODELD" pin --socket "$(sock 0)" --replace gold 2>"$T/err" || rc=$?
 rc=0; "$CPUMODELD" unpin --socket "$(sock 0)" gold 2>"$T/err" || rc=$?
 [ "$rc" = 3 ] || fail "unpin without quorum: rc $rc $(cat "$T/err")"
 "$CPUMODELD" plan --socket "$(sock 0)" --json gold >/dev/null || fail "GetPlan of a pinned model (the libvirt hook's call) without quorum"
-"$CPUMODELD" models --socket "$(sock 2)" --json | jq -e --arg d "$digest" '.[] | select(.name == "gold") | .digest == $d' >/dev/null ||
+"$CPUMODELD" models --socket "$(sock 2)" --json | jq -e --arg d "$digest" '.models[] | select(.name == "gold") | .digest == $d' >/dev/null ||
   fail "the pinned model is gone from the last view"
 ok "majority killed: reads from the last view with 'registry unreachable since', PinModel/UnpinModel refused (exit 3), GetPlan works"
 

@@ -60,7 +60,7 @@ dig=$(jq -r .digest "$T/etcd-gold.json")
 [ "$(tail -1 "$T/winners" | cut -d' ' -f2)" != "" ] || fail "no digest in the winners' replies"
 grep -q "^$gen $dig\$" "$T/winners" || fail "the stored value is not the one its winner reported"
 same_model() {
-  [ "$("$CPUMODELD" models --socket "$T/d$1.sock" --json | jq -r '.[] | select(.name == "gold") | "\(.generation) \(.digest)"')" = "$gen $dig" ]
+  [ "$("$CPUMODELD" models --socket "$T/d$1.sock" --json | jq -r '.models[] | select(.name == "gold") | "\(.generation) \(.digest)"')" = "$gen $dig" ]
 }
 for i in 0 1 2 3 4; do
   until_ok 10 same_model "$i" || fail "d$i reports $("$CPUMODELD" models --socket "$T/d$i.sock" --json | jq -c .), etcd $gen $dig"

@@ -26,7 +26,7 @@ for round in $(seq "$ROUNDS"); do
     gen=$(jq -e .generation "$f") || fail "round $round: torn model file"
     [ "$gen" -ge "$acked" ] || fail "round $round: acknowledged generation $acked lost (file has $gen)"
     [ "$gen" -le $((acked + 1)) ] || fail "round $round: generation $gen from nowhere (acked $acked)"
-    "$CPUMODELD" models --socket "$S" --json | jq -e --argjson g "$gen" '.[] | select(.name == "gold") | .generation == $g' \
+    "$CPUMODELD" models --socket "$S" --json | jq -e --argjson g "$gen" '.models[] | select(.name == "gold") | .generation == $g' \
       >/dev/null || fail "round $round: the daemon did not load generation $gen"
     acked=$gen
   fi

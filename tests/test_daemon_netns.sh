@@ -87,7 +87,7 @@ wait_ready --socket "$S" || fail "node 0 did not come up"
 
 status_of() { jq -r --arg a "$(addr "$2")" '.members[] | select(.address == $a) | .status' "$1"; }
 error_of() { jq -r --arg a "$(addr "$2")" '.members[] | select(.address == $a) | .error // ""' "$1"; }
-norm='del(.model.created, .model.source)'
+norm='del(.schema, .model.created, .model.source)'
 
 # --- round 1: three good peers, one answering garbage
 "$CPUMODELD" baseline --socket "$S" --json >"$T/r1.json" || true

@@ -30,9 +30,9 @@ wait_ready --socket "$S" || fail "the destination daemon did not come up: $(tail
 "$CPUMODELD" pin --socket "$S" --peers self --replace prod >/dev/null || fail "pin --replace prod"
 "$CPUMODELD" pin --socket "$S" --peers "$PA" rich >/dev/null || fail "pin rich over the peer"
 "$CPUMODELD" models --socket "$S" --json >"$T/models.json"
-PROD_GEN=$(jq -r '.[] | select(.name == "prod") | .generation' "$T/models.json")
+PROD_GEN=$(jq -r '.models[] | select(.name == "prod") | .generation' "$T/models.json")
 [ "$PROD_GEN" = 2 ] || fail "prod generation after --replace: $PROD_GEN"
-jq -e --arg p "$PEER" '.[] | select(.name == "rich") | .members == [$p]' "$T/models.json" >/dev/null ||
+jq -e --arg p "$PEER" '.models[] | select(.name == "rich") | .members == [$p]' "$T/models.json" >/dev/null ||
   fail "rich is not the peer's model: $(cat "$T/models.json")"
 
 # the oracle: the offline planner on the same model and fixture

@@ -14,6 +14,11 @@ test_pkgs=(check python3 iproute2 systemd varlink-go jq
            qemu-system-x86 libvirt-daemon-system libvirt-clients)
 test_pkgs+=(etcd-server etcd-client) # tests/test_cluster_etcd*.sh start their own etcd on loopback
 
+# test_install.sh (man, dpkg-shlibdeps), the matrix SVG check (rsvg-convert, xmllint)
+test_pkgs+=(man-db dpkg-dev librsvg2-bin libxml2-utils)
+# tools/test.sh builds with clang as well as gcc
+test_pkgs+=(clang)
+
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")
 

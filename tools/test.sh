@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing, builds twice (plain, and
-# ASan+UBSan), runs the whole ctest suite on the plain build and the unit +
-# CLI/daemon tests under the sanitizers.  Exit status is ctest's.
+# Runs every test: installs what is missing, builds three times with warnings
+# as errors (plain, ASan+UBSan, and clang: build only), runs the whole ctest
+# suite on the plain build and the unit + CLI/daemon tests under the
+# sanitizers.  Exit status is ctest's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh test
 
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON -DCPUMODEL_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCPUMODEL_SANITIZE=ON -DCPUMODEL_BUILD_TESTS=ON >/dev/null
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCPUMODEL_SANITIZE=ON -DCPUMODEL_BUILD_TESTS=ON -DCPUMODEL_WERROR=ON >/dev/null
 cmake --build build-asan -j"$jobs"
+# clang too: the tree builds warning-free with both compilers (tests run on the gcc builds)
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON -DCPUMODEL_WERROR=ON >/dev/null
+cmake --build build-clang -j"$jobs"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

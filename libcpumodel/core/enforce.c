@@ -93,9 +93,17 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
             return true;
         }
         cm_buf_free(&why);
-        cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
-                       cm_policy_name(f), "%s.%s: %s offers 0x%llx, the model needs 0x%llx (%s)", w->name, f->name,
-                       host->name, (unsigned long long)have, (unsigned long long)want, cm_policy_name(f));
+        if (f->width == 1 && f->policy == CM_POL_BITMAP) /* a feature flag: say it by name */
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
+                           cm_policy_name(f), "%s.%s: %s lacks %s, which the model has", w->name, f->name,
+                           host->name, f->name);
+        else {
+            char hb[64], wb[64];
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
+                           cm_policy_name(f), "%s.%s: %s offers %s, the model needs %s (%s)", w->name, f->name,
+                           host->name, cm_field_value_text(f, have, hb, sizeof(hb)),
+                           cm_field_value_text(f, want, wb, sizeof(wb)), cm_policy_name(f));
+        }
         return false;
     }
     struct cm_buf whybuf = {0}, why = {0};

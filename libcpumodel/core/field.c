@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The merge algebra of one field (arm64_ftr_safe_value() and friends). */
+#include <stdio.h>
+
 #include "cpumodel/field.h"
 
 static int64_t sext(const struct cm_field *f, uint64_t v)
@@ -93,4 +95,14 @@ const char *cm_policy_name(const struct cm_field *f)
     case CM_POL_CUSTOM: return f->custom && f->custom->name ? f->custom->name : "CUSTOM";
     }
     return "?";
+}
+
+const char *cm_field_value_text(const struct cm_field *f, uint64_t v, char *buf, size_t n)
+{
+    /* a signed ID field's all-ones is -1: "not implemented" (field.h, LOWER_SAFE) */
+    if (f->is_signed && f->width && f->width < 64 && v == (1ULL << f->width) - 1)
+        snprintf(buf, n, "0x%llx (-1: not implemented)", (unsigned long long)v);
+    else
+        snprintf(buf, n, "0x%llx", (unsigned long long)v);
+    return buf;
 }

@@ -104,5 +104,7 @@ bool cm_field_provides(const struct cm_field *f, uint64_t host, uint64_t want);
 int cm_field_cmp(const struct cm_field *f, uint64_t a, uint64_t b);
 
 const char *cm_policy_name(const struct cm_field *f); /* "LOWER_SAFE", …, custom->name */
+/* A field value for a person: "0x1", or "0xf (-1: not implemented)" for a signed field's -1. */
+const char *cm_field_value_text(const struct cm_field *f, uint64_t v, char *buf, size_t n);
 
 #endif
