@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
+    {"libvirt", cmd_libvirt, "libvirt export MODEL [--host SNAPSHOT] [--json] | libvirt apply DOMAIN [--model NAME] [--dry-run]"},
 };
 
 static void usage(FILE *f)
