@@ -47,7 +47,15 @@ done
 FIRST_REASON=$(jq -r '[.reasons[] | select(.severity == "error")][0].text' "$T/rich.plan.json")
 [ -n "$FIRST_REASON" ] && [ "$FIRST_REASON" != null ] || fail "the offline plan of rich gives no reason"
 
-# domain XML as libvirt writes it, another application's metadata first
+# the guests' CPUs: libvirt exports of the models (checked against libvirt's
+# own data in test_libvirt_export.sh)
+for m in prod rich; do
+  "$CPUMODELD" libvirt export "$T/$m.json" >"$T/$m.cpu.xml" || fail "libvirt export $m"
+  sed -i '/^<!--/,/^-->/d' "$T/$m.cpu.xml"
+done
+CPU_XML=$(cat "$T/prod.cpu.xml")
+# domain XML as libvirt writes it, another application's metadata first;
+# the CPU: $CPU_XML (default: prod's export)
 domxml() { # domxml METADATA-INNER
   cat <<EOF
 <domain type='qemu'>
@@ -62,7 +70,7 @@ domxml() { # domxml METADATA-INNER
   <memory unit='KiB'>65536</memory>
   <vcpu>1</vcpu>
   <os><type arch='x86_64' machine='pc'>hvm</type></os>
-  <cpu mode='custom' match='exact'><model>qemu64</model></cpu>
+  $CPU_XML
 </domain>
 EOF
 }
@@ -114,23 +122,74 @@ expect_rc 1 "a model not pinned here"
 [[ "$ERR" == *"'nosuch'"*"not pinned"* ]] || fail "unknown model: $ERR"
 ok "generation mismatch and a model not pinned here: vetoed with the reason"
 
-# --- not our guest, not our operation
+# --- the guest, not the label: a label naming another model than the guest's CPU
+CPU_XML=$(cat "$T/rich.cpu.xml") domxml "$(ref name='"prod"' generation='"2"')" >"$T/liar.xml"
+hook "$T/liar.xml" guest1 migrate begin -
+expect_rc 1 "label prod on a guest whose CPU is rich's export"
+one_line "label mismatch"
+RICH_LVMODEL=$(sed -n "s/.*<model fallback='forbid'>\(.*\)<\/model>.*/\1/p" "$T/rich.cpu.xml")
+for want in "label says model 'prod'" "libvirt model $RICH_LVMODEL" "not that model"; do
+  [[ "$ERR" == *"$want"* ]] || fail "the label veto does not say '$want': $ERR"
+done
+ok "a label naming another model than the guest's actual CPU: vetoed, both named"
+
+# --- unlabelled guests are checked too: their <cpu> against this host
+# oracle: libvirt's expansion of the CPU (virsh, test driver) and the
+# destination fixture's CPUID through libvirt's x86_features.xml
+"$CPUMODELD" import --from firecracker "$(fixture $DEST)" -o "$T/dest.snap.json" >/dev/null || fail "import $DEST"
+expect_missing() { # expect_missing CPU-FILE: the features the guest has and the destination lacks
+  python3 "$SRC/tests/libvirt_features.py" missing "$1" "$T/dest.snap.json"
+}
 domxml "" >"$T/none.xml"
 hook "$T/none.xml" guest1 migrate begin -
-expect_rc 0 "no metadata"
-[ -z "$ERR" ] || fail "no metadata but stderr: $ERR"
+[ -z "$(expect_missing "$T/prod.cpu.xml")" ] || fail "premise: prod's export has features $DEST lacks"
+expect_rc 0 "no label, CPU = prod's export"
+[ -z "$ERR" ] || fail "no label but stderr: $ERR"
+for cpu in "rich.cpu.xml" "qemu64"; do
+  if [ "$cpu" = qemu64 ]; then
+    echo "<cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>" >"$T/qemu64.cpu.xml"
+    cpu=qemu64.cpu.xml
+  fi
+  want=$(expect_missing "$T/$cpu")
+  [ -n "$want" ] || fail "premise: $cpu has nothing $DEST lacks"
+  CPU_XML=$(cat "$T/$cpu") domxml "" >"$T/g.xml"
+  hook "$T/g.xml" guest1 migrate begin -
+  expect_rc 1 "no label, CPU $cpu"
+  one_line "$cpu"
+  for f in $want; do [[ "$ERR" == *"$f"* ]] || fail "the veto for $cpu does not name '$f' (libvirt's expansion): $ERR"; done
+  hook "$T/g.xml" guest1 restore begin -
+  expect_rc 1 "restore of a guest with CPU $cpu"
+  [[ "$ERR" == *"vetoing restore of guest1"* ]] || fail "restore veto: $ERR"
+done
+ok "unlabelled guests: a CPU this host can give passes; one it cannot (rich's export, qemu64 with svm) is vetoed on migrate and restore, naming the features libvirt's expansion says $DEST lacks"
+
+# --- host-passthrough: the source host's CPU; every other member is a possible source
+CPU_XML="<cpu mode='host-passthrough' check='none' migratable='on'/>" domxml "" >"$T/pt.xml"
+hook "$T/pt.xml" guest1 migrate begin -
+expect_rc 1 "host-passthrough, the cluster has $PEER"
+one_line "host-passthrough"
+for want in "host-passthrough" "member $PEER"; do
+  [[ "$ERR" == *"$want"* ]] || fail "the passthrough veto does not say '$want': $ERR"
+done
+CPU_XML="<cpu mode='host-passthrough' check='none' migratable='on'/>" domxml "$(ref name='"prod"')" >"$T/pt-label.xml"
+hook "$T/pt-label.xml" guest1 migrate begin -
+expect_rc 1 "host-passthrough labelled prod"
+[[ "$ERR" == *"label says model 'prod'"*"host-passthrough"* ]] || fail "passthrough with a label: $ERR"
+ok "host-passthrough: vetoed when a member that could be its source ($PEER) has what this host lacks; a label on it is refused"
+
+# --- not our operation; foreign metadata
 domxml '<x:model xmlns:x="https://example.invalid/other" name="rich"/>' >"$T/other.xml"
 hook "$T/other.xml" guest1 migrate begin -
 expect_rc 0 "a model element in another namespace"
 [ -z "$ERR" ] || fail "foreign metadata but stderr: $ERR"
 echo '<not xml' >"$T/junk"
-for op in "prepare begin -" "start begin -" "started begin -" "stopped end -" "release end -" "restore begin -"; do
+for op in "prepare begin -" "start begin -" "started begin -" "stopped end -" "release end -"; do
   # shellcheck disable=SC2086
   hook "$T/junk" guest1 $op
   expect_rc 0 "operation '$op'"
   [ -z "$ERR" ] || fail "operation '$op' printed: $ERR"
 done
-ok "no cpumodeld metadata, foreign metadata, other operations: exit 0, silent"
+ok "foreign metadata, other operations: exit 0, silent"
 
 # --- bad input: a clear error, a veto (non-zero)
 bad_input() { # bad_input FILE WHAT PATTERN
