@@ -142,7 +142,7 @@ static void run_fleet(const char *title, struct cm_vector *seeds, size_t nseeds,
 
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "../shared/fixtures/firecracker";
+    const char *dir = argc > 1 ? argv[1] : "tests/data/firecracker";
     const char *rvdir = argc > 2 ? argv[2] : "tests/fixtures/riscv64";
     static const char *const arm[] = {"ARM_NEOVERSE_N1_6.1", "ARM_NEOVERSE_V1_6.1", "ARM_NEOVERSE_N1_5.10",
                                       "ARM_NEOVERSE_V1_5.10"};

@@ -9,10 +9,8 @@ cd "$(dirname "$0")/.."
 bash tools/deps.sh build
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)"
-shared=${CPUMODEL_SHARED_DIR:-$(cd .. && pwd)/shared}
-export CPUMODEL_SHARED_DIR=$shared
 echo "== baseline =="
-build-bench/bench/bench_baseline "$shared/fixtures/firecracker" tests/fixtures/riscv64
+build-bench/bench/bench_baseline tests/data/firecracker tests/fixtures/riscv64
 echo; echo "== probe =="
 bash bench/bench_probe.sh build-bench/bench/bench_probe || echo "(bench_probe.sh failed)"
 echo; echo "== daemon =="

@@ -2,13 +2,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Generates libcpumodel/arm64/idreg_table.c from the reference tables.
 
-Inputs (read-only, beside the checkout):
-  shared/reference/idreg_tables.md  one table per ID register (KVM-FACTS §A.2)
-  shared/reference/idspace.md       names of the 56 feature-ID slots (§A.1)
+Inputs (the project's data, with their kernel sources noted in each file):
+  data/arm64/idreg_tables.md  one table per ID register (docs/KVM-FACTS.md §A.2)
+  data/arm64/idspace.md       names of the 56 feature-ID slots (§A.1)
 The firmware registers (§A.4) and the KVM-specific adjustments (§A.2 overrides,
 CTR_EL0 / ASIDBITS writability notes) are declared in the tables below.
 
-Usage: tools/gen_arm64_idregs.py [REFERENCE_DIR] > libcpumodel/arm64/idreg_table.c
+Usage: tools/gen_arm64_idregs.py [DATA_DIR] > libcpumodel/arm64/idreg_table.c  (default: data/arm64)
 Deterministic: same input, same output (no dates, no dict-order dependence).
 """
 import os
@@ -214,8 +214,8 @@ def emit_fields(out, reg, fields):
 
 
 def main():
-    ref = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                                              "shared", "reference")
+    ref = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                                              "data", "arm64")
     regs, order = parse_tables(os.path.join(ref, "idreg_tables.md"))
     space = parse_idspace(os.path.join(ref, "idspace.md"))
 
@@ -223,8 +223,8 @@ def main():
     out.append("/* SPDX-License-Identifier: LGPL-2.1-or-later */")
     out.append("/*")
     out.append(" * GENERATED FILE - do not edit.  Regenerate with")
-    out.append(" *   tools/gen_arm64_idregs.py ../shared/reference > libcpumodel/arm64/idreg_table.c")
-    out.append(" * from shared/reference/idreg_tables.md (KVM-FACTS §A.2, Linux 6.19 cpufeature/sysreg),")
+    out.append(" *   tools/gen_arm64_idregs.py > libcpumodel/arm64/idreg_table.c")
+    out.append(" * from data/arm64/idreg_tables.md (docs/KVM-FACTS.md §A.2, Linux 6.19 cpufeature/sysreg),")
     out.append(" * idspace.md (§A.1) and the firmware registers of §A.4 declared in the generator.")
     out.append(" *")
     out.append(" * One line per field: name, shift, width, signed, policy, safe value, custom policy,")

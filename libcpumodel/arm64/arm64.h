@@ -10,7 +10,7 @@
  *   slots 57..59  MIDR_EL1, REVIDR_EL1, AIDR_EL1 (identity)
  *   slots 60..67  firmware: PSCI_VERSION, SMCCC_ARCH_WORKAROUND_1..3,
  *                 STD_BMAP, STD_HYP_BMAP, VENDOR_HYP_BMAP, VENDOR_HYP_BMAP_2
- * Facts: /work/shared/reference/KVM-FACTS.md §A.
+ * Facts: docs/KVM-FACTS.md §A.
  */
 #ifndef CPUMODEL_ARM64_PRIV_H
 #define CPUMODEL_ARM64_PRIV_H

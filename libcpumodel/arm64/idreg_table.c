@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * GENERATED FILE - do not edit.  Regenerate with
- *   tools/gen_arm64_idregs.py ../shared/reference > libcpumodel/arm64/idreg_table.c
- * from shared/reference/idreg_tables.md (KVM-FACTS §A.2, Linux 6.19 cpufeature/sysreg),
+ *   tools/gen_arm64_idregs.py > libcpumodel/arm64/idreg_table.c
+ * from data/arm64/idreg_tables.md (docs/KVM-FACTS.md §A.2, Linux 6.19 cpufeature/sysreg),
  * idspace.md (§A.1) and the firmware registers of §A.4 declared in the generator.
  *
  * One line per field: name, shift, width, signed, policy, safe value, custom policy,

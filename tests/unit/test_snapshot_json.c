@@ -741,18 +741,12 @@ int main(void)
     tcase_add_test(bad, bad_model_in_result);
     suite_add_tcase(s, bad);
 
-    /* fixture-based cases: only when ../shared is there (else reported as SKIP below) */
-    if (tl_fixture_dir()) {
-        TCase *fx = tcase_create("fixtures");
-        tcase_set_timeout(fx, 120);
-        tcase_add_loop_test(fx, fixture_round_trip, 0, 18);
-        tcase_add_test(fx, save_reloads_identically);
-        suite_add_tcase(s, fx);
-    }
-    int rc = tl_run(s);
-    if (rc == 0 && !tl_fixture_dir()) {
-        fprintf(stderr, "SKIP: ../shared/fixtures/firecracker not found: fixture round trips and save tests did NOT run\n");
-        return 77;
-    }
-    return rc;
+    /* the real dumps ship with the repository (tests/data/firecracker) */
+    tl_require_fixtures();
+    TCase *fx = tcase_create("fixtures");
+    tcase_set_timeout(fx, 120);
+    tcase_add_loop_test(fx, fixture_round_trip, 0, 18);
+    tcase_add_test(fx, save_reloads_identically);
+    suite_add_tcase(s, fx);
+    return tl_run(s);
 }
