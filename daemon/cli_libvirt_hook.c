@@ -446,7 +446,7 @@ static int check_custom(struct hook_ctx *h, const struct lv_names *guest)
     lv_snapshot_features(map, host, &have, NULL, NULL);
     lv_names_minus(guest, &have, &missing);
     if (missing.n) {
-        _cleanup_free_ char *m = lv_names_join(&missing, 8), *gd = describe_custom(&h->g->cpu);
+        _cleanup_free_ char *m = lv_names_join(&missing, 0), *gd = describe_custom(&h->g->cpu);
         fprintf(stderr, "cpumodeld: vetoing %s of %s: the guest's CPU (%s) has %zu feature(s) host %s cannot give: %s\n",
                 h->op, h->dom, gd, missing.n, cm_snapshot_name(host), m);
         rc = CM_EXIT_INCOMPATIBLE;
