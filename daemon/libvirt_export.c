@@ -182,6 +182,11 @@ static int export_passthrough(const struct cm_snapshot *model, const struct cm_s
     const char *cpu_map_file = model->arch == CM_ARCH_ARM64 ? "arm_features.xml" : "riscv64_features.xml";
     for (size_t i = 0; i < mv.ops->nwords; i++) {
         const struct cm_word *w = &mv.ops->words[i];
+        if (hv.present[i] && !mv.present[i] && !(w->flags & CM_WORDF_RAZ)) {
+            _cleanup_free_ char *what = cm_xasprintf("%s: the host has it, the model leaves it out", w->name);
+            not_expressible(nx, what, "libvirt's host-passthrough CPU has no setting to hide it");
+            continue;
+        }
         if (!mv.present[i] || !hv.present[i] || mv.novalue[i] || hv.novalue[i] || (w->flags & CM_WORDF_NOVALUE))
             continue;
         for (size_t k = 0; k < w->nfields; k++) {
