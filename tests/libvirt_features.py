@@ -12,6 +12,15 @@ driver).
                              libvirt's expansion of <model>, + require, - disable
   missing CPU.xml SNAPSHOT   expand(CPU) minus features(SNAPSHOT)
   migratable-no              features libvirt marks migratable='no'
+  cpuid-only FEATURE...      those of the features defined by CPUID bits alone
+                             (a guest cannot read MSRs from userspace)
+  guest-cpuid CONSOLE.log    libvirt features a guest saw: the "CPUID leaf sub
+                             eax ebx ecx edx" lines tests/libvirt_guest_init.c
+                             printed (CPUID-defined features only, without the
+                             bits that mirror the guest OS's CR4: OS_STATE)
+  restrict SNAPSHOT.json NAME OUT.json FEATURE...
+                             the snapshot with every libvirt feature not
+                             listed cleared (its CPUID and MSR bits), renamed
 """
 import json
 import os
@@ -80,6 +89,67 @@ def expand_cpu(path):
     return have
 
 
+# CPUID bits that mirror what the guest OS set in CR4, not what the CPU
+# offers (Intel SDM vol. 2A, CPUID: "OSXSAVE: the OS has set CR4.OSXSAVE[bit
+# 18]", "OSPKE: the OS has set CR4.PKE"); KVM's supported CPUID never has
+# them, a running Linux guest does.
+OS_STATE = {"osxsave", "ospke"}
+
+
+def cpuid_only(names):
+    only = {f.get("name") for f in feature_table() if f.findall("cpuid") and not f.findall("msr")}
+    return {n for n in names if n in only}
+
+
+def guest_cpuid(path):
+    regs = {}
+    for line in open(path, errors="replace"):
+        w = line.split()
+        if len(w) == 7 and w[0] == "CPUID":
+            regs[(int(w[1], 16), int(w[2], 16))] = dict(zip(("eax", "ebx", "ecx", "edx"), (int(x, 16) for x in w[3:])))
+    if not regs:
+        sys.exit("no CPUID lines in %s" % path)
+    have = set()
+    for feat in feature_table():
+        conds = feat.findall("cpuid")
+        if not conds or feat.findall("msr"):
+            continue
+        ok = True
+        for c in conds:
+            e = regs.get((int(c.get("eax_in"), 16), int(c.get("ecx_in", "0"), 16)))
+            for r in ("eax", "ebx", "ecx", "edx"):
+                if c.get(r) is not None:
+                    mask = int(c.get(r), 16)
+                    if not e or e[r] & mask != mask:
+                        ok = False
+        if ok and feat.get("name") not in OS_STATE:
+            have.add(feat.get("name"))
+    return have
+
+
+def restrict(path, name, out, allowed):
+    with open(path) as f:
+        snap = json.load(f)
+    for feat in feature_table():
+        if feat.get("name") in allowed:
+            continue
+        for c in feat.findall("cpuid"):
+            key = (int(c.get("eax_in"), 16), int(c.get("ecx_in", "0"), 16))
+            for e in snap.get("cpuid", []):
+                if (int(e["function"], 16), int(e["index"], 16)) == key:
+                    for r in ("eax", "ebx", "ecx", "edx"):
+                        if c.get(r) is not None:
+                            e[r] = "0x%08x" % (int(e[r], 16) & ~int(c.get(r), 16))
+        for c in feat.findall("msr"):
+            mask = int(c.get("edx"), 16) << 32 | int(c.get("eax"), 16)
+            for e in snap.get("msrs", []):
+                if int(e["index"], 16) == int(c.get("index"), 16) and e.get("value"):
+                    e["value"] = "0x%016x" % (int(e["value"], 16) & ~mask)
+    snap["host"] = name
+    with open(out, "w") as f:
+        json.dump(snap, f, indent=1)
+
+
 def main(argv):
     if argv[1] == "features":
         res = snapshot_features(argv[2])
@@ -87,6 +157,13 @@ def main(argv):
         res = expand_cpu(argv[2])
     elif argv[1] == "missing":
         res = expand_cpu(argv[2]) - snapshot_features(argv[3])
+    elif argv[1] == "cpuid-only":
+        res = cpuid_only(set(argv[2:]))
+    elif argv[1] == "guest-cpuid":
+        res = guest_cpuid(argv[2])
+    elif argv[1] == "restrict":
+        restrict(argv[2], argv[3], argv[4], set(argv[5:]))
+        return
     elif argv[1] == "migratable-no":
         res = {f.get("name") for f in feature_table() if f.get("migratable") == "no"}
     else:
