@@ -225,7 +225,7 @@ static const char *jstr(struct json_object *o, const char *key, const char *def)
 }
 
 /* The first blocking reasons of a plan, "; "-separated, with a count of the rest. */
-static char *blocking_reasons(struct json_object *plan)
+static char *blocking_reasons(struct json_object *plan, const char *lists_them)
 {
     struct json_object *rs = NULL;
     json_object_object_get_ex(plan, "reasons", &rs);
@@ -241,7 +241,7 @@ static char *blocking_reasons(struct json_object *plan)
             cm_buf_printf(&b, "%s%s", shown++ ? "; " : "", jstr(x, "text", "(no text)"));
     }
     if (errors > shown)
-        cm_buf_printf(&b, " (+%zu more: cpumodeld plan MODEL lists them)", errors - shown);
+        cm_buf_printf(&b, " (+%zu more: %s lists them)", errors - shown, lists_them);
     if (!errors)
         cm_buf_printf(&b, "the plan is not enforceable (no reason given)");
     return cm_buf_steal(&b);
@@ -317,7 +317,7 @@ static int check_label(struct hook_ctx *h)
     json_object_object_get_ex(plan, "ok", &ok);
     const char *host = jstr(p, "host", h->self);
     if (!ok || !json_object_get_boolean(ok)) {
-        _cleanup_free_ char *why = blocking_reasons(p);
+        _cleanup_free_ char *why = blocking_reasons(p, "cpumodeld plan MODEL");
         fprintf(stderr, "cpumodeld: vetoing %s of %s: host %s cannot run pinned model '%s': %s\n", h->op, h->dom, host,
                 ref->name, why);
         rc = CM_EXIT_INCOMPATIBLE;
@@ -484,7 +484,8 @@ static int check_passthrough(struct hook_ctx *h)
             break;
         json_object_object_get_ex(cr, "compatible", &ok);
         if (cerr || !ok || !json_object_get_boolean(ok)) {
-            _cleanup_free_ char *why = cerr ? cm_xstrdup(cerr) : blocking_reasons(cr);
+            _cleanup_free_ char *hint = cm_xasprintf("cpumodeld compare --socket S %s", name);
+            _cleanup_free_ char *why = cerr ? cm_xstrdup(cerr) : blocking_reasons(cr, hint);
             fprintf(stderr,
                     "cpumodeld: vetoing %s of %s: the guest's CPU is %s, i.e. its source host's, and cluster member %s "
                     "(a possible source) has what host %s lacks: %s\n",
