@@ -25,6 +25,7 @@ CM_CMD(cmd_unpin);
 CM_CMD(cmd_reprobe);
 CM_CMD(cmd_libvirt_hook);
 CM_CMD(cmd_libvirt);
+CM_CMD(cmd_export);
 /* The socket-backed forms of baseline/compare/plan (daemon/client.c), called
  * by cli_offline.c when --socket or --connect is given. */
 CM_CMD(cmd_baseline_remote);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * `cpumodeld libvirt export MODEL [--host SNAPSHOT] [--json] [-o FILE]`: the
- *   libvirt <cpu> for a model file (libvirt_export.h).
+ * (The libvirt <cpu> for a model: `cpumodeld export --format libvirt`,
+ * export/libvirt_export.h.)
  * `cpumodeld libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI]
  *   [--socket PATH]`: through libvirt's API, set the inactive domain's <cpu>
  *   to the export of the pinned model NAME and record the model's name,
@@ -30,70 +30,9 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: cpumodeld libvirt export MODEL [--host SNAPSHOT] [--json] [-o FILE]\n"
-                    "       cpumodeld libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI] [--socket PATH]\n"
-                    "  (docs/libvirt.md)\n");
+    fprintf(stderr, "usage: cpumodeld libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI] [--socket PATH]\n"
+                    "  (the <cpu> alone: cpumodeld export --format libvirt MODEL; docs/libvirt.md)\n");
     return CM_EXIT_USAGE;
-}
-
-static int write_out(const char *path, const char *text)
-{
-    if (!path) {
-        fputs(text, stdout);
-        return CM_EXIT_OK;
-    }
-    cm_error err = {0};
-    if (cmd_write_atomic(path, text, strlen(text), &err) < 0) {
-        fprintf(stderr, "cpumodeld libvirt export: %s\n", err.msg);
-        return CM_EXIT_SYSTEM;
-    }
-    return CM_EXIT_OK;
-}
-
-static char *export_text(struct json_object *exp, bool json)
-{
-    if (json)
-        return cm_xasprintf("%s\n", json_object_to_json_string_ext(exp, JSON_C_TO_STRING_PRETTY |
-                                                                            JSON_C_TO_STRING_NOSLASHESCAPE));
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    lv_export_print(f, exp);
-    fclose(f);
-    return buf;
-}
-
-static int cmd_export(int argc, char **argv)
-{
-    static const struct option opts[] = {{"host", required_argument, 0, 'H'}, {"json", no_argument, 0, 'j'}, {0}};
-    const char *host_path = NULL, *out = NULL;
-    bool json = false;
-    int opt;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'H': host_path = optarg; break;
-        case 'j': json = true; break;
-        case 'o': out = optarg; break;
-        default: return usage();
-        }
-    }
-    if (optind != argc - 1)
-        return usage();
-    cm_error err = {0};
-    _cleanup_snapshot_ struct cm_snapshot *model = NULL, *host = NULL;
-    if (cm_snapshot_load(argv[optind], &model, &err) < 0 || (host_path && cm_snapshot_load(host_path, &host, &err) < 0)) {
-        fprintf(stderr, "cpumodeld libvirt export: %s\n", err.msg);
-        return CM_EXIT_USAGE;
-    }
-    struct json_object *exp = NULL;
-    if (lv_export(model, host, &exp, &err) < 0) {
-        fprintf(stderr, "cpumodeld libvirt export: %s\n", err.msg);
-        return err.code == CM_E_NOTSUP ? CM_EXIT_SYSTEM : CM_EXIT_USAGE;
-    }
-    _cleanup_free_ char *text = export_text(exp, json);
-    json_object_put(exp);
-    return write_out(out, text);
 }
 
 /* ---- apply ---------------------------------------------------------------- */
@@ -459,8 +398,6 @@ int cmd_libvirt(int argc, char **argv)
 {
     if (argc < 2)
         return usage();
-    if (!strcmp(argv[1], "export"))
-        return cmd_export(argc - 1, argv + 1);
     if (!strcmp(argv[1], "apply"))
         return cmd_apply(argc - 1, argv + 1);
     fprintf(stderr, "cpumodeld libvirt: unknown subcommand '%s'\n", argv[1]);

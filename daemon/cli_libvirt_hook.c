@@ -52,6 +52,7 @@
 struct hook_ref {
     char *name;
     long generation; /* 0: not given, any generation */
+    char *digest;    /* NULL: not given */
 };
 
 /* The guest's CPU as the domain XML defines it. */
@@ -149,6 +150,7 @@ static int read_domain(const char *xml, size_t len, struct hook_ref *ref, struct
             }
             xmlChar *name = xmlGetNoNsProp(m, (const xmlChar *)"name");
             xmlChar *gen = xmlGetNoNsProp(m, (const xmlChar *)"generation");
+            xmlChar *dig = xmlGetNoNsProp(m, (const xmlChar *)"digest");
             char *end = NULL;
             long gn = 0;
             if (gen) {
@@ -162,12 +164,18 @@ static int read_domain(const char *xml, size_t len, struct hook_ref *ref, struct
                 snprintf(why, whylen, "the cpumodeld model element has a bad generation \"%.40s\" (a positive integer)",
                          (const char *)gen);
                 rc = -1;
+            } else if (dig && (strncmp((const char *)dig, "sha256:", 7) || strlen((const char *)dig) != 71)) {
+                snprintf(why, whylen, "the cpumodeld model element has a bad digest \"%.80s\" (sha256:<64 hex>)",
+                         (const char *)dig);
+                rc = -1;
             } else {
                 ref->name = cm_xstrdup((const char *)name);
                 ref->generation = gn;
+                ref->digest = cm_xstrdup((const char *)dig);
             }
             xmlFree(name);
             xmlFree(gen);
+            xmlFree(dig);
             if (rc < 0)
                 goto out;
         }
@@ -373,6 +381,16 @@ static int check_label_is_guest(struct hook_ctx *h, const struct lv_names *guest
         json_object_object_get_ex(mj, "digest", &dg);
     _cleanup_free_ char *label = dg ? cm_xasprintf("'%s' (%s)", h->ref->name, json_object_get_string(dg))
                                     : cm_xasprintf("'%s'", h->ref->name);
+    /* one name and generation, two contents: never the same model */
+    if (!err && h->ref->digest && (!dg || strcmp(h->ref->digest, json_object_get_string(dg)))) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the guest was set up for model '%s' %s, host %s pins '%s' as %s: a "
+                "different model under the same name\n",
+                h->op, h->dom, h->ref->name, h->ref->digest, h->self, h->ref->name,
+                dg ? json_object_get_string(dg) : "(no digest)");
+        json_object_put(got);
+        return CM_EXIT_INCOMPATIBLE;
+    }
     _cleanup_snapshot_ struct cm_snapshot *model = NULL;
     _cleanup_free_ char *gdesc = NULL;
     _cleanup_names_ struct lv_names need = {0}, extra = {0}, missing = {0};
@@ -574,6 +592,7 @@ int cmd_libvirt_hook(int argc, char **argv)
         rc = check(&h);
     }
     free(ref.name);
+    free(ref.digest);
     free(g.mode);
     free(g.arch);
     lv_guest_cpu_free(&g.cpu);

@@ -200,7 +200,7 @@ static void print_pinned(struct json_object *models, struct json_object *pinned)
     printf("Pinned models: %zu\n", n);
     if (!n)
         return;
-    printf("  %-20s %-4s %-21s %-8s %s\n", "NAME", "GEN", "CREATED", "RUNS", "FAILING HOSTS");
+    printf("  %-20s %-4s %-19s %-21s %-8s %s\n", "NAME", "GEN", "DIGEST", "CREATED", "RUNS", "FAILING HOSTS");
     for (size_t i = 0; i < n; i++) {
         struct json_object *m = json_object_array_get_idx(models, i), *st = NULL;
         for (size_t k = 0; pinned && k < json_object_array_length(pinned); k++) {
@@ -212,10 +212,24 @@ static void print_pinned(struct json_object *models, struct json_object *pinned)
         struct json_object *fh = jget(st, "failing_hosts");
         for (size_t k = 0; fh && k < json_object_array_length(fh); k++)
             cm_buf_printf(&fail, "%s%s", k ? ", " : "", json_object_get_string(json_object_array_get_idx(fh, k)));
-        printf("  %-20s %-4s %-21s %-8s %s\n", jstr(m, "name", "?"), jstr(m, "generation", "?"),
-               jstr(m, "created", "?"), st ? (jbool(st, "runs_everywhere") ? "yes" : "NO") : "-",
+        printf("  %-20s %-4s %-19.19s %-21s %-8s %s\n", jstr(m, "name", "?"), jstr(m, "generation", "?"),
+               jstr(m, "digest", "?"), jstr(m, "created", "?"), st ? (jbool(st, "runs_everywhere") ? "yes" : "NO") : "-",
                fail.s ? fail.s : "");
         cm_buf_free(&fail);
+    }
+}
+
+/* One name and generation, two contents: print both sides. */
+static void print_conflicts(struct json_object *conflicts)
+{
+    size_t n = conflicts ? json_object_array_length(conflicts) : 0;
+    if (!n)
+        return;
+    printf("MODEL CONFLICTS: %zu (same name and generation, different content: not the same model)\n", n);
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *c = json_object_array_get_idx(conflicts, i);
+        printf("  %s generation %s: here %s, on %s (%s) %s\n", jstr(c, "name", "?"), jstr(c, "generation", "?"),
+               jstr(c, "digest", "?"), jstr(c, "peer_host", "?"), jstr(c, "peer", "?"), jstr(c, "peer_digest", "?"));
     }
 }
 
@@ -291,8 +305,11 @@ int cmd_query(int argc, char **argv)
         json_object_put(base);
         return rc;
     }
-    rc = jbool(base, "enforceable_everywhere") && !any_pinned_failing(jget(base, "pinned")) ? 0
-                                                                                              : CM_EXIT_INCOMPATIBLE;
+    struct json_object *conflicts = jget(base, "model_conflicts");
+    rc = jbool(base, "enforceable_everywhere") && !any_pinned_failing(jget(base, "pinned")) &&
+                 !(conflicts && json_object_array_length(conflicts))
+             ? 0
+             : CM_EXIT_INCOMPATIBLE;
     if (o.json) {
         struct json_object *all = json_object_new_object();
         json_object_object_add(all, "host", json_object_get(jget(host, "host")));
@@ -304,6 +321,7 @@ int cmd_query(int argc, char **argv)
         print_host(jget(host, "host"));
         print_members(base);
         print_pinned(jget(models, "models"), jget(base, "pinned"));
+        print_conflicts(conflicts);
     }
     json_object_put(host);
     json_object_put(base);
@@ -315,11 +333,30 @@ int cmd_models(int argc, char **argv)
 {
     struct copts o;
     int first = parse(argc, argv, &o, NULL);
-    if (first < 0 || first < argc)
-        return usage_err("models", "[--json]");
+    if (first < 0 || first + 1 < argc)
+        return usage_err("models", "[NAME|sha256:DIGEST] [--json]");
     int rc = open_conn(&o, "models");
     if (rc)
         return rc;
+    if (first < argc) {
+        /* one model, by name or by content */
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "name", json_object_new_string(argv[first]));
+        struct json_object *r = call(&o, "models", CMD_IFACE ".GetModel", p, &rc);
+        close(o.fd);
+        if (!r)
+            return rc;
+        if (o.json)
+            print_json(r);
+        else {
+            struct json_object *a = json_object_new_array();
+            json_object_array_add(a, json_object_get(jget(r, "info")));
+            print_pinned(a, NULL);
+            json_object_put(a);
+        }
+        json_object_put(r);
+        return 0;
+    }
     struct json_object *r = call(&o, "models", CMD_IFACE ".ListModels", NULL, &rc);
     close(o.fd);
     if (!r)

@@ -12,6 +12,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "cpumodel/digest.h"
 #include "cpumodel/negotiate.h"
 #include "cpumodel/snapshot.h"
 #include "cpumodel/vector.h"
@@ -76,6 +77,7 @@ struct cmd_host {
 struct cmd_model {
     char *name;
     int64_t generation;
+    char digest[CM_DIGEST_LEN]; /* what the model is (cpumodel/digest.h); the name only labels it */
     char *created;
     struct cm_snapshot *snap;
     struct cm_vector vec;
@@ -92,6 +94,7 @@ struct cmd_peer {
     bool have_vec;
     time_t fetched;    /* realtime of the last good fetch; 0 never */
     char *last_error;
+    struct json_object *models; /* the peer's pinned models (ModelInfo[]) from its GetHost, or NULL */
     /* resolved once at (re)configuration: no name lookups inside the loop */
     struct sockaddr_storage sa;
     socklen_t salen;
@@ -157,7 +160,10 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err);       /* probe or loa
 struct json_object *cmd_host_json(const struct cmd_daemon *d);   /* Host */
 int cmd_models_load(struct cmd_daemon *d, cm_error *err);
 void cmd_models_free(struct cmd_daemon *d);
+/* By name, or by content when `name` is a digest ("sha256:…"). */
 struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name);
+/* Pinned models as ModelInfo[] (ListModels, GetHost). */
+struct json_object *cmd_models_json(const struct cmd_daemon *d);
 bool cmd_model_name_ok(const char *name);
 struct json_object *cmd_model_info(const struct cmd_model *m);
 int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *model, bool replace,

@@ -23,12 +23,13 @@ static const struct command commands[] = {
     {"verify", cmd_verify, "verify PLAN [MODEL] [--json]: apply a plan on a scratch VM/vCPU and read back"},
     {"serve", cmd_serve, "serve [--config FILE] [--snapshot FILE] [--socket PATH] [--listen-tcp HOST:PORT] [--peer HOST:PORT]...: run the daemon"},
     {"query", cmd_query, "query [--json] [--socket PATH|--connect HOST:PORT]: this host, the cluster baseline, pinned models"},
-    {"models", cmd_models, "models: list pinned models"},
+    {"models", cmd_models, "models [NAME|sha256:DIGEST] [--json]: list pinned models (or show one)"},
     {"pin", cmd_pin, "pin NAME [--replace]: pin the current cluster baseline"},
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
+    {"export", cmd_export, "export --format firecracker|qemu|libvirt MODEL [--host SNAPSHOT] [-o FILE] [--json]: the model for a VMM (MODEL: file, model:NAME or sha256:DIGEST)"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
-    {"libvirt", cmd_libvirt, "libvirt export MODEL [--host SNAPSHOT] [--json] | libvirt apply DOMAIN [--model NAME] [--dry-run]"},
+    {"libvirt", cmd_libvirt, "libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI]: set a domain's <cpu> to a pinned model (docs/libvirt.md)"},
 };
 
 static void usage(FILE *f)

@@ -10,6 +10,7 @@
 
 #include "cpumodel/arch.h"
 #include "daemon.h"
+#include "export.h"
 
 #ifndef CPUMODELD_VERSION
 #define CPUMODELD_VERSION "0.1.0"
@@ -107,6 +108,9 @@ static int m_get_host(struct cmd_conn *c, struct vl_call *call)
     if (!d->host_reply[full]) {
         struct json_object *p = json_object_new_object();
         json_object_object_add(p, "host", cmd_host_json(d));
+        /* peers compare these with their own: one name and generation with
+         * two digests is a conflict (GetBaseline model_conflicts) */
+        json_object_object_add(p, "models", cmd_models_json(d));
         if (full)
             json_object_object_add(p, "snapshot", cm_snapshot_to_json(d->host.snap));
         d->host_reply[full] = vl_encode_reply(p, false, &d->host_reply_len[full]);
@@ -133,11 +137,8 @@ static int m_reprobe(struct cmd_conn *c, struct vl_call *call)
 
 static int m_list_models(struct cmd_conn *c, struct vl_call *call)
 {
-    struct json_object *arr = json_object_new_array();
-    for (size_t i = 0; i < c->d->nmodels; i++)
-        json_object_array_add(arr, cmd_model_info(&c->d->models[i]));
     struct json_object *p = json_object_new_object();
-    json_object_object_add(p, "models", arr);
+    json_object_object_add(p, "models", cmd_models_json(c->d));
     cmd_reply(c, p);
     return 0;
 }
@@ -146,7 +147,9 @@ static struct cmd_model *model_param(struct cmd_conn *c, struct vl_call *call, c
 {
     bool bad = false;
     const char *name = cmd_param_str(call->params, key, &bad);
-    if (!name || bad || !cmd_model_name_ok(name)) {
+    if (name && !strncmp(name, "model:", 6))
+        name += 6;
+    if (!name || bad || (!cmd_model_name_ok(name) && !cm_digest_valid(name))) {
         cmd_error_param(c, key);
         return NULL;
     }
@@ -178,6 +181,7 @@ static int m_unpin(struct cmd_conn *c, struct vl_call *call)
         cmd_error_msg(c, CMD_IFACE ".StateError", "message", err.msg);
         return 0;
     }
+    cmd_host_changed(c->d); /* GetHost lists the pinned models */
     cmd_reply(c, NULL);
     return 0;
 }
@@ -291,6 +295,41 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
     json_object_object_add(p, "stale", stale);
 }
 
+/* Models pinned here and on a member under one name and generation but with
+ * different content: never the same model, whatever the label says. */
+static struct json_object *model_conflicts(struct cluster_call *cc)
+{
+    struct cmd_daemon *d = cc->c->d;
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < cc->f->n; i++) {
+        const struct cmd_fanout_result *r = &cc->f->res[i];
+        struct json_object *pm = r->peer->models;
+        if (r->status == CMD_MISSING || !pm)
+            continue;
+        for (size_t k = 0; k < json_object_array_length(pm); k++) {
+            struct json_object *o = json_object_array_get_idx(pm, k), *jn, *jg, *jd;
+            if (!json_object_object_get_ex(o, "name", &jn) || !json_object_object_get_ex(o, "generation", &jg) ||
+                !json_object_object_get_ex(o, "digest", &jd) || !json_object_is_type(jn, json_type_string) ||
+                !json_object_is_type(jd, json_type_string))
+                continue; /* a peer too old to say what its model is: nothing to compare */
+            struct cmd_model *mine = cmd_model_find(d, json_object_get_string(jn));
+            if (!mine || mine->generation != json_object_get_int64(jg) ||
+                !strcmp(mine->digest, json_object_get_string(jd)))
+                continue;
+            struct json_object *c = json_object_new_object();
+            json_object_object_add(c, "name", json_object_new_string(mine->name));
+            json_object_object_add(c, "generation", json_object_new_int64(mine->generation));
+            json_object_object_add(c, "digest", json_object_new_string(mine->digest));
+            json_object_object_add(c, "peer", json_object_new_string(r->peer->address));
+            json_object_object_add(c, "peer_host",
+                                   json_object_new_string(r->peer->name ? r->peer->name : r->peer->address));
+            json_object_object_add(c, "peer_digest", json_object_new_string(json_object_get_string(jd)));
+            json_object_array_add(arr, c);
+        }
+    }
+    return arr;
+}
+
 /* Which pinned models the current members can no longer all run. */
 static struct json_object *pinned_status(struct cmd_daemon *d, const struct members *m)
 {
@@ -349,6 +388,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
         json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
         add_membership(cc, &b, p);
         json_object_object_add(p, "pinned", pinned_status(c->d, m));
+        json_object_object_add(p, "model_conflicts", model_conflicts(cc));
         cmd_reply(c, p);
     } else if (cc->op == OP_PIN) {
         struct cm_snapshot *model = cm_model_snapshot(&b.model, m->vecs, m->n, &err);
@@ -366,6 +406,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
             } else
                 cmd_error_msg(c, CMD_IFACE ".StateError", "message", err.msg);
         } else {
+            cmd_host_changed(c->d); /* GetHost lists the pinned models */
             struct json_object *p = json_object_new_object();
             json_object_object_add(p, "info", cmd_model_info(pm));
             json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
@@ -392,8 +433,8 @@ static bool resolve(struct cluster_call *cc, const struct members *m, const char
                     const struct cm_snapshot **s)
 {
     struct cmd_daemon *d = cc->c->d;
-    if (!strncmp(name, "model:", 6)) {
-        struct cmd_model *pm = cmd_model_find(d, name + 6);
+    if (!strncmp(name, "model:", 6) || cm_digest_is_ref(name)) {
+        struct cmd_model *pm = cmd_model_find(d, name + (cm_digest_is_ref(name) ? 0 : 6));
         if (!pm)
             return false;
         *v = &pm->vec;
@@ -421,11 +462,12 @@ static void finish_compare(struct cluster_call *cc, struct members *m)
     const struct cm_vector *fv, *tv;
     const struct cm_snapshot *fs, *ts;
     if (!resolve(cc, m, cc->from, &fv, &fs)) {
-        cmd_error_msg(c, !strncmp(cc->from, "model:", 6) ? CMD_IFACE ".NoSuchModel" : CMD_IFACE ".NoSuchHost",
+        cmd_error_msg(c, !strncmp(cc->from, "model:", 6) || cm_digest_is_ref(cc->from) ? CMD_IFACE ".NoSuchModel"
+                                                                                       : CMD_IFACE ".NoSuchHost",
                       "name", cc->from);
         return;
     }
-    if (!resolve(cc, m, cc->to, &tv, &ts) || !strncmp(cc->to, "model:", 6)) {
+    if (!resolve(cc, m, cc->to, &tv, &ts) || !strncmp(cc->to, "model:", 6) || cm_digest_is_ref(cc->to)) {
         cmd_error_msg(c, CMD_IFACE ".NoSuchHost", "name", cc->to);
         return;
     }
@@ -631,6 +673,58 @@ static int m_get_plan(struct cmd_conn *c, struct vl_call *call)
     return 0;
 }
 
+/* ---- Export --------------------------------------------------------------- */
+
+/* A host snapshot given by the caller (any format cm_snapshot_load reads). */
+static struct cm_snapshot *host_param(struct cmd_conn *c, struct json_object *o)
+{
+    struct cm_snapshot *s = NULL;
+    cm_error err = {0};
+    if (cm_snapshot_from_any_json(o, "host", &s, &err) == 0) {
+        const struct cm_arch_ops *ops = cm_arch_ops(s->arch);
+        if (!ops || !ops->complete || ops->complete(s, &err) == 0)
+            return s;
+        cm_snapshot_free(s);
+        s = NULL;
+    }
+    cmd_error_msg(c, CMD_IFACE ".ExportFailed", "message", err.msg);
+    return NULL;
+}
+
+static int m_export(struct cmd_conn *c, struct vl_call *call)
+{
+    bool bad = false;
+    const char *format = cmd_param_str(call->params, "format", &bad);
+    struct json_object *hostobj = NULL;
+    json_object_object_get_ex(call->params, "host", &hostobj);
+    if (!format || bad) {
+        cmd_error_param(c, "format");
+        return 0;
+    }
+    if (hostobj && !json_object_is_type(hostobj, json_type_object)) {
+        cmd_error_param(c, "host");
+        return 0;
+    }
+    struct cmd_model *m = model_param(c, call, "model");
+    if (!m)
+        return 0;
+    struct cm_snapshot *given = hostobj ? host_param(c, hostobj) : NULL;
+    if (hostobj && !given)
+        return 0;
+    struct cm_export e;
+    cm_error err = {0};
+    if (cm_export_make(format, m->snap, given ? given : c->d->host.snap, &e, &err) < 0) {
+        cmd_error_msg(c, CMD_IFACE ".ExportFailed", "message", err.msg);
+    } else {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "export", cm_export_to_json(&e));
+        cm_export_free(&e);
+        cmd_reply(c, p);
+    }
+    cm_snapshot_free(given);
+    return 0;
+}
+
 /* ---- the table ------------------------------------------------------------ */
 
 static const struct cmd_method methods[] = {
@@ -644,6 +738,7 @@ static const struct cmd_method methods[] = {
     {CMD_IFACE, "GetPlan", m_get_plan, false, false},
     {CMD_IFACE, "ListModels", m_list_models, false, false},
     {CMD_IFACE, "GetModel", m_get_model, false, false},
+    {CMD_IFACE, "Export", m_export, false, false},
     {CMD_IFACE, "PinModel", m_pin, true, false},
     {CMD_IFACE, "UnpinModel", m_unpin, true, false},
     {CMD_IFACE, "Reprobe", m_reprobe, true, false},

@@ -297,8 +297,9 @@ bool cmd_model_name_ok(const char *name)
 
 struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name)
 {
+    bool by_digest = cm_digest_is_ref(name);
     for (size_t i = 0; i < d->nmodels; i++)
-        if (!strcmp(d->models[i].name, name))
+        if (!strcmp(by_digest ? d->models[i].digest : d->models[i].name, name))
             return &d->models[i];
     return NULL;
 }
@@ -327,6 +328,7 @@ struct json_object *cmd_model_info(const struct cmd_model *m)
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(m->name));
     json_object_object_add(o, "generation", json_object_new_int64(m->generation));
+    json_object_object_add(o, "digest", json_object_new_string(m->digest));
     json_object_object_add(o, "created", json_object_new_string(m->created ? m->created : ""));
     json_object_object_add(o, "arch", json_object_new_string(cm_arch_name(m->snap->arch)));
     struct json_object *mem = json_object_new_array();
@@ -334,6 +336,23 @@ struct json_object *cmd_model_info(const struct cmd_model *m)
         json_object_array_add(mem, json_object_new_string(m->snap->members[i]));
     json_object_object_add(o, "members", mem);
     return o;
+}
+
+struct json_object *cmd_models_json(const struct cmd_daemon *d)
+{
+    struct json_object *arr = json_object_new_array();
+    for (size_t i = 0; i < d->nmodels; i++)
+        json_object_array_add(arr, cmd_model_info(&d->models[i]));
+    return arr;
+}
+
+/* The digest of a pinned model: of its content, whatever the file says
+ * (a file whose "digest" disagrees was refused by the reader already). */
+static void model_set_digest(struct cmd_model *m)
+{
+    cm_vector_digest(&m->vec, m->digest);
+    if (!m->snap->digest)
+        m->snap->digest = cm_xstrdup(m->digest);
 }
 
 static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
@@ -363,6 +382,7 @@ static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
         goto out;
     }
     m->have_vec = true;
+    model_set_digest(m);
     m->name = cm_xstrdup(json_object_get_string(name));
     m->generation = json_object_get_int64(gen);
     m->created = json_object_object_get_ex(o, "created", &created) ? cm_xstrdup(json_object_get_string(created))
@@ -426,6 +446,7 @@ int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *mo
         return -1;
     }
     m.have_vec = true;
+    model_set_digest(&m);
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(name));
     json_object_object_add(o, "generation", json_object_new_int64(m.generation));
@@ -497,6 +518,7 @@ static void peer_clear(struct cmd_peer *p)
         cm_vector_free(&p->vec);
     cm_snapshot_free(p->snap);
     free(p->last_error);
+    json_object_put(p->models);
     memset(p, 0, sizeof(*p));
 }
 
@@ -507,6 +529,14 @@ void cmd_peers_free(struct cmd_daemon *d)
     free(d->peers);
     d->peers = NULL;
     d->npeers = 0;
+}
+
+/* Keeps the peer's pinned models (an array, else nothing): what conflict
+ * detection compares with ours. */
+static void peer_set_models(struct cmd_peer *p, struct json_object *models)
+{
+    json_object_put(p->models);
+    p->models = models && json_object_is_type(models, json_type_array) ? json_object_get(models) : NULL;
 }
 
 /* Installs a parsed snapshot as the peer's current one. */
@@ -548,6 +578,9 @@ static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
         return;
     }
     p->fetched = (time_t)json_object_get_int64(fetched);
+    struct json_object *models = NULL;
+    json_object_object_get_ex(o, "models", &models);
+    peer_set_models(p, models);
     json_object_put(o);
 }
 
@@ -622,6 +655,9 @@ int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, s
     }
     if (peer_install(p, snap, p->address, err) < 0)
         goto out;
+    struct json_object *models = NULL;
+    json_object_object_get_ex(params, "models", &models);
+    peer_set_models(p, models);
     free(p->raw);
     p->raw = cm_xmalloc(len);
     memcpy(p->raw, raw, len);
@@ -632,6 +668,8 @@ int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, s
     json_object_object_add(c, "address", json_object_new_string(p->address));
     json_object_object_add(c, "fetched", json_object_new_int64((int64_t)now));
     json_object_object_add(c, "snapshot", json_object_get(snap));
+    if (p->models)
+        json_object_object_add(c, "models", json_object_get(p->models));
     {
         /* own scope: the `goto out` paths above must not reach this cleanup variable */
         size_t clen;

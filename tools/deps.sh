@@ -5,7 +5,8 @@
 set -euo pipefail
 what=${1:-build}
 
-build_pkgs=(build-essential cmake pkg-config libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev)
+build_pkgs=(build-essential cmake pkg-config libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev
+            libgnutls28-dev)
 test_pkgs=(check python3 iproute2 systemd varlink-go jq
            qemu-system-arm qemu-system-misc gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
            libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc

@@ -148,5 +148,9 @@ uint32_t a64_init_feature_group(uint32_t bit);
 bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
                    struct cm_buf *why);
 void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
+void a64_effective_deps(uint64_t *mask);
+/* The host bits a64_vanishing() / a64_feature_dropped() read (effective_deps). */
+void a64_vanishing_deps(uint64_t *mask);
+void a64_init_effect_deps(uint64_t *mask);
 
 #endif

@@ -14,6 +14,7 @@ const struct cm_arch_ops cm_arm64_ops = {
     .enforce = a64_enforce,
     .vanishing = a64_vanishing,
     .effective_regs = a64_effective_regs,
+    .effective_deps = a64_effective_deps,
     .classify_missing = a64_classify_missing,
     .presented = a64_presented,
     .drop_init_feature = a64_drop_init_feature,

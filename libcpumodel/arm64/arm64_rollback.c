@@ -204,3 +204,14 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
                   name, cm_snapshot_name(host), cm_kver_str(host->kver, s, sizeof(s)), k);
     return CM_RB_BLOCKING;
 }
+
+/* The host bits a64_vanishing() reads from feature_hidden[]. */
+void a64_vanishing_deps(uint64_t *mask)
+{
+    for (size_t i = 0; i < CM_ARRAY_SIZE(feature_hidden); i++) {
+        long slot = a64_slot(feature_hidden[i].word_id);
+        const struct cm_field *f = slot < 0 ? NULL : a64_field(&cm_arm64_words[slot], feature_hidden[i].field);
+        if (slot >= 0)
+            mask[slot] |= f ? cm_field_mask(f) : ~0ULL;
+    }
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpumodel/digest.h"
 #include "negotiate_internal.h"
 
 struct cm_snapshot *cm_model_snapshot(const struct cm_vector *model, const struct cm_vector *const *members,
@@ -53,5 +54,13 @@ struct cm_snapshot *cm_model_snapshot(const struct cm_vector *model, const struc
         cm_snapshot_free(s);
         return NULL;
     }
+    /* The digest is taken over the snapshot as a reader decodes it, so a
+     * saved model and the same model loaded again always agree. */
+    char d[CM_DIGEST_LEN];
+    if (cm_snapshot_digest(s, d, err) < 0) {
+        cm_snapshot_free(s);
+        return NULL;
+    }
+    s->digest = cm_xstrdup(d);
     return s;
 }

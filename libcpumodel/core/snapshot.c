@@ -48,6 +48,7 @@ void cm_snapshot_free(struct cm_snapshot *s)
     free(s->bios);
     free(s->source);
     free(s->created);
+    free(s->digest);
     free(s->caps);
     free(s->regs);
     free(s->words);
@@ -86,6 +87,7 @@ struct cm_snapshot *cm_snapshot_dup(const struct cm_snapshot *s)
     d->bios = cm_xstrdup(s->bios);
     d->source = cm_xstrdup(s->source);
     d->created = cm_xstrdup(s->created);
+    d->digest = cm_xstrdup(s->digest);
     DUP_ARRAY(d->caps, s->caps, s->ncaps);
     DUP_ARRAY(d->regs, s->regs, s->nregs);
     DUP_ARRAY(d->words, s->words, s->nwords);

@@ -20,6 +20,7 @@
 
 #include "core/json_in.h"
 #include "cpumodel/arch.h"
+#include "cpumodel/digest.h"
 #include "cpumodel/snapshot.h"
 
 /* Register flags as they are spelled in JSON. */
@@ -121,6 +122,7 @@ struct json_object *cm_snapshot_to_json(const struct cm_snapshot *s)
     add_str(o, "bios", s->bios);
     add_str(o, "source", s->source);
     add_str(o, "created", s->created);
+    add_str(o, "digest", s->digest);
     /* JSON has no NaN/Inf; a probe duration is never one (documented) */
     json_object_object_add(o, "probe_ms", json_object_new_double(isfinite(s->probe_ms) ? s->probe_ms : 0.0));
     json_object_object_add(o, "partial", json_object_new_boolean(s->partial));
@@ -259,7 +261,7 @@ static int read_header(struct cm_jin *j, const struct json_object *o, struct cm_
     if (cm_jin_str(j, o, "host", false, &s->host) < 0 || cm_jin_str(j, o, "kernel", false, &s->kernel) < 0 ||
         cm_jin_str(j, o, "cpu", false, &s->cpu) < 0 || cm_jin_str(j, o, "microcode", false, &s->microcode) < 0 ||
         cm_jin_str(j, o, "bios", false, &s->bios) < 0 || cm_jin_str(j, o, "source", false, &s->source) < 0 ||
-        cm_jin_str(j, o, "created", false, &s->created) < 0 ||
+        cm_jin_str(j, o, "created", false, &s->created) < 0 || cm_jin_str(j, o, "digest", false, &s->digest) < 0 ||
         cm_jin_int(j, o, "api_version", false, 0, INT32_MAX, &api) < 0 ||
         cm_jin_bool(j, o, "partial", &s->partial) < 0 ||
         cm_jin_int(j, o, "preferred_target", false, 0, UINT32_MAX, &pt) < 0)
@@ -529,6 +531,23 @@ static int read_facts(struct cm_jin *j, const struct json_object *o, struct cm_s
     return 0;
 }
 
+/* A digest that does not match the content means the file was edited or
+ * mixed up: never let it name a different model. */
+static int check_digest(struct cm_jin *j, const struct cm_snapshot *s)
+{
+    if (!cm_digest_valid(s->digest))
+        return cm_jin_fail_at(j, "digest", "expected \"sha256:\" and 64 lowercase hex digits, got \"%.80s\"",
+                              s->digest);
+    char d[CM_DIGEST_LEN];
+    cm_error derr = {0};
+    if (cm_snapshot_digest(s, d, &derr) < 0)
+        return cm_jin_fail_at(j, "digest", "cannot verify: %s", derr.msg);
+    if (strcmp(d, s->digest))
+        return cm_jin_fail_at(j, "digest", "%s does not match the content (which gives %s): the model was edited or "
+                              "is not the one named", s->digest, d);
+    return 0;
+}
+
 int cm_snapshot_from_json_at(const struct json_object *o, const char *what, const char *prefix,
                              struct cm_snapshot **out, cm_error *err)
 {
@@ -551,6 +570,8 @@ int cm_snapshot_from_json_at(const struct json_object *o, const char *what, cons
     cm_error ferr = {0};
     if (cm_snapshot_finish(s, &ferr) < 0)
         return cm_jin_fail_at(&j, "registers", "%s", ferr.msg);
+    if (s->digest && check_digest(&j, s) < 0)
+        return -1;
     *out = s;
     s = NULL;
     return 0;

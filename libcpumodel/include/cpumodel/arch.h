@@ -73,6 +73,12 @@ struct cm_arch_ops {
      * May be NULL (the host's own list). */
     void (*effective_regs)(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids,
                            size_t *n);
+    /* The host bits effective_regs() reads besides the register list, the
+     * kernel version, the vCPU features and host_flags: ORs them into
+     * mask[slot] (nwords entries).  Hosts that agree on all of these present
+     * the same list under one model, so a merge of 10,000 hosts computes it
+     * once per distinct host.  May be NULL (computed for every host). */
+    void (*effective_deps)(uint64_t *mask);
 
     /* A register `host` lists and the model (an older member kernel) does not.
      * `value` is the host's value; on CM_RB_DROPPABLE the driver may ask for a

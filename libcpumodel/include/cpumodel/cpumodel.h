@@ -3,6 +3,7 @@
 #ifndef CPUMODEL_CPUMODEL_H
 #define CPUMODEL_CPUMODEL_H
 #include "cpumodel/arch.h"
+#include "cpumodel/digest.h"
 #include "cpumodel/error.h"
 #include "cpumodel/field.h"
 #include "cpumodel/negotiate.h"

@@ -133,6 +133,7 @@ struct cm_snapshot {
     /* models */
     char **members;
     size_t nmembers;
+    char *digest; /* "sha256:…" of the content (cpumodel/digest.h); NULL for hosts and old files */
 
     /* probe facts (cm_snapshot_add_fact), in the order added */
     struct cm_fact *facts;
