@@ -122,6 +122,30 @@ expect_rc 1 "a model not pinned here"
 [[ "$ERR" == *"'nosuch'"*"not pinned"* ]] || fail "unknown model: $ERR"
 ok "generation mismatch and a model not pinned here: vetoed with the reason"
 
+# --- content, not name: the label's digest must be the pinned model's
+PROD_DIGEST=$(jq -r '.[] | select(.name == "prod") | .digest' "$T/models.json")
+[[ "$PROD_DIGEST" == sha256:* ]] || fail "prod has no digest in cpumodeld models: $PROD_DIGEST"
+# the oracle: sha256 of a model known under another name is not prod's
+RICH_DIGEST=$(jq -r '.[] | select(.name == "rich") | .digest' "$T/models.json")
+[ "$RICH_DIGEST" != "$PROD_DIGEST" ] || fail "premise: prod and rich have one digest"
+domxml "$(ref name='"prod"' generation='"2"' digest="\"$PROD_DIGEST\"")" >"$T/prod-dig.xml"
+hook "$T/prod-dig.xml" guest1 migrate begin -
+expect_rc 0 "prod with its own digest"
+domxml "$(ref name='"prod"' generation='"2"' digest="\"$RICH_DIGEST\"")" >"$T/prod-otherdig.xml"
+hook "$T/prod-otherdig.xml" guest1 migrate begin -
+expect_rc 1 "prod labelled with another model's digest"
+one_line "digest"
+[[ "$ERR" == *"$RICH_DIGEST"*"$PROD_DIGEST"*"different model under the same name"* ]] || fail "digest veto: $ERR"
+domxml "$(ref name='"prod"' digest='"sha256:xyz"')" >"$T/prod-baddig.xml"
+hook "$T/prod-baddig.xml" guest1 migrate begin -
+expect_rc 2 "a malformed digest"
+[[ "$ERR" == *"bad digest"* ]] || fail "malformed digest: $ERR"
+# the daemon's Export (model:NAME) gives the same <cpu> as the file
+"$CPUMODELD" export --format libvirt --socket "$S" model:prod >"$T/prod.daemon.cpu.xml" 2>/dev/null ||
+  fail "export --format libvirt model:prod through the daemon"
+[ "$(cat "$T/prod.daemon.cpu.xml")" = "$(cat "$T/prod.cpu.xml")" ] || fail "the daemon's libvirt export differs from the file's"
+ok "a label with the pinned model's digest passes; another model's digest under the same name is vetoed (both digests named); the daemon's Export gives the same <cpu>"
+
 # --- the guest, not the label: a label naming another model than the guest's CPU
 CPU_XML=$(cat "$T/rich.cpu.xml") domxml "$(ref name='"prod"' generation='"2"')" >"$T/liar.xml"
 hook "$T/liar.xml" guest1 migrate begin -
