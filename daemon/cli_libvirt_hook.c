@@ -369,7 +369,7 @@ static char *describe_custom(const struct lv_guest_cpu *c)
 static int check_label_is_guest(struct hook_ctx *h, const struct lv_names *guest)
 {
     int rc = CM_EXIT_OK;
-    struct json_object *params = json_object_new_object(), *got = NULL, *exp = NULL;
+    struct json_object *params = json_object_new_object(), *got = NULL;
     json_object_object_add(params, "name", json_object_new_string(h->ref->name));
     _cleanup_free_ char *err = NULL;
     if (!(got = ask_or_policy(h, CMD_IFACE ".GetModel", params, &err, &rc)))
@@ -409,16 +409,12 @@ static int check_label_is_guest(struct hook_ctx *h, const struct lv_names *guest
         rc = CM_EXIT_INCOMPATIBLE;
         goto out;
     }
-    if (model->arch != CM_ARCH_X86_64 || lv_export(model, NULL, &exp, &e) < 0) {
+    if (lv_model_guest_features(model, &need, NULL, NULL, &e) < 0) {
         fprintf(stderr, "cpumodeld: vetoing %s of %s: cannot express label model %s for libvirt: %s\n", h->op, h->dom,
-                label, model->arch != CM_ARCH_X86_64 ? "not an x86_64 model" : e.msg);
+                label, e.msg);
         rc = CM_EXIT_INCOMPATIBLE;
         goto out;
     }
-    struct json_object *want = NULL;
-    json_object_object_get_ex(exp, "guest_features", &want);
-    for (size_t i = 0; want && i < json_object_array_length(want); i++)
-        lv_names_add(&need, json_object_get_string(json_object_array_get_idx(want, i)));
     lv_names_minus(guest, &need, &extra);
     lv_names_minus(&need, guest, &missing);
     if (extra.n || missing.n) {
@@ -431,7 +427,6 @@ static int check_label_is_guest(struct hook_ctx *h, const struct lv_names *guest
         rc = CM_EXIT_INCOMPATIBLE;
     }
 out:
-    json_object_put(exp);
     json_object_put(got);
     return rc;
 }

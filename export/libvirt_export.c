@@ -67,28 +67,43 @@ static int closest_model(const struct lv_names *want, const char *vendor, char *
     return 0;
 }
 
-static int export_x86(const struct cm_snapshot *model, struct json_object *o, cm_error *err)
+int lv_model_guest_features(const struct cm_snapshot *model, struct lv_names *guest, char **vendor,
+                            struct json_object *nx, cm_error *err)
 {
     char why[512];
     _cleanup_lv_map_ struct lv_map *map = lv_map_load(why, sizeof(why));
     if (!map)
         return cm_fail(err, CM_E_NOTSUP, "%s", why);
-    _cleanup_names_ struct lv_names have = {0}, unnamed = {0}, guest = {0}, base = {0}, require = {0}, disable = {0};
-    const char *vendor = NULL;
-    lv_snapshot_features(map, model, &have, &unnamed, &vendor);
+    if (model->arch != CM_ARCH_X86_64)
+        return cm_fail(err, CM_E_INPUT, "model '%s' is %s: libvirt names CPU features for x86_64 only", model->host,
+                       cm_arch_name(model->arch));
+    _cleanup_names_ struct lv_names have = {0}, unnamed = {0};
+    const char *v = NULL; /* points into map */
+    lv_snapshot_features(map, model, &have, &unnamed, &v);
+    if (vendor)
+        *vendor = cm_xstrdup(v);
     if (!have.n)
         return cm_fail(err, CM_E_INPUT, "model '%s' has no CPUID features libvirt names (no CPUID table?)", model->host);
-    struct json_object *nx = json_object_new_array();
-    json_object_object_add(o, "not_expressible", nx);
     for (size_t i = 0; i < have.n; i++) {
         if (lv_feature_migratable(map, have.v[i]))
-            lv_names_add(&guest, have.v[i]);
-        else
+            lv_names_add(guest, have.v[i]);
+        else if (nx)
             not_expressible(nx, have.v[i],
                             "libvirt marks it migratable='no' (x86_features.xml): a guest with it cannot migrate live");
     }
-    for (size_t i = 0; i < unnamed.n; i++)
+    for (size_t i = 0; nx && i < unnamed.n; i++)
         not_expressible(nx, unnamed.v[i], "set in the model, but libvirt has no feature name for it: the guest will not see it");
+    return 0;
+}
+
+static int export_x86(const struct cm_snapshot *model, struct json_object *o, cm_error *err)
+{
+    _cleanup_names_ struct lv_names guest = {0}, base = {0}, require = {0}, disable = {0};
+    _cleanup_free_ char *vendor = NULL;
+    struct json_object *nx = json_object_new_array();
+    json_object_object_add(o, "not_expressible", nx);
+    if (lv_model_guest_features(model, &guest, &vendor, nx, err) < 0)
+        return -1;
     _cleanup_free_ char *name = NULL;
     if (closest_model(&guest, vendor, &name, &base, err) < 0)
         return -1;

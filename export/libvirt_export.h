@@ -19,6 +19,7 @@
 #define CPUMODELD_LIBVIRT_EXPORT_H
 
 #include "cpumodel/cpumodel.h"
+#include "libvirt_cpu.h"
 
 struct json_object;
 
@@ -29,6 +30,13 @@ struct json_object;
  * libvirt's data is missing). */
 int lv_export(const struct cm_snapshot *model, const struct cm_snapshot *host, struct json_object **out,
               cm_error *err);
+/* x86_64: the libvirt features a guest given the model's export gets (the
+ * model's, minus those libvirt marks non-migratable), without choosing a
+ * libvirt model; vendor (optional): libvirt's vendor name or NULL (caller
+ * frees); nx
+ * (optional JSON array): gets the not-expressible notes. */
+int lv_model_guest_features(const struct cm_snapshot *model, struct lv_names *guest, char **vendor,
+                            struct json_object *nx, cm_error *err);
 /* The human rendering: the XML, then the not-expressible list as comments. */
 void lv_export_print(FILE *f, const struct json_object *exp);
 
