@@ -481,12 +481,22 @@ static int check_passthrough(struct hook_ctx *h)
     _cleanup_free_ char *err = NULL;
     if (!(b = ask_or_policy(h, CMD_IFACE ".GetBaseline", params, &err, &rc)))
         return rc;
+    if (err) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the guest's CPU is %s, i.e. its source host's, and the daemon cannot "
+                "list the cluster's members to check it against: %s %s\n",
+                h->op, h->dom, h->g->mode, err, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+        json_object_put(b);
+        return CM_EXIT_INCOMPATIBLE;
+    }
     struct json_object *members = NULL;
     json_object_object_get_ex(b, "members", &members);
-    size_t n = members && !err ? json_object_array_length(members) : 0, sources = 0;
+    size_t n = members ? json_object_array_length(members) : 0, sources = 0;
     for (size_t i = 0; i < n && rc == CM_EXIT_OK; i++) {
         struct json_object *m = json_object_array_get_idx(members, i);
         const char *status = jstr(m, "status", "missing"), *name = jstr(m, "name", "");
+        if (!strcmp(status, "self"))
+            snprintf(h->self, sizeof(h->self), "%s", name); /* this host as the cluster knows it */
         if (!strcmp(status, "self") || !strcmp(status, "missing"))
             continue;
         sources++;
