@@ -587,7 +587,6 @@ int cmd_libvirt_hook(int argc, char **argv)
     struct hook_ref ref = {0};
     struct hook_guest g = {0};
     int found = read_domain(xml, len, &ref, &g, why, sizeof(why));
-    xmlCleanupParser();
     int rc;
     if (found < 0) {
         fprintf(stderr, "cpumodeld: vetoing %s of %s: %s\n", op, dom, why);
@@ -596,6 +595,7 @@ int cmd_libvirt_hook(int argc, char **argv)
         struct hook_ctx h = {.dom = dom, .op = op, .ref = &ref, .g = &g};
         rc = check(&h);
     }
+    xmlCleanupParser(); /* last: the checks read libvirt's cpu_map with libxml2 too */
     free(ref.name);
     free(ref.digest);
     free(g.mode);
