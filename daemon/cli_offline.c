@@ -311,6 +311,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
         struct cm_snapshot *ms = cm_model_snapshot(&b.model, (const struct cm_vector *const *)vecs, n, &err);
         if (!ms || cm_snapshot_save(ms, o->out, &err) < 0)
             rc = cli_fail(&err);
+        else if (!o->json)
+            printf("\nModel written to %s, digest %s\n", o->out, ms->digest);
         cm_snapshot_free(ms);
     }
     cm_baseline_free(&b);
@@ -568,6 +570,11 @@ int cmd_show(int argc, char **argv)
     }
     const struct cm_arch_ops *ops = v.ops;
     struct json_object *arr = json_object_new_array();
+    if (!o.json && v.is_model) {
+        char d[CM_DIGEST_LEN];
+        cm_vector_digest(&v, d);
+        printf("model digest %s\n", d);
+    }
     if (!o.json)
         printf("%s (%s, kernel %s): %zu registers\n\n%-22s %-18s %-10s %s\n", v.name, cm_arch_name(ops->arch),
                s->kernel ? s->kernel : "?", v.nregs, "REGISTER", "FIELD", "VALUE", "POLICY");

@@ -392,8 +392,9 @@ int cmd_pin(int argc, char **argv)
         print_json(r);
     else {
         struct json_object *info = jget(r, "info");
-        printf("pinned %s generation %s over %zu host(s)\n", jstr(info, "name", "?"), jstr(info, "generation", "?"),
-               jget(info, "members") ? json_object_array_length(jget(info, "members")) : 0);
+        printf("pinned %s generation %s over %zu host(s), digest %s\n", jstr(info, "name", "?"),
+               jstr(info, "generation", "?"), jget(info, "members") ? json_object_array_length(jget(info, "members")) : 0,
+               jstr(info, "digest", "?"));
         struct json_object *unr = jget(r, "unreachable");
         if (unr && json_object_array_length(unr))
             printf("warning: unreachable peers (cached or left out): %s\n",

@@ -13,8 +13,10 @@
  * rule "cannot-express").  It may also set ok = false with its own reasons.
  *
  * Adding a format: write `int cm_export_<name>(const struct cm_export_req *,
- * struct cm_export *, cm_error *)` in export/<name>.c, declare it below and
- * put it in the table in formats.c.
+ * struct cm_export *, cm_error *)` in export/<name>.c (picked up by the glob
+ * in export/CMakeLists.txt; link extra libraries to `cmexport` there),
+ * declare it below and put it in the table in formats.c.  The "libvirt"
+ * entry is already there with fn = NULL ("not built"): replace NULL.
  */
 #ifndef CPUMODEL_EXPORT_H
 #define CPUMODEL_EXPORT_H

@@ -141,6 +141,17 @@ static const struct {
     {"xcr0_pkru", NULL},
     {"xcr0_xtilecfg", NULL},
     {"xcr0_xtiledata", NULL},
+    {"amd_lbr_pmc_freeze", NULL},
+    {"amd_lbr_v2", NULL},
+    {"debug_swap", NULL},
+    {"perfmon_v2", NULL},
+    {"sev", NULL},
+    {"sev_es", NULL},
+    {"sev_snp", NULL},
+    {"sme", NULL},
+    {"sme_coherent", NULL},
+    {"v_tsc_aux", NULL},
+    {"vm_page_flush", NULL},
 };
 
 /* '_' and '-' are one character in flag names */

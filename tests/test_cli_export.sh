@@ -40,7 +40,11 @@ grep -q "wrote $T/t-o.json" "$T/out.txt" && grep -q "$DIGEST" "$T/out.txt" || fa
 jq -e --arg d "$DIGEST" '.ok and .format == "firecracker" and .digest == $d and .arch == "x86_64" and
    .host == "INTEL_ICELAKE_6.1" and (.output | fromjson | .cpuid_modifiers | length > 10) and .cannot_express == []' \
   "$T/e.json" >/dev/null || fail "--json: $(jq -c 'del(.output, .data)' "$T/e.json")"
-ok "firecracker x86: a template per member in the documented shape; -o and --json"
+# a baseline result (baseline --json) is a MODEL too
+"$CPUMODELD" baseline --json "$CL" "$IL" >"$T/result.json" || true
+"$CPUMODELD" export --format firecracker "$T/result.json" --host "$IL" >"$T/t-r.json" || fail "export from a baseline result"
+diff -q "$T/t.json" "$T/t-r.json" >/dev/null || fail "a baseline result exports something else than its model file"
+ok "firecracker x86: a template per member in the documented shape; -o and --json; from a baseline result"
 
 # --- Firecracker, arm64 on Linux 6.1: no writable ID registers, the reasons instead of a template
 "$CPUMODELD" baseline "$N1" "$V1" -o "$T/arm.json" >/dev/null
@@ -83,7 +87,14 @@ rc=0; "$CPUMODELD" export --format qemu "$T/x86.json" --host "$N1" 2>"$T/err" ||
 jq '.digest = "sha256:" + ("0" * 64)' "$T/x86.json" >"$T/forged.json"
 rc=0; "$CPUMODELD" export --format qemu "$T/forged.json" --host "$IL" 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] && grep -q "does not match the content" "$T/err" || fail "forged digest: $rc $(cat "$T/err")"
-ok "bad input: unknown format, missing file, arch mismatch, a digest that does not match: exit 2, named"
+# no --host and no daemon: this host is probed
+rc=0; "$CPUMODELD" export --format qemu "$T/x86.json" >"$T/out" 2>"$T/err" || rc=$?
+if [ -e /dev/kvm ]; then
+  case $rc in 0 | 1 | 2) ;; *) fail "export for this host: exit $rc $(cat "$T/err")" ;; esac
+else
+  [ "$rc" = 3 ] && grep -q "cannot probe this host" "$T/err" || fail "no /dev/kvm: exit $rc $(cat "$T/err")"
+fi
+ok "bad input: unknown format, missing file, arch mismatch, a digest that does not match: exit 2, named; no KVM to probe: exit 3"
 
 # --- the daemon: Export by name and by digest equals the offline export
 S=$T/sock
@@ -105,6 +116,18 @@ diff -q "$T/d2.json" "$T/o2.json" >/dev/null || fail "daemon export for --host d
 "$CPUMODELD" export --format qemu model:gold --connect "$P1" >/dev/null 2>"$T/err" && fail "the peer has no model gold"
 grep -q NoSuchModel "$T/err" || fail "unknown model: $(cat "$T/err")"
 "$CPUMODELD" models --socket "$S" "$DIGEST" --json | jq -e '.info.name == "gold"' >/dev/null || fail "GetModel by digest"
+out=$(vcall --socket "$S" io.cpumodeld.Export '{"model":"gold","format":"vmware"}' 2>&1) && fail "Export vmware: $out"
+echo "$out" | jq -e '.error == "io.cpumodeld.ExportFailed" and (.parameters.message | test("vmware.*firecracker"))' >/dev/null ||
+  fail "Export with an unknown format: $out"
+out=$(vcall --socket "$S" io.cpumodeld.Export '{"model":"gold","format":"qemu","host":{"schema":"nope"}}' 2>&1) &&
+  fail "Export with a bad host: $out"
+echo "$out" | jq -e '.error == "io.cpumodeld.ExportFailed" and (.parameters.message | test("schema"))' >/dev/null ||
+  fail "Export with a bad host snapshot: $out"
+out=$(vcall --socket "$S" io.cpumodeld.Export '{"model":"gold","format":"qemu","host":"x"}' 2>&1) && fail "host string: $out"
+echo "$out" | jq -e '.error == "org.varlink.service.InvalidParameter" and .parameters.parameter == "host"' >/dev/null ||
+  fail "Export with host not an object: $out"
+vcall --socket "$S" io.cpumodeld.Export "{\"model\":\"$DIGEST\",\"format\":\"qemu\"}" |
+  jq -e '.parameters.export | .ok and (.output | startswith("kvm64,"))' >/dev/null || fail "Varlink Export by digest"
 "$CPUMODELD" plan --socket "$S" --json "$DIGEST" >"$T/p1.json" || fail "GetPlan by digest"
 "$CPUMODELD" plan --socket "$S" --json gold >"$T/p2.json" || fail "GetPlan by name"
 diff <(jq -S .plan.writes "$T/p1.json") <(jq -S .plan.writes "$T/p2.json") >/dev/null || fail "plan by digest differs"

@@ -318,6 +318,63 @@ START_TEST(arm64_neoverse_n1_v1)
 }
 END_TEST
 
+/* A host with PMUv3 in a fleet without: the template leaves the init feature
+ * out.  The PMU host is the real N1 dump with ID_AA64DFR0_EL1.PMUVer = 4
+ * (PMUv3 for Armv8.1, what N1 implements) on a kernel with writable ID
+ * registers; KVM_ARM_VCPU_PMU_V3 is bit 3 of features[0]
+ * (arch/arm64/include/uapi/asm/kvm.h), KVM_CAP_ARM_PMU_V3 is 126. */
+START_TEST(arm64_init_feature_left_out)
+{
+    const uint64_t dfr0 = 0x603000000013c028ull; /* ID_AA64DFR0_EL1 */
+    struct cm_snapshot *h[2] = {tl_load("ARM_NEOVERSE_N1_6.1"), tl_load("ARM_NEOVERSE_N1_6.1")};
+    for (int k = 0; k < 2; k++) {
+        cm_snapshot_set_str(&h[k]->kernel, "6.12.0");
+        h[k]->kver = cm_kver_parse("6.12.0");
+    }
+    cm_snapshot_set_str(&h[1]->host, "N1-with-PMU");
+    uint64_t v;
+    ck_assert(cm_snapshot_get_u64(h[1], dfr0, &v));
+    cm_snapshot_set_u64(h[1], dfr0, (v & ~0xf00ull) | 0x400ull);
+    struct cm_vector vv[2], hv;
+    cm_error err = {0};
+    ck_assert_msg(cm_vector_from_snapshot(h[1], &hv, &err) == 0, "%s", err.msg);
+    ck_assert_msg(hv.vcpu_features & (1u << 3), "the PMU host does not have PMU_V3 (features 0x%x)", hv.vcpu_features);
+    cm_vector_free(&hv);
+    struct cm_snapshot *ms = model_of(h, 2, vv);
+    struct cm_export e;
+    ck_assert_msg(cm_export_make("firecracker", ms, h[1], &e, &err) == 0, "%s", err.msg);
+    ck_assert_msg(e.ok, "%s", e.reasons.n ? e.reasons.v[0].text : "?");
+    struct json_object *t = json_tokener_parse(e.text), *feats, *caps;
+    ck_assert(json_object_object_get_ex(t, "vcpu_features", &feats) && json_object_array_length(feats) == 1);
+    struct json_object *f0 = json_object_array_get_idx(feats, 0), *idx, *bm;
+    ck_assert(json_object_object_get_ex(f0, "index", &idx) && json_object_get_int(idx) == 0);
+    ck_assert(json_object_object_get_ex(f0, "bitmap", &bm));
+    struct cm_fc_bitmap b;
+    ck_assert_int_eq(cm_fc_bitmap_parse(json_object_get_string(bm), 32, &b, &err), 0);
+    ck_assert_msg(b.filter[0] == 1u << 3 && b.value[0] == 0, "vcpu_features bitmap %s", json_object_get_string(bm));
+    ck_assert(json_object_object_get_ex(t, "kvm_capabilities", &caps));
+    for (size_t i = 0; i < json_object_array_length(caps); i++)
+        ck_assert_str_ne(json_object_get_string(json_object_array_get_idx(caps, i)), "126");
+    struct cm_vector mv;
+    ck_assert_msg(cm_vector_from_snapshot(ms, &mv, &err) == 0, "%s", err.msg);
+    ck_assert_uint_ge(applied_gives_model(t, h[1], &mv, vv, 2), 1); /* PMUVer */
+    cm_vector_free(&mv);
+    json_object_put(t);
+    cm_export_free(&e);
+    /* the host without PMU has nothing to leave out */
+    ck_assert_int_eq(cm_export_make("firecracker", ms, h[0], &e, &err), 0);
+    t = json_tokener_parse(e.text);
+    ck_assert(json_object_object_get_ex(t, "vcpu_features", &feats) && json_object_array_length(feats) == 0);
+    json_object_put(t);
+    cm_export_free(&e);
+    for (int k = 0; k < 2; k++) {
+        cm_vector_free(&vv[k]);
+        cm_snapshot_free(h[k]);
+    }
+    cm_snapshot_free(ms);
+}
+END_TEST
+
 START_TEST(framework_refuses_bad_input)
 {
     struct cm_snapshot *a = tl_load("ARM_NEOVERSE_N1_6.1"), *x = tl_load("INTEL_ICELAKE_6.1");
@@ -345,6 +402,7 @@ int main(void)
     tcase_add_test(tc, checker_rules);
     tcase_add_test(tc, x86_cascadelake_icelake);
     tcase_add_test(tc, arm64_neoverse_n1_v1);
+    tcase_add_test(tc, arm64_init_feature_left_out);
     tcase_add_test(tc, framework_refuses_bad_input);
     suite_add_tcase(s, tc);
     return tl_run(s);
