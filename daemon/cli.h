@@ -23,6 +23,7 @@ CM_CMD(cmd_models);
 CM_CMD(cmd_pin);
 CM_CMD(cmd_unpin);
 CM_CMD(cmd_reprobe);
+CM_CMD(cmd_forget);
 CM_CMD(cmd_libvirt_hook);
 CM_CMD(cmd_libvirt);
 CM_CMD(cmd_export);

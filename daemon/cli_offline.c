@@ -331,12 +331,11 @@ int cmd_baseline(int argc, char **argv)
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
-    int rc = cli_load_all(argv + first, n, snaps);
-    if (!rc)
-        rc = apply_facts(&o, snaps, n, "baseline");
-    if (rc) {
+    int rc = cli_load_all(argv + first, n, snaps); /* frees what it loaded when it fails */
+    if (!rc && (rc = apply_facts(&o, snaps, n, "baseline")) != 0)
         for (size_t i = 0; i < n; i++)
             cm_snapshot_free(snaps[i]);
+    if (rc) {
         free(snaps);
         free(vecs);
         return rc;

@@ -102,8 +102,9 @@ static struct json_object *call(struct copts *o, const char *cmd, const char *me
     if (json_object_object_get_ex(r, "error", &err)) {
         fprintf(stderr, "cpumodeld %s: %s: %s %s\n", cmd, method, json_object_get_string(err),
                 p ? json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN) : "");
+        /* no quorum behind the registry: a system condition, not bad input */
+        *rc = !strcmp(json_object_get_string(err), CMD_IFACE ".RegistryUnreachable") ? CM_EXIT_SYSTEM : CM_EXIT_USAGE;
         json_object_put(r);
-        *rc = CM_EXIT_USAGE;
         return NULL;
     }
     p = p ? json_object_get(p) : json_object_new_object();
@@ -192,6 +193,14 @@ static void print_members(struct json_object *b)
     struct json_object *groups = jget(jget(b, "baseline"), "groups");
     if (groups && json_object_array_length(groups) > 1)
         printf("  %zu compatibility groups (see --json)\n", json_object_array_length(groups));
+    struct json_object *reg = jget(b, "registry");
+    if (reg && !jbool(reg, "reachable"))
+        printf("Registry: %s unreachable since %s (%s): answers from the last view (revision %s), pins refused\n",
+               jstr(reg, "backend", "?"), jstr(reg, "unreachable_since", "?"), jstr(reg, "error", "?"),
+               jstr(reg, "revision", "?"));
+    else if (reg)
+        printf("Registry: %s at %s, revision %s, %s host(s), %s live\n", jstr(reg, "backend", "?"),
+               jstr(reg, "endpoint", "?"), jstr(reg, "revision", "?"), jstr(reg, "hosts", "?"), jstr(reg, "live", "?"));
 }
 
 static void print_pinned(struct json_object *models, struct json_object *pinned)
@@ -416,6 +425,25 @@ int cmd_unpin(int argc, char **argv)
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "name", json_object_new_string(argv[first]));
     struct json_object *r = call(&o, "unpin", CMD_IFACE ".UnpinModel", p, &rc);
+    close(o.fd);
+    if (!r)
+        return rc;
+    json_object_put(r);
+    return 0;
+}
+
+int cmd_forget(int argc, char **argv)
+{
+    struct copts o;
+    int first = parse(argc, argv, &o, NULL);
+    if (first < 0 || first + 1 != argc)
+        return usage_err("forget", "HOST");
+    int rc = open_conn(&o, "forget");
+    if (rc)
+        return rc;
+    struct json_object *p = json_object_new_object();
+    json_object_object_add(p, "name", json_object_new_string(argv[first]));
+    struct json_object *r = call(&o, "forget", CMD_IFACE ".ForgetHost", p, &rc);
     close(o.fd);
     if (!r)
         return rc;

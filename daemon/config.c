@@ -39,6 +39,8 @@ void cmd_config_defaults(struct cmd_config *c)
     c->max_connections = 512;
     c->idle_timeout_ms = 60000;
     c->drain_timeout_ms = 10000;
+    c->etcd_lease_ttl_s = 10;
+    c->etcd_timeout_ms = 2000;
 }
 
 void cmd_config_free(struct cmd_config *c)
@@ -49,6 +51,12 @@ void cmd_config_free(struct cmd_config *c)
     cmd_strv_free(&c->peers);
     free(c->state_dir);
     free(c->snapshot);
+    free(c->cluster);
+    free(c->etcd_endpoints);
+    free(c->etcd_cert);
+    free(c->etcd_key);
+    free(c->etcd_cacert);
+    free(c->etcd_prefix);
     memset(c, 0, sizeof(*c));
 }
 
@@ -75,6 +83,14 @@ static const struct key {
     {"idle_timeout_ms", K_INT, offsetof(struct cmd_config, idle_timeout_ms), 10, 86400000},
     {"drain_timeout_ms", K_INT, offsetof(struct cmd_config, drain_timeout_ms), 0, 3600000},
     {"varlink_certification", K_BOOL, offsetof(struct cmd_config, certification), 0, 0},
+    {"cluster", K_STR, offsetof(struct cmd_config, cluster), 0, 0},
+    {"etcd_endpoints", K_STR, offsetof(struct cmd_config, etcd_endpoints), 0, 0},
+    {"etcd_cert", K_STR, offsetof(struct cmd_config, etcd_cert), 0, 0},
+    {"etcd_key", K_STR, offsetof(struct cmd_config, etcd_key), 0, 0},
+    {"etcd_cacert", K_STR, offsetof(struct cmd_config, etcd_cacert), 0, 0},
+    {"etcd_prefix", K_STR, offsetof(struct cmd_config, etcd_prefix), 0, 0},
+    {"etcd_lease_ttl_s", K_INT, offsetof(struct cmd_config, etcd_lease_ttl_s), 1, 3600},
+    {"etcd_timeout_ms", K_INT, offsetof(struct cmd_config, etcd_timeout_ms), 50, 600000},
 };
 
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err)

@@ -48,6 +48,13 @@ struct cmd_config {
     int idle_timeout_ms;
     int drain_timeout_ms;
     bool certification;       /* serve org.varlink.certification */
+    /* cluster backend (docs/cluster.md): "static" (peers) or "etcd" */
+    char *cluster;
+    char *etcd_endpoints;     /* URL,URL,... */
+    char *etcd_cert, *etcd_key, *etcd_cacert;
+    char *etcd_prefix;        /* default /cpumodeld/ */
+    int etcd_lease_ttl_s;
+    int etcd_timeout_ms;
 };
 void cmd_config_defaults(struct cmd_config *c);
 void cmd_config_free(struct cmd_config *c);
@@ -82,6 +89,7 @@ struct cmd_model {
     struct cm_snapshot *snap;
     struct cm_vector vec;
     bool have_vec;
+    int64_t mod_revision; /* of its registry key (etcd backend), 0 otherwise */
 };
 
 struct cmd_peer {
@@ -150,6 +158,8 @@ struct cmd_daemon {
     bool peers_reload_pending;
     sd_event_source *post;     /* applies a pending peer reload; on only while one waits */
 
+    struct cmd_cluster *cluster; /* the etcd backend; NULL with static peers */
+
     /* certification clients */
     struct json_object *cert;
     uint64_t served;
@@ -169,13 +179,20 @@ struct json_object *cmd_model_info(const struct cmd_model *m);
 int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *model, bool replace,
                   struct cmd_model **out, cm_error *err);
 int cmd_model_unpin(struct cmd_daemon *d, const char *name, cm_error *err);
+void cmd_model_clear(struct cmd_model *m);
+struct json_object *cmd_model_to_json(const struct cmd_model *m);
+int cmd_model_from_json(struct json_object *o, const char *what, struct cmd_model *m, cm_error *err);
+int cmd_model_save(struct cmd_daemon *d, const struct cmd_model *m, cm_error *err);
+int cmd_model_unlink(struct cmd_daemon *d, const char *name, cm_error *err);
+struct cmd_model *cmd_model_set(struct cmd_daemon *d, struct cmd_model *m); /* takes m */
+void cmd_model_drop(struct cmd_daemon *d, const char *name);                /* memory only */
 void cmd_peers_setup(struct cmd_daemon *d);           /* (re)builds d->peers from cfg, loads disk caches */
 void cmd_peers_free(struct cmd_daemon *d);
 int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err);
 char *cmd_state_path(const struct cmd_daemon *d, const char *rel);
 
 /* peers.c: concurrent fetch of peers' snapshots inside the event loop */
-enum cmd_member_status { CMD_SELF, CMD_LIVE, CMD_CACHED, CMD_MISSING };
+enum cmd_member_status { CMD_SELF, CMD_LIVE, CMD_CACHED, CMD_MISSING, CMD_SILENT };
 struct cmd_fanout;
 typedef void (*cmd_fanout_done)(struct cmd_fanout *f, void *userdata);
 struct cmd_fanout_result {
@@ -197,6 +214,9 @@ struct cmd_fanout {
 struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, cmd_fanout_done done,
                                     void *userdata);
 void cmd_fanout_free(struct cmd_fanout *f);
+/* A fan-out that is already complete (the etcd registry: no fetching). */
+struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
+                                     const enum cmd_member_status *status, size_t n);
 
 /* server.c */
 int cmd_server_setup(struct cmd_daemon *d, cm_error *err);

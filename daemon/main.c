@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"unpin", cmd_unpin, "unpin NAME"},
     {"reprobe", cmd_reprobe, "reprobe: ask the daemon to probe again"},
     {"export", cmd_export, "export --format firecracker|qemu|libvirt MODEL [--host SNAPSHOT] [-o FILE] [--json]: the model for a VMM (MODEL: file, model:NAME or sha256:DIGEST)"},
+    {"forget", cmd_forget, "forget HOST: remove a silent host from the etcd registry (docs/cluster.md)"},
     {"libvirt-hook", cmd_libvirt_hook, "libvirt-hook DOM OP SUBOP EXTRA < XML: libvirt qemu hook (docs/libvirt.md)"},
     {"libvirt", cmd_libvirt, "libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI]: set a domain's <cpu> to a pinned model (docs/libvirt.md)"},
 };

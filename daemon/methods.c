@@ -3,11 +3,13 @@
  * (protocol/io.cpumodeld.varlink is the contract).  Methods that need the
  * cluster start a fan-out and finish from its callback. */
 #include <json-c/json.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "cluster.h"
 #include "cpumodel/arch.h"
 #include "daemon.h"
 #include "export.h"
@@ -127,6 +129,7 @@ static int m_reprobe(struct cmd_conn *c, struct vl_call *call)
         return 0;
     }
     cmd_host_changed(c->d);
+    cmd_cluster_host_changed(c->d);
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "host", cmd_host_json(c->d));
     cmd_reply(c, p);
@@ -171,11 +174,71 @@ static int m_get_model(struct cmd_conn *c, struct vl_call *call)
     return 0;
 }
 
+/* A write to the registry finishing after the method returned (or before:
+ * then the method replies itself and returns 0). */
+struct registry_write {
+    struct cmd_conn *c;
+    bool in_call, finished;
+    char *model;                  /* PinModel: the model the reply describes */
+    struct json_object *ok_params; /* PinModel: the reply without its info */
+};
+
+static void on_registry_write(void *userdata, const char *error, struct json_object *params)
+{
+    struct registry_write *w = userdata;
+    if (error) {
+        cmd_error(w->c, error, params);
+        json_object_put(w->ok_params);
+    } else if (w->ok_params) {
+        /* params: the info of the model as written */
+        struct cmd_model *pm = params ? NULL : cmd_model_find(w->c->d, w->model);
+        json_object_object_add(w->ok_params, "info", params ? params : pm ? cmd_model_info(pm) : NULL);
+        cmd_reply(w->c, w->ok_params);
+    } else {
+        json_object_put(params);
+        cmd_reply(w->c, NULL);
+    }
+    w->ok_params = NULL;
+    if (w->in_call) {
+        w->finished = true;
+        return;
+    }
+    struct cmd_conn *c = w->c;
+    free(w->model);
+    free(w);
+    cmd_call_done(c);
+}
+
+static struct registry_write *registry_write_new(struct cmd_conn *c)
+{
+    struct registry_write *w = cm_xcalloc(1, sizeof(*w));
+    w->c = c;
+    w->in_call = true;
+    return w;
+}
+
+/* After starting the write: 0 when it already finished (replied), 1 when
+ * the reply comes later. */
+static int registry_write_started(struct registry_write *w)
+{
+    w->in_call = false;
+    if (!w->finished)
+        return 1;
+    free(w->model);
+    free(w);
+    return 0;
+}
+
 static int m_unpin(struct cmd_conn *c, struct vl_call *call)
 {
     struct cmd_model *m = model_param(c, call, "name");
     if (!m)
         return 0;
+    if (c->d->cluster) {
+        struct registry_write *w = registry_write_new(c);
+        cmd_cluster_unpin(c->d, m->name, on_registry_write, w);
+        return registry_write_started(w);
+    }
     cm_error err = {0};
     if (cmd_model_unpin(c->d, m->name, &err) < 0) {
         cmd_error_msg(c, CMD_IFACE ".StateError", "message", err.msg);
@@ -192,11 +255,15 @@ enum cluster_op { OP_BASELINE, OP_PIN, OP_COMPARE, OP_PLAN };
 
 struct cluster_call {
     struct cmd_conn *c;
+    struct cmd_daemon *d; /* c->d, or the daemon alone for a cached registry reply */
     enum cluster_op op;
     bool self;          /* this host takes part */
     bool groups, replace;
     char *name, *from, *to;
+    struct cm_assume assume; /* Compare: migration or boot, VMM restore behaviour */
     struct cmd_fanout *f;
+    int pending; /* a registry write replies later */
+    const size_t *vidx; /* the registry: member k's verdict is the baseline's vidx[k] */
 };
 
 static void cluster_free(struct cluster_call *cc)
@@ -217,7 +284,7 @@ struct members {
 
 static void members_collect(struct cluster_call *cc, struct members *m)
 {
-    struct cmd_daemon *d = cc->c->d;
+    struct cmd_daemon *d = cc->d;
     size_t cap = cc->f->n + 1;
     m->vecs = cm_xcalloc(cap, sizeof(*m->vecs));
     m->snaps = cm_xcalloc(cap, sizeof(*m->snaps));
@@ -247,14 +314,14 @@ static void members_free(struct members *m)
 
 static const char *status_name(enum cmd_member_status s)
 {
-    static const char *const names[] = {"self", "live", "cached", "missing"};
+    static const char *const names[] = {"self", "live", "cached", "missing", "silent"};
     return names[s];
 }
 
 /* Member list, unreachable and stale peers (GetBaseline's bookkeeping). */
 static void add_membership(struct cluster_call *cc, const struct cm_baseline *b, struct json_object *p)
 {
-    struct cmd_daemon *d = cc->c->d;
+    struct cmd_daemon *d = cc->d;
     struct json_object *mem = json_object_new_array(), *unr = json_object_new_array(),
                        *stale = json_object_new_array();
     size_t k = 0;
@@ -265,7 +332,7 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         json_object_object_add(o, "address", json_object_new_string("self"));
         json_object_object_add(o, "status", json_object_new_string("self"));
         if (b)
-            json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[k].enforceable));
+            json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
         k++;
         json_object_array_add(mem, o);
     }
@@ -275,31 +342,34 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         json_object_object_add(o, "name", json_object_new_string(r->peer->name ? r->peer->name : r->peer->address));
         json_object_object_add(o, "address", json_object_new_string(r->peer->address));
         json_object_object_add(o, "status", json_object_new_string(status_name(r->status)));
-        if (r->status == CMD_CACHED)
+        if ((r->status == CMD_CACHED || r->status == CMD_SILENT) && r->peer->fetched)
             json_object_object_add(o, "age_s", json_object_new_double((double)(now - r->peer->fetched)));
         if (r->error)
             json_object_object_add(o, "error", json_object_new_string(r->error));
         if (r->status != CMD_MISSING && r->peer->have_vec) {
             if (b)
-                json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[k].enforceable));
+                json_object_object_add(o, "enforceable", json_object_new_boolean(b->verdicts[cc->vidx ? cc->vidx[k] : k].enforceable));
             k++;
         }
         json_object_array_add(mem, o);
-        if (r->status == CMD_CACHED || r->status == CMD_MISSING)
+        /* a silent host (its lease ended) counts like a cached peer */
+        if (r->status == CMD_CACHED || r->status == CMD_MISSING || r->status == CMD_SILENT)
             json_object_array_add(unr, json_object_new_string(r->peer->address));
-        if (r->status == CMD_CACHED)
+        if (r->status == CMD_CACHED || r->status == CMD_SILENT)
             json_object_array_add(stale, json_object_new_string(r->peer->address));
     }
     json_object_object_add(p, "members", mem);
     json_object_object_add(p, "unreachable", unr);
     json_object_object_add(p, "stale", stale);
+    if (d->cluster)
+        json_object_object_add(p, "registry", cmd_cluster_status(d));
 }
 
 /* Models pinned here and on a member under one name and generation but with
  * different content: never the same model, whatever the label says. */
 static struct json_object *model_conflicts(struct cluster_call *cc)
 {
-    struct cmd_daemon *d = cc->c->d;
+    struct cmd_daemon *d = cc->d;
     struct json_object *arr = json_object_new_array();
     for (size_t i = 0; i < cc->f->n; i++) {
         const struct cmd_fanout_result *r = &cc->f->res[i];
@@ -363,33 +433,68 @@ static struct json_object *pinned_status(struct cmd_daemon *d, const struct memb
     return arr;
 }
 
+/* GetBaseline's reply: the parameters, or NULL with the error's message. */
+static struct json_object *baseline_params(struct cluster_call *cc, struct members *m, struct cmd_daemon *d,
+                                           cm_error *err)
+{
+    struct cm_baseline b;
+    if (!m->n) {
+        cm_fail(err, CM_E_INPUT, "no member answered and none is cached");
+        return NULL;
+    }
+    if (cm_baseline(m->vecs, m->n, cc->groups, &b, err) < 0)
+        return NULL;
+    struct json_object *bj = cm_baseline_to_json(&b, err);
+    if (!bj) {
+        cm_baseline_free(&b);
+        return NULL;
+    }
+    struct json_object *p = json_object_new_object();
+    json_object_object_add(p, "baseline", bj);
+    json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
+    add_membership(cc, &b, p);
+    json_object_object_add(p, "pinned", pinned_status(d, m));
+    json_object_object_add(p, "model_conflicts", model_conflicts(cc));
+    cm_baseline_free(&b);
+    return p;
+}
+
 static void finish_baseline(struct cluster_call *cc, struct members *m)
 {
     struct cmd_conn *c = cc->c;
     cm_error err = {0};
     struct cm_baseline b;
+    if (cc->op == OP_BASELINE) {
+        struct json_object *p = baseline_params(cc, m, c->d, &err);
+        if (!p)
+            cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", err.msg);
+        else
+            cmd_reply(c, p);
+        return;
+    }
     if (!m->n) {
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", "no member answered and none is cached");
         return;
     }
-    if (cm_baseline(m->vecs, m->n, cc->op == OP_BASELINE && cc->groups, &b, &err) < 0) {
+    if (cm_baseline(m->vecs, m->n, false, &b, &err) < 0) {
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", err.msg);
         return;
     }
-    if (cc->op == OP_BASELINE) {
-        struct json_object *bj = cm_baseline_to_json(&b, &err);
-        if (!bj) {
+    if (cc->op == OP_PIN && c->d->cluster) {
+        struct cm_snapshot *model = cm_model_snapshot(&b.model, m->vecs, m->n, &err);
+        if (!model)
             cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", err.msg);
-            cm_baseline_free(&b);
-            return;
+        else {
+            /* the registry decides; the reply is ready but for the model's info */
+            struct registry_write *w = registry_write_new(c);
+            w->model = cm_xstrdup(cc->name);
+            w->ok_params = json_object_new_object();
+            json_object_object_add(w->ok_params, "enforceable_everywhere",
+                                    json_object_new_boolean(b.enforceable_everywhere));
+            add_membership(cc, NULL, w->ok_params);
+            cmd_cluster_pin(c->d, cc->name, model, cc->replace, on_registry_write, w);
+            cc->pending = registry_write_started(w);
         }
-        struct json_object *p = json_object_new_object();
-        json_object_object_add(p, "baseline", bj);
-        json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
-        add_membership(cc, &b, p);
-        json_object_object_add(p, "pinned", pinned_status(c->d, m));
-        json_object_object_add(p, "model_conflicts", model_conflicts(cc));
-        cmd_reply(c, p);
     } else if (cc->op == OP_PIN) {
         struct cm_snapshot *model = cm_model_snapshot(&b.model, m->vecs, m->n, &err);
         struct cmd_model *pm = NULL;
@@ -432,7 +537,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
 static bool resolve(struct cluster_call *cc, const struct members *m, const char *name, const struct cm_vector **v,
                     const struct cm_snapshot **s)
 {
-    struct cmd_daemon *d = cc->c->d;
+    struct cmd_daemon *d = cc->d;
     if (!strncmp(name, "model:", 6) || cm_digest_is_ref(name)) {
         struct cmd_model *pm = cmd_model_find(d, name + (cm_digest_is_ref(name) ? 0 : 6));
         if (!pm)
@@ -479,18 +584,19 @@ static void finish_compare(struct cluster_call *cc, struct members *m)
         return;
     }
     struct cm_reasons rs = {0};
-    bool ok = cm_compare(fv, tv, ts, &rs);
+    (void)ts;
+    bool ok = cm_compare_ex(fv, tv, &cc->assume, &rs);
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "compatible", json_object_new_boolean(ok));
     json_object_object_add(p, "reasons", cm_reasons_to_json(&rs));
+    json_object_object_add(p, "assumes", cm_assume_to_json(&cc->assume));
     cm_reasons_free(&rs);
     cmd_reply(c, p);
 }
 
-static void on_cluster(struct cmd_fanout *f, void *userdata)
+/* Replies (or starts the registry write); returns cc->pending. */
+static int cluster_finish(struct cluster_call *cc)
 {
-    struct cluster_call *cc = userdata;
-    struct cmd_daemon *d = f->d;
     struct members m;
     members_collect(cc, &m);
     if (cc->op == OP_COMPARE)
@@ -498,11 +604,238 @@ static void on_cluster(struct cmd_fanout *f, void *userdata)
     else
         finish_baseline(cc, &m);
     members_free(&m);
-    struct cmd_conn *c = cc->c;
-    cmd_fanout_free(f);
+    int pending = cc->pending;
+    cmd_fanout_free(cc->f);
     cluster_free(cc);
+    return pending;
+}
+
+static void on_cluster(struct cmd_fanout *f, void *userdata)
+{
+    struct cluster_call *cc = userdata;
+    struct cmd_daemon *d = f->d;
+    struct cmd_conn *c = cc->c;
+    cluster_finish(cc);
     d->active_fanouts--;
     cmd_call_done(c);
+}
+
+/* ---- the etcd registry: members from the view, no fan-out ----------------- */
+
+/* The registry's hosts as a finished fan-out: every host but this one,
+ * sorted by name; names (NULL: all) select. */
+static struct cmd_fanout *registry_members(struct cmd_daemon *d, const char *const *names, size_t nnames)
+{
+    struct cluster_view *v = cmd_cluster_view(d);
+    const char *me = cm_snapshot_name(d->host.snap);
+    size_t cap = names ? nnames : v->nhosts;
+    struct cmd_peer **peers = cm_xcalloc(cap ? cap : 1, sizeof(*peers));
+    enum cmd_member_status *st = cm_xcalloc(cap ? cap : 1, sizeof(*st));
+    size_t n = 0;
+    for (size_t i = 0; i < (names ? nnames : v->nhosts); i++) {
+        struct cluster_host *h = names ? cluster_view_host(v, names[i]) : v->hosts[i];
+        if (!h || !h->content || !strcmp(h->name, me))
+            continue;
+        peers[n] = &h->peer;
+        st[n++] = !h->peer.have_vec ? CMD_MISSING : h->live ? CMD_LIVE : CMD_SILENT;
+    }
+    struct cmd_fanout *f = cmd_fanout_static(d, peers, st, n);
+    free(peers);
+    free(st);
+    return f;
+}
+
+/* Selection by the "peers" parameter over the registry: host names, "self". */
+static struct cmd_fanout *registry_select(struct cmd_conn *c, struct vl_call *call, struct cluster_call *cc)
+{
+    struct cmd_daemon *d = c->d;
+    struct json_object *list;
+    if (!json_object_object_get_ex(call->params, "peers", &list) || !list) {
+        cc->self = true;
+        return registry_members(d, NULL, 0);
+    }
+    if (!json_object_is_type(list, json_type_array)) {
+        cmd_error_param(c, "peers");
+        return NULL;
+    }
+    size_t n = json_object_array_length(list), k = 0;
+    _cleanup_free_ const char **names = cm_xcalloc(n ? n : 1, sizeof(*names));
+    for (size_t j = 0; j < n; j++) {
+        struct json_object *e = json_object_array_get_idx(list, j);
+        if (!json_object_is_type(e, json_type_string)) {
+            cmd_error_param(c, "peers");
+            return NULL;
+        }
+        const char *s = json_object_get_string(e);
+        if (!strcmp(s, "self") || !strcmp(s, cm_snapshot_name(d->host.snap))) {
+            cc->self = true;
+            continue;
+        }
+        struct cluster_host *h = cluster_view_host(cmd_cluster_view(d), s);
+        if (!h || !h->content) {
+            cmd_error_msg(c, CMD_IFACE ".NoSuchPeer", "peer", s);
+            return NULL;
+        }
+        names[k++] = s;
+    }
+    return registry_members(d, names, k);
+}
+
+/* Hosts of one hardware generation share one snapshot content, so one
+ * vector: the baseline is computed over one representative per content (the
+ * first in member order) and every host gets its representative's verdict.
+ * Exact, not an estimate: the merge is idempotent and a verdict depends on
+ * the vector alone.  10,000 hosts of a few generations cost a few merges. */
+struct content_groups {
+    struct members reps;
+    size_t *vidx;               /* counted member -> representative */
+    struct json_object **names; /* per representative: every host with its content */
+};
+
+static const void *member_key(struct cmd_daemon *d, const struct cm_vector *v)
+{
+    /* this host's own vector is its own, unless the registry holds the
+     * same content for it */
+    if (v == &d->host.vec) {
+        struct cluster_host *me = cluster_view_host(cmd_cluster_view(d), cm_snapshot_name(d->host.snap));
+        if (me && me->blob) {
+            char mine[CM_DIGEST_LEN];
+            cm_vector_digest(&d->host.vec, mine);
+            if (me->digest && !strcmp(me->digest, mine))
+                return me->blob->vec.val;
+        }
+        return v;
+    }
+    return v->val; /* shared by every host of one content (cluster_view.c host_bind) */
+}
+
+static void content_groups_build(struct cmd_daemon *d, const struct members *all, struct content_groups *g)
+{
+    size_t n = all->n, cap = 1;
+    while (cap < 2 * n + 2)
+        cap <<= 1;
+    const void **keys = cm_xcalloc(cap, sizeof(*keys));
+    size_t *slot_rep = cm_xcalloc(cap, sizeof(*slot_rep));
+    g->vidx = cm_xcalloc(n ? n : 1, sizeof(*g->vidx));
+    g->reps.vecs = cm_xcalloc(n ? n : 1, sizeof(*g->reps.vecs));
+    g->reps.snaps = cm_xcalloc(n ? n : 1, sizeof(*g->reps.snaps));
+    g->reps.names = cm_xcalloc(n ? n : 1, sizeof(*g->reps.names));
+    g->names = cm_xcalloc(n ? n : 1, sizeof(*g->names));
+    g->reps.n = 0;
+    for (size_t k = 0; k < n; k++) {
+        const void *key = member_key(d, all->vecs[k]);
+        size_t h = ((uintptr_t)key >> 4) & (cap - 1);
+        while (keys[h] && keys[h] != key)
+            h = (h + 1) & (cap - 1);
+        if (!keys[h]) {
+            keys[h] = key;
+            slot_rep[h] = g->reps.n;
+            g->reps.vecs[g->reps.n] = all->vecs[k];
+            g->reps.snaps[g->reps.n] = all->snaps[k];
+            g->reps.names[g->reps.n] = all->names[k];
+            g->names[g->reps.n++] = json_object_new_array();
+        }
+        g->vidx[k] = slot_rep[h];
+        json_object_array_add(g->names[slot_rep[h]], json_object_new_string(all->names[k]));
+    }
+    free(keys);
+    free(slot_rep);
+}
+
+static void content_groups_free(struct content_groups *g)
+{
+    for (size_t i = 0; i < g->reps.n; i++)
+        json_object_put(g->names[i]);
+    free(g->names);
+    free(g->vidx);
+    members_free(&g->reps);
+}
+
+/* Names every host behind a representative: baseline.hosts[i].same_content,
+ * and the pinned models' failing hosts. */
+static void content_groups_expand(const struct content_groups *g, struct json_object *p)
+{
+    struct json_object *bl, *hosts, *pinned;
+    if (json_object_object_get_ex(p, "baseline", &bl) && json_object_object_get_ex(bl, "hosts", &hosts))
+        for (size_t i = 0; i < json_object_array_length(hosts) && i < g->reps.n; i++)
+            if (json_object_array_length(g->names[i]) > 1)
+                json_object_object_add(json_object_array_get_idx(hosts, i), "same_content",
+                                       json_object_get(g->names[i]));
+    if (!json_object_object_get_ex(p, "pinned", &pinned))
+        return;
+    for (size_t k = 0; k < json_object_array_length(pinned); k++) {
+        struct json_object *fh, *all;
+        if (!json_object_object_get_ex(json_object_array_get_idx(pinned, k), "failing_hosts", &fh))
+            continue;
+        all = json_object_new_array();
+        for (size_t j = 0; j < json_object_array_length(fh); j++) {
+            const char *name = json_object_get_string(json_object_array_get_idx(fh, j));
+            for (size_t i = 0; i < g->reps.n; i++)
+                if (!strcmp(g->reps.names[i], name))
+                    for (size_t x = 0; x < json_object_array_length(g->names[i]); x++)
+                        json_object_array_add(all, json_object_get(json_object_array_get_idx(g->names[i], x)));
+        }
+        json_object_object_add(json_object_array_get_idx(pinned, k), "failing_hosts", all);
+    }
+}
+
+/* The whole-registry GetBaseline reply, encoded once per change. */
+static void registry_baseline_render(struct cmd_daemon *d, bool groups)
+{
+    struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct cluster_call cc = {.d = d, .op = OP_BASELINE, .self = true, .groups = groups};
+    cc.f = registry_members(d, NULL, 0);
+    struct members all;
+    members_collect(&cc, &all);
+    struct content_groups g = {0};
+    content_groups_build(d, &all, &g);
+    cc.vidx = g.vidx;
+    cm_error err = {0};
+    struct json_object *p = baseline_params(&cc, &g.reps, d, &err);
+    if (p)
+        content_groups_expand(&g, p);
+    content_groups_free(&g);
+    members_free(&all);
+    free(slot->data);
+    if (p)
+        slot->data = vl_encode_reply(p, false, &slot->len);
+    else {
+        struct json_object *e = json_object_new_object();
+        json_object_object_add(e, "message", json_object_new_string(err.msg));
+        slot->data = vl_encode_error(CMD_IFACE ".NegotiationFailed", e, &slot->len);
+    }
+    slot->has_silent = false;
+    for (size_t i = 0; i < cc.f->n; i++)
+        slot->has_silent |= cc.f->res[i].status == CMD_SILENT;
+    cmd_fanout_free(cc.f);
+    slot->version = cmd_cluster_version(d);
+    uint64_t now = 0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    slot->rendered_us = now;
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    cmd_cluster_note_render(d, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+}
+
+void cmd_cluster_baseline_refresh(struct cmd_daemon *d)
+{
+    registry_baseline_render(d, true);
+}
+
+/* Answers from the encoded reply; renders again only after a change (or
+ * after a second when silent hosts' ages are shown). */
+static void registry_baseline_reply(struct cmd_conn *c, bool groups)
+{
+    struct cmd_daemon *d = c->d;
+    struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
+    uint64_t now = 0;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    if (!slot->data || slot->version != cmd_cluster_version(d) ||
+        (slot->has_silent && now - slot->rendered_us >= 1000000))
+        registry_baseline_render(d, groups);
+    cmd_reply_raw(c, slot->data, slot->len);
 }
 
 /* Selects members from the "peers" parameter: configured addresses, peer
@@ -558,6 +891,18 @@ static int select_members(struct cmd_conn *c, struct vl_call *call, struct clust
 
 static int start_cluster(struct cmd_conn *c, struct vl_call *call, struct cluster_call *cc, bool all_peers)
 {
+    if (c->d->cluster) { /* the registry's view: answered now */
+        cc->c = c;
+        cc->d = c->d;
+        if (all_peers) {
+            cc->self = true;
+            cc->f = registry_members(c->d, NULL, 0);
+        } else if (!(cc->f = registry_select(c, call, cc))) {
+            cluster_free(cc);
+            return 0;
+        }
+        return cluster_finish(cc);
+    }
     _cleanup_free_ size_t *idx = NULL;
     size_t n = 0;
     if (all_peers) {
@@ -570,6 +915,7 @@ static int start_cluster(struct cmd_conn *c, struct vl_call *call, struct cluste
         return 0;
     }
     cc->c = c;
+    cc->d = c->d;
     c->d->active_fanouts++;
     cc->f = cmd_fanout_start(c->d, idx, n, on_cluster, cc);
     return 1;
@@ -584,6 +930,13 @@ static int m_get_baseline(struct cmd_conn *c, struct vl_call *call)
     if (bad) {
         cluster_free(cc);
         cmd_error_param(c, "groups");
+        return 0;
+    }
+    struct json_object *sel;
+    if (c->d->cluster && (!json_object_object_get_ex(call->params, "peers", &sel) || !sel)) {
+        bool groups = cc->groups;
+        cluster_free(cc);
+        registry_baseline_reply(c, groups);
         return 0;
     }
     return start_cluster(c, call, cc, false);
@@ -613,6 +966,25 @@ static int m_pin(struct cmd_conn *c, struct vl_call *call)
     return start_cluster(c, call, cc, false);
 }
 
+/* Removes a silent host from the registry (etcd backend only). */
+static int m_forget(struct cmd_conn *c, struct vl_call *call)
+{
+    bool bad = false;
+    const char *name = cmd_param_str(call->params, "name", &bad);
+    if (!name || bad) {
+        cmd_error_param(c, "name");
+        return 0;
+    }
+    if (!c->d->cluster) {
+        cmd_error_msg(c, CMD_IFACE ".StateError", "message",
+                      "this daemon uses static peers (no registry): remove the peer from its configuration instead");
+        return 0;
+    }
+    struct registry_write *w = registry_write_new(c);
+    cmd_cluster_forget(c->d, name, on_registry_write, w);
+    return registry_write_started(w);
+}
+
 static int m_compare(struct cmd_conn *c, struct vl_call *call)
 {
     bool bad = false;
@@ -622,11 +994,21 @@ static int m_compare(struct cmd_conn *c, struct vl_call *call)
         cmd_error_param(c, !from ? "from" : "to");
         return 0;
     }
+    bool boot = cmd_param_bool(call->params, "boot", false, &bad);
+    const char *vmm = cmd_param_str(call->params, "vmm", &bad);
+    enum cm_restore restore = CM_RESTORE_ALL;
+    if (bad || (vmm && !cm_restore_parse(vmm, &restore))) {
+        cmd_error_param(c, bad ? "boot" : "vmm");
+        return 0;
+    }
     struct cluster_call *cc = cm_xcalloc(1, sizeof(*cc));
     cc->op = OP_COMPARE;
+    cc->assume.reading = boot ? CM_READ_BOOT : CM_READ_MIGRATION;
+    cc->assume.restore = restore;
     cc->from = cm_xstrdup(from);
     cc->to = cm_xstrdup(to ? to : "self");
     cc->c = c;
+    cc->d = c->d;
     const struct cm_vector *v;
     const struct cm_snapshot *s;
     /* no peer involved: answer at once */
@@ -742,6 +1124,7 @@ static const struct cmd_method methods[] = {
     {CMD_IFACE, "PinModel", m_pin, true, false},
     {CMD_IFACE, "UnpinModel", m_unpin, true, false},
     {CMD_IFACE, "Reprobe", m_reprobe, true, false},
+    {CMD_IFACE, "ForgetHost", m_forget, true, false},
 };
 
 static const struct cmd_method cert_method = {"org.varlink.certification", "*", cmd_cert_call, false, false};

@@ -220,3 +220,21 @@ void cmd_fanout_free(struct cmd_fanout *f)
     free(f->res);
     free(f);
 }
+
+struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
+                                     const enum cmd_member_status *status, size_t n)
+{
+    struct cmd_fanout *f = cm_xcalloc(1, sizeof(*f));
+    f->d = d;
+    f->n = n;
+    f->res = cm_xcalloc(n ? n : 1, sizeof(*f->res));
+    f->fetches = cm_xcalloc(n ? n : 1, sizeof(*f->fetches));
+    for (size_t i = 0; i < n; i++) {
+        f->res[i].peer = peers[i];
+        f->res[i].status = status[i];
+        if (peers[i]->last_error)
+            f->res[i].error = cm_xstrdup(peers[i]->last_error);
+        f->fetches[i].fd = -1;
+    }
+    return f;
+}

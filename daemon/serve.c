@@ -17,6 +17,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cli.h"
+#include "cluster.h"
 #include "daemon.h"
 
 static void usage(FILE *f)
@@ -100,6 +101,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
     if (cmd_host_refresh(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: re-probe failed: %s (keeping the previous snapshot)\n", err.msg);
     cmd_host_changed(d);
+    cmd_cluster_host_changed(d); /* the registry backend itself stays as started */
     if (cmd_models_load(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: %s\n", err.msg);
     if (d->active_fanouts) {
@@ -212,6 +214,11 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
         goto out;
     }
+    if (cmd_cluster_setup(&d, &err) < 0) {
+        fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
+        rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
+        goto out;
+    }
     if (cmd_server_setup(&d, &err) < 0) {
         fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
         rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
@@ -225,6 +232,7 @@ int cmd_serve(int argc, char **argv)
     rc = r < 0 ? CM_EXIT_SYSTEM : 0;
 out:
     cmd_server_shutdown(&d);
+    cmd_cluster_free(&d);
     d.post = sd_event_source_unref(d.post);
     d.event = sd_event_unref(d.event);
     cmd_peers_free(&d);

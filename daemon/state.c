@@ -304,7 +304,7 @@ struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name)
     return NULL;
 }
 
-static void model_clear(struct cmd_model *m)
+void cmd_model_clear(struct cmd_model *m)
 {
     free(m->name);
     free(m->created);
@@ -317,7 +317,7 @@ static void model_clear(struct cmd_model *m)
 void cmd_models_free(struct cmd_daemon *d)
 {
     for (size_t i = 0; i < d->nmodels; i++)
-        model_clear(&d->models[i]);
+        cmd_model_clear(&d->models[i]);
     free(d->models);
     d->models = NULL;
     d->nmodels = 0;
@@ -355,6 +355,48 @@ static void model_set_digest(struct cmd_model *m)
         m->snap->digest = cm_xstrdup(m->digest);
 }
 
+/* The stored form of a pinned model (a file in models/, a value in etcd). */
+struct json_object *cmd_model_to_json(const struct cmd_model *m)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(m->name));
+    json_object_object_add(o, "generation", json_object_new_int64(m->generation));
+    json_object_object_add(o, "created", json_object_new_string(m->created ? m->created : ""));
+    /* for readers of the file or the etcd value; loading computes it again */
+    if (m->digest[0])
+        json_object_object_add(o, "digest", json_object_new_string(m->digest));
+    if (m->mod_revision)
+        json_object_object_add(o, "mod_revision", json_object_new_int64(m->mod_revision));
+    json_object_object_add(o, "model", cm_snapshot_to_json(m->snap));
+    return o;
+}
+
+int cmd_model_from_json(struct json_object *o, const char *what, struct cmd_model *m, cm_error *err)
+{
+    struct json_object *name, *gen, *created, *model, *rev;
+    memset(m, 0, sizeof(*m));
+    if (!json_object_object_get_ex(o, "name", &name) || !json_object_is_type(name, json_type_string) ||
+        !json_object_object_get_ex(o, "generation", &gen) || !json_object_is_type(gen, json_type_int) ||
+        !json_object_object_get_ex(o, "model", &model))
+        return cm_fail(err, CM_E_INPUT, "%s: not a pinned model (name, generation, model)", what);
+    if (cm_snapshot_from_json(model, what, &m->snap, err) < 0)
+        return -1;
+    if (cm_vector_from_snapshot(m->snap, &m->vec, err) < 0) {
+        cm_snapshot_free(m->snap);
+        m->snap = NULL;
+        return -1;
+    }
+    m->have_vec = true;
+    model_set_digest(m); /* of the content, whatever the value says */
+    m->name = cm_xstrdup(json_object_get_string(name));
+    m->generation = json_object_get_int64(gen);
+    m->created = json_object_object_get_ex(o, "created", &created) ? cm_xstrdup(json_object_get_string(created))
+                                                                   : NULL;
+    if (json_object_object_get_ex(o, "mod_revision", &rev) && json_object_is_type(rev, json_type_int))
+        m->mod_revision = json_object_get_int64(rev);
+    return 0;
+}
+
 static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
 {
     size_t len;
@@ -365,32 +407,46 @@ static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
     struct json_object *o = vl_parse(text, len, 1024, why, sizeof(why));
     if (!o)
         return cm_fail(err, CM_E_INPUT, "%s: %s", path, why);
-    struct json_object *name, *gen, *created, *model;
-    int r = -1;
-    if (!json_object_object_get_ex(o, "name", &name) || !json_object_is_type(name, json_type_string) ||
-        !json_object_object_get_ex(o, "generation", &gen) || !json_object_is_type(gen, json_type_int) ||
-        !json_object_object_get_ex(o, "model", &model)) {
-        cm_fail(err, CM_E_INPUT, "%s: not a pinned model (name, generation, model)", path);
-        goto out;
-    }
-    memset(m, 0, sizeof(*m));
-    if (cm_snapshot_from_json(model, path, &m->snap, err) < 0)
-        goto out;
-    if (cm_vector_from_snapshot(m->snap, &m->vec, err) < 0) {
-        cm_snapshot_free(m->snap);
-        m->snap = NULL;
-        goto out;
-    }
-    m->have_vec = true;
-    model_set_digest(m);
-    m->name = cm_xstrdup(json_object_get_string(name));
-    m->generation = json_object_get_int64(gen);
-    m->created = json_object_object_get_ex(o, "created", &created) ? cm_xstrdup(json_object_get_string(created))
-                                                                   : NULL;
-    r = 0;
-out:
+    int r = cmd_model_from_json(o, path, m, err);
     json_object_put(o);
     return r;
+}
+
+int cmd_model_save(struct cmd_daemon *d, const struct cmd_model *m, cm_error *err)
+{
+    struct json_object *o = cmd_model_to_json(m);
+    size_t len;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
+    _cleanup_free_ char *rel = cm_xasprintf("models/%s.json", m->name);
+    _cleanup_free_ char *path = cmd_state_path(d, rel);
+    int r = cmd_write_atomic(path, text, len, err);
+    json_object_put(o);
+    return r;
+}
+
+/* Installs m (taken) in memory, replacing a model of the same name. */
+struct cmd_model *cmd_model_set(struct cmd_daemon *d, struct cmd_model *m)
+{
+    struct cmd_model *old = cmd_model_find(d, m->name);
+    if (old) {
+        cmd_model_clear(old);
+        *old = *m;
+        return old;
+    }
+    d->models = cm_xrealloc(d->models, (d->nmodels + 1) * sizeof(*d->models));
+    d->models[d->nmodels] = *m;
+    return &d->models[d->nmodels++];
+}
+
+void cmd_model_drop(struct cmd_daemon *d, const char *name)
+{
+    struct cmd_model *m = cmd_model_find(d, name);
+    if (!m)
+        return;
+    size_t i = (size_t)(m - d->models);
+    cmd_model_clear(m);
+    memmove(&d->models[i], &d->models[i + 1], (d->nmodels - i - 1) * sizeof(*m));
+    d->nmodels--;
 }
 
 int cmd_models_load(struct cmd_daemon *d, cm_error *err)
@@ -442,44 +498,33 @@ int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *mo
     m.snap = model;
     if (cm_vector_from_snapshot(model, &m.vec, err) < 0) {
         m.snap = NULL;
-        model_clear(&m);
+        cmd_model_clear(&m);
         return -1;
     }
     m.have_vec = true;
     model_set_digest(&m);
-    struct json_object *o = json_object_new_object();
-    json_object_object_add(o, "name", json_object_new_string(name));
-    json_object_object_add(o, "generation", json_object_new_int64(m.generation));
-    json_object_object_add(o, "created", json_object_new_string(m.created));
-    json_object_object_add(o, "model", cm_snapshot_to_json(model));
-    size_t len;
-    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PRETTY, &len);
-    _cleanup_free_ char *rel = cm_xasprintf("models/%s.json", name);
-    _cleanup_free_ char *path = cmd_state_path(d, rel);
-    int r = cmd_write_atomic(path, text, len, err);
-    json_object_put(o);
-    if (r < 0) {
+    if (cmd_model_save(d, &m, err) < 0) {
         m.snap = NULL; /* the caller keeps its snapshot on failure */
-        model_clear(&m);
+        cmd_model_clear(&m);
         return -1;
     }
-    if (old) {
-        model_clear(old);
-        *old = m;
-        *out = old;
-    } else {
-        d->models = cm_xrealloc(d->models, (d->nmodels + 1) * sizeof(*d->models));
-        d->models[d->nmodels] = m;
-        *out = &d->models[d->nmodels++];
-    }
+    *out = cmd_model_set(d, &m);
     return 0;
 }
 
 int cmd_model_unpin(struct cmd_daemon *d, const char *name, cm_error *err)
 {
-    struct cmd_model *m = cmd_model_find(d, name);
-    if (!m)
+    if (!cmd_model_find(d, name))
         return cm_fail(err, CM_E_INPUT, "no model '%s'", name);
+    if (cmd_model_unlink(d, name, err) < 0)
+        return -1;
+    cmd_model_drop(d, name);
+    return 0;
+}
+
+/* Removes a model's file (durably: the directory is synced). */
+int cmd_model_unlink(struct cmd_daemon *d, const char *name, cm_error *err)
+{
     _cleanup_free_ char *rel = cm_xasprintf("models/%s.json", name);
     _cleanup_free_ char *path = cmd_state_path(d, rel);
     if (unlink(path) < 0 && errno != ENOENT)
@@ -490,10 +535,6 @@ int cmd_model_unpin(struct cmd_daemon *d, const char *name, cm_error *err)
         fsync(fd);
         close(fd);
     }
-    size_t i = (size_t)(m - d->models);
-    model_clear(m);
-    memmove(&d->models[i], &d->models[i + 1], (d->nmodels - i - 1) * sizeof(*m));
-    d->nmodels--;
     return 0;
 }
 

@@ -65,14 +65,32 @@ static struct json_object *modifier(const char *key, uint64_t addr, uint64_t mas
     return o;
 }
 
-static int arm64_template(const struct cm_export_req *req, struct json_object *t, cm_error *err)
+static int arm64_template(const struct cm_export_req *req, struct json_object *t, struct cm_export *out,
+                          cm_error *err)
 {
     const struct cm_vector *m = req->model;
     struct cm_plan plan;
     if (cm_plan_make(m, req->host_snap, &plan, err) < 0)
         return -1;
     uint32_t drop = plan.drop_init_features;
+    /* A template only checks KVM capabilities; Firecracker never enables a VM
+     * capability.  Writes that KVM accepts only after one (identity registers
+     * need KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, KVM-FACTS §A.3.3) would fail with
+     * EINVAL when Firecracker applies the template: refuse, naming it. */
+    for (size_t k = 0; k < plan.nenable_caps; k++) {
+        struct cm_reason r = {.sev = CM_SEV_ERROR, .host = (char *)req->host->name, .rule = (char *)"needs-vm-capability"};
+        char *text = cm_xasprintf("the model needs %s (%u) enabled on the VM before vCPUs are created, which a "
+                                  "Firecracker template cannot request",
+                                  plan.enable_cap_names[k] ? plan.enable_cap_names[k] : "a VM capability",
+                                  plan.enable_caps[k]);
+        r.text = text;
+        cm_reasons_add(&out->reasons, &r);
+        free(text);
+        out->ok = false;
+    }
     cm_plan_free(&plan);
+    if (!out->ok)
+        return 1;
 
     struct json_object *caps = json_object_new_array();
     uint32_t kept = m->has_vcpu_features ? m->vcpu_features & ~drop : 0;
@@ -175,7 +193,11 @@ int cm_export_firecracker(const struct cm_export_req *req, struct cm_export *out
         return cm_fail(err, CM_E_NOTSUP, "Firecracker templates exist for arm64 and x86_64, not %s",
                        cm_arch_name(arch));
     struct json_object *t = json_object_new_object();
-    int r = arch == CM_ARCH_ARM64 ? arm64_template(req, t, err) : x86_template(req, t, err);
+    int r = arch == CM_ARCH_ARM64 ? arm64_template(req, t, out, err) : x86_template(req, t, err);
+    if (r > 0) { /* refused, with reasons */
+        json_object_put(t);
+        return 0;
+    }
     /* every template we hand out passes the checker written from Firecracker's rules */
     if (r == 0 && cm_fc_check(t, arch, err) < 0) {
         cm_fail_prefix(err, "internal error: the exported template fails the Firecracker checker");

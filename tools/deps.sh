@@ -7,10 +7,12 @@ what=${1:-build}
 
 build_pkgs=(build-essential cmake pkg-config libjson-c-dev libsystemd-dev libvirt-dev libxml2-dev
             libgnutls28-dev)
+build_pkgs+=(libcurl4-gnutls-dev) # the etcd cluster backend
 test_pkgs=(check python3 iproute2 systemd varlink-go jq
            qemu-system-arm qemu-system-misc gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
            libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc
            qemu-system-x86 libvirt-daemon-system libvirt-clients)
+test_pkgs+=(etcd-server etcd-client) # tests/test_cluster_etcd*.sh start their own etcd on loopback
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -272,8 +272,29 @@ START_TEST(arm64_neoverse_n1_v1)
      * release changed): N1 reaches the model, V1 still cannot (fields KVM
      * never lets userspace lower, e.g. ID_AA64MMFR2_EL1.EVT) */
     for (int k = 0; k < 2; k++) {
-        cm_snapshot_set_str(&h[k]->kernel, "6.12.0");
-        h[k]->kver = cm_kver_parse("6.12.0");
+        cm_snapshot_set_str(&h[k]->kernel, "6.18.0");
+        h[k]->kver = cm_kver_parse("6.18.0");
+    }
+    /* N1 and V1 differ in MIDR/REVIDR: on 6.18 KVM takes another MIDR only
+     * once the VMM enabled KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) on the VM
+     * (KVM-FACTS §A.3.3), which a Firecracker template cannot request */
+    {
+        ms = model_of(h, 2, v);
+        struct cm_export e0;
+        ck_assert_msg(cm_export_make("firecracker", ms, h[0], &e0, &err) == 0, "%s", err.msg);
+        ck_assert_msg(!e0.ok && !e0.text && reasons_mention(&e0.reasons, "239"),
+                      "N1 with V1's identity: a template, or reasons without the capability");
+        cm_export_free(&e0);
+        for (int k = 0; k < 2; k++)
+            cm_vector_free(&v[k]);
+        cm_snapshot_free(ms);
+    }
+    /* one identity, different features: V1's features behind N1's MIDR/REVIDR/AIDR */
+    static const uint64_t ident[] = {0x603000000013C000ULL, 0x603000000013C006ULL, 0x603000000013C807ULL};
+    for (size_t i = 0; i < CM_ARRAY_SIZE(ident); i++) {
+        uint64_t x;
+        if (cm_snapshot_get_u64(h[0], ident[i], &x))
+            cm_snapshot_set_u64(h[1], ident[i], x);
     }
     ms = model_of(h, 2, v);
     struct cm_vector mv;
@@ -328,8 +349,8 @@ START_TEST(arm64_init_feature_left_out)
     const uint64_t dfr0 = 0x603000000013c028ull; /* ID_AA64DFR0_EL1 */
     struct cm_snapshot *h[2] = {tl_load("ARM_NEOVERSE_N1_6.1"), tl_load("ARM_NEOVERSE_N1_6.1")};
     for (int k = 0; k < 2; k++) {
-        cm_snapshot_set_str(&h[k]->kernel, "6.12.0");
-        h[k]->kver = cm_kver_parse("6.12.0");
+        cm_snapshot_set_str(&h[k]->kernel, "6.18.0");
+        h[k]->kver = cm_kver_parse("6.18.0");
     }
     cm_snapshot_set_str(&h[1]->host, "N1-with-PMU");
     uint64_t v;
