@@ -25,6 +25,7 @@ CM_CMD(cmd_unpin);
 CM_CMD(cmd_reprobe);
 CM_CMD(cmd_forget);
 CM_CMD(cmd_libvirt_hook);
+CM_CMD(cmd_libvirt);
 CM_CMD(cmd_export);
 CM_CMD(cmd_matrix);
 /* The socket-backed forms of baseline/compare/plan (daemon/client.c), called

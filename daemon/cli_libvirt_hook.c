@@ -42,6 +42,8 @@
 
 #include "cli.h"
 #include "daemon.h"
+#include "libvirt_cpu.h"
+#include "libvirt_export.h"
 
 #define HOOK_NS "https://cpumodeld.invalid/xmlns/1"
 #define HOOK_MAX_XML (16u << 20)
@@ -50,6 +52,14 @@
 struct hook_ref {
     char *name;
     long generation; /* 0: not given, any generation */
+    char *digest;    /* NULL: not given */
+};
+
+/* The guest's CPU as the domain XML defines it. */
+struct hook_guest {
+    char *mode; /* libvirt's <cpu mode>: custom, host-model, host-passthrough, maximum */
+    char *arch; /* <os><type arch> */
+    struct lv_guest_cpu cpu;
 };
 
 /* ---- the domain XML ------------------------------------------------------- */
@@ -91,9 +101,10 @@ static bool is_elem(const xmlNode *n, const char *name)
     return n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name);
 }
 
-/* Finds /domain/metadata/cpumodeld:model.  Returns 1 (found, *ref filled),
- * 0 (none: not our guest), -1 (malformed, *why). */
-static int find_ref(const char *xml, size_t len, struct hook_ref *ref, char *why, size_t whylen)
+/* Finds /domain/metadata/cpumodeld:model and reads /domain/cpu.  Returns 0
+ * (*ref->name NULL when the guest has no label), -1 (malformed, *why). */
+static int read_domain(const char *xml, size_t len, struct hook_ref *ref, struct hook_guest *g, char *why,
+                       size_t whylen)
 {
     /* NONET and no entity substitution or DTD loading: the XML is data */
     xmlDoc *doc = xmlReadMemory(xml, (int)len, "domain.xml", NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
@@ -109,14 +120,24 @@ static int find_ref(const char *xml, size_t len, struct hook_ref *ref, char *why
         return -1;
     }
     int rc = 0;
-    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *root = xmlDocGetRootElement(doc), *cpu = NULL;
     if (!root || !is_elem(root, "domain")) {
         snprintf(why, whylen, "the XML on stdin is not a libvirt domain (root element <%s>)",
                  root ? (const char *)root->name : "none");
         rc = -1;
         goto out;
     }
-    for (xmlNode *md = root->children; md && rc == 0; md = md->next) {
+    for (xmlNode *md = root->children; md; md = md->next) {
+        if (is_elem(md, "cpu"))
+            cpu = md;
+        if (is_elem(md, "os"))
+            for (xmlNode *t = md->children; t; t = t->next)
+                if (is_elem(t, "type")) {
+                    xmlChar *arch = xmlGetNoNsProp(t, (const xmlChar *)"arch");
+                    free(g->arch);
+                    g->arch = cm_xstrdup(arch ? (const char *)arch : NULL);
+                    xmlFree(arch);
+                }
         if (!is_elem(md, "metadata"))
             continue;
         for (xmlNode *m = md->children; m; m = m->next) {
@@ -129,30 +150,38 @@ static int find_ref(const char *xml, size_t len, struct hook_ref *ref, char *why
             }
             xmlChar *name = xmlGetNoNsProp(m, (const xmlChar *)"name");
             xmlChar *gen = xmlGetNoNsProp(m, (const xmlChar *)"generation");
+            xmlChar *dig = xmlGetNoNsProp(m, (const xmlChar *)"digest");
             char *end = NULL;
-            long g = 0;
+            long gn = 0;
             if (gen) {
                 errno = 0;
-                g = strtol((const char *)gen, &end, 10);
+                gn = strtol((const char *)gen, &end, 10);
             }
             if (!name || !*name) {
                 snprintf(why, whylen, "the cpumodeld model element in the domain metadata has no name attribute");
                 rc = -1;
-            } else if (gen && (!*gen || *end || errno || g < 1)) {
+            } else if (gen && (!*gen || *end || errno || gn < 1)) {
                 snprintf(why, whylen, "the cpumodeld model element has a bad generation \"%.40s\" (a positive integer)",
                          (const char *)gen);
                 rc = -1;
+            } else if (dig && (strncmp((const char *)dig, "sha256:", 7) || strlen((const char *)dig) != 71)) {
+                snprintf(why, whylen, "the cpumodeld model element has a bad digest \"%.80s\" (sha256:<64 hex>)",
+                         (const char *)dig);
+                rc = -1;
             } else {
                 ref->name = cm_xstrdup((const char *)name);
-                ref->generation = g;
+                ref->generation = gn;
+                ref->digest = cm_xstrdup((const char *)dig);
             }
             xmlFree(name);
             xmlFree(gen);
+            xmlFree(dig);
             if (rc < 0)
                 goto out;
         }
     }
-    rc = ref->name ? 1 : 0;
+    if (lv_guest_cpu_parse(cpu, &g->mode, &g->cpu, why, whylen) < 0)
+        rc = -1;
 out:
     xmlFreeDoc(doc);
     return rc;
@@ -167,6 +196,14 @@ struct hook_conn {
 
 /* One call: 1 and *reply (the parameters), 0 and *err_name (a Varlink
  * error; *reply = its parameters), -1 when the daemon cannot be asked. */
+struct hook_ctx {
+    const char *dom, *op, *addr;
+    const struct hook_ref *ref;
+    struct hook_guest *g;
+    struct hook_conn c;
+    char self[256];
+};
+
 static int ask(struct hook_conn *c, const char *method, struct json_object *params, struct json_object **reply,
                char **err_name)
 {
@@ -196,7 +233,7 @@ static const char *jstr(struct json_object *o, const char *key, const char *def)
 }
 
 /* The first blocking reasons of a plan, "; "-separated, with a count of the rest. */
-static char *blocking_reasons(struct json_object *plan)
+static char *blocking_reasons(struct json_object *plan, const char *lists_them)
 {
     struct json_object *rs = NULL;
     json_object_object_get_ex(plan, "reasons", &rs);
@@ -212,7 +249,7 @@ static char *blocking_reasons(struct json_object *plan)
             cm_buf_printf(&b, "%s%s", shown++ ? "; " : "", jstr(x, "text", "(no text)"));
     }
     if (errors > shown)
-        cm_buf_printf(&b, " (+%zu more: cpumodeld plan MODEL lists them)", errors - shown);
+        cm_buf_printf(&b, " (+%zu more: %s lists them)", errors - shown, lists_them);
     if (!errors)
         cm_buf_printf(&b, "the plan is not enforceable (no reason given)");
     return cm_buf_steal(&b);
@@ -232,52 +269,53 @@ static int env_timeout_ms(void)
 }
 
 /* The daemon could not be asked: the documented policy (docs/libvirt.md). */
-static int unreachable(const char *dom, const struct hook_ref *ref, const char *addr, const char *why)
+static int unreachable(const struct hook_ctx *h, const char *why)
 {
+    _cleanup_free_ char *what = h->ref->name ? cm_xasprintf("pinned model '%s'", h->ref->name)
+                                             : cm_xasprintf("the guest's CPU");
     if (env_strict()) {
         fprintf(stderr,
-                "cpumodeld: vetoing migration of %s: cannot check pinned model '%s' on this host: the cpumodeld "
-                "daemon at %s cannot be asked (%s); CPUMODELD_HOOK_STRICT=0 in the hook allows it\n",
-                dom, ref->name, addr, why);
+                "cpumodeld: vetoing %s of %s: cannot check %s on this host: the cpumodeld daemon at %s cannot be "
+                "asked (%s); CPUMODELD_HOOK_STRICT=0 in the hook allows it\n",
+                h->op, h->dom, what, h->addr, why);
         return CM_EXIT_SYSTEM;
     }
     fprintf(stderr,
-            "cpumodeld: warning: allowing migration of %s UNCHECKED (CPUMODELD_HOOK_STRICT=0): pinned model '%s', "
-            "the cpumodeld daemon at %s cannot be asked (%s)\n",
-            dom, ref->name, addr, why);
+            "cpumodeld: warning: allowing %s of %s UNCHECKED (CPUMODELD_HOOK_STRICT=0): %s, the cpumodeld daemon at "
+            "%s cannot be asked (%s)\n",
+            h->op, h->dom, what, h->addr, why);
     return CM_EXIT_OK;
 }
 
-static int check(const char *dom, const struct hook_ref *ref)
+/* Asks; on "cannot be asked" returns the policy's exit code in *rc and NULL. */
+static struct json_object *ask_or_policy(struct hook_ctx *h, const char *method, struct json_object *params,
+                                         char **err, int *rc)
 {
-    const char *env = getenv("CPUMODELD_SOCKET");
-    const char *addr = env && *env ? env : CMD_DEFAULT_SOCKET;
-    _cleanup_free_ char *unix_addr = NULL;
-    if (!strchr(addr, '/') && strncmp(addr, "unix:", 5)) /* a relative socket path, as in client.c */
-        addr = unix_addr = cm_xasprintf("unix:%s", addr);
-    struct hook_conn c = {.timeout_ms = env_timeout_ms()};
-    c.fd = vl_connect(addr, c.timeout_ms, c.why, sizeof(c.why));
-    if (c.fd < 0)
-        return unreachable(dom, ref, addr, c.why);
+    struct json_object *reply = NULL;
+    int r = ask(&h->c, method, params, &reply, err);
+    if (r < 0) {
+        *rc = unreachable(h, h->c.why);
+        return NULL;
+    }
+    return reply;
+}
 
-    char self[256] = "this host";
-    if (gethostname(self, sizeof(self) - 1) < 0)
-        snprintf(self, sizeof(self), "this host");
-    int rc;
+/* The label: this host can impose the pinned model, at the guest's generation. */
+static int check_label(struct hook_ctx *h)
+{
+    const struct hook_ref *ref = h->ref;
+    int rc = CM_EXIT_OK;
     struct json_object *params = json_object_new_object(), *plan = NULL, *models = NULL;
     json_object_object_add(params, "model", json_object_new_string(ref->name));
     _cleanup_free_ char *err = NULL, *err2 = NULL;
-    int r = ask(&c, CMD_IFACE ".GetPlan", params, &plan, &err);
-    if (r < 0) {
-        rc = unreachable(dom, ref, addr, c.why);
-        goto out;
-    }
-    if (!r) {
+    if (!(plan = ask_or_policy(h, CMD_IFACE ".GetPlan", params, &err, &rc)))
+        return rc;
+    if (err) {
         if (!strcmp(err, CMD_IFACE ".NoSuchModel"))
-            fprintf(stderr, "cpumodeld: vetoing migration of %s: model '%s' is not pinned on %s (cpumodeld models)\n",
-                    dom, ref->name, self);
+            fprintf(stderr, "cpumodeld: vetoing %s of %s: model '%s' is not pinned on %s (cpumodeld models)\n", h->op,
+                    h->dom, ref->name, h->self);
         else
-            fprintf(stderr, "cpumodeld: vetoing migration of %s: %s cannot plan model '%s': %s %s\n", dom, self,
+            fprintf(stderr, "cpumodeld: vetoing %s of %s: %s cannot plan model '%s': %s %s\n", h->op, h->dom, h->self,
                     ref->name, err, json_object_to_json_string_ext(plan, JSON_C_TO_STRING_PLAIN));
         rc = CM_EXIT_INCOMPATIBLE;
         goto out;
@@ -285,27 +323,22 @@ static int check(const char *dom, const struct hook_ref *ref)
     struct json_object *p = NULL, *ok = NULL;
     json_object_object_get_ex(plan, "plan", &p);
     json_object_object_get_ex(plan, "ok", &ok);
-    const char *host = jstr(p, "host", self);
+    const char *host = jstr(p, "host", h->self);
     if (!ok || !json_object_get_boolean(ok)) {
-        _cleanup_free_ char *why = blocking_reasons(p);
-        fprintf(stderr, "cpumodeld: vetoing migration of %s: host %s cannot run pinned model '%s': %s\n", dom, host,
+        _cleanup_free_ char *why = blocking_reasons(p, "cpumodeld plan MODEL");
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: host %s cannot run pinned model '%s': %s\n", h->op, h->dom, host,
                 ref->name, why);
         rc = CM_EXIT_INCOMPATIBLE;
         goto out;
     }
-    if (!ref->generation) {
-        rc = CM_EXIT_OK;
+    if (!ref->generation)
         goto out;
-    }
     /* the generation pinned here must be the guest's */
-    r = ask(&c, CMD_IFACE ".ListModels", NULL, &models, &err2);
-    if (r < 0) {
-        rc = unreachable(dom, ref, addr, c.why);
+    if (!(models = ask_or_policy(h, CMD_IFACE ".ListModels", NULL, &err2, &rc)))
         goto out;
-    }
     long here = 0;
     struct json_object *list = NULL;
-    if (r > 0 && json_object_object_get_ex(models, "models", &list) && json_object_is_type(list, json_type_array))
+    if (!err2 && json_object_object_get_ex(models, "models", &list) && json_object_is_type(list, json_type_array))
         for (size_t i = 0; i < json_object_array_length(list); i++) {
             struct json_object *m = json_object_array_get_idx(list, i), *g = NULL;
             if (!strcmp(jstr(m, "name", ""), ref->name) && json_object_object_get_ex(m, "generation", &g))
@@ -313,17 +346,221 @@ static int check(const char *dom, const struct hook_ref *ref)
         }
     if (here != ref->generation) {
         fprintf(stderr,
-                "cpumodeld: vetoing migration of %s: host %s pins model '%s' at generation %ld, the guest was set up "
+                "cpumodeld: vetoing %s of %s: host %s pins model '%s' at generation %ld, the guest was set up "
                 "for generation %ld\n",
-                dom, host, ref->name, here, ref->generation);
+                h->op, h->dom, host, ref->name, here, ref->generation);
         rc = CM_EXIT_INCOMPATIBLE;
-        goto out;
     }
-    rc = CM_EXIT_OK;
 out:
     json_object_put(plan);
     json_object_put(models);
-    close(c.fd);
+    return rc;
+}
+
+/* "libvirt model Cooperlake +10 -8 features" */
+static char *describe_custom(const struct lv_guest_cpu *c)
+{
+    return cm_xasprintf("libvirt model %s +%zu -%zu features", c->model ? c->model : "(none)",
+                        c->require.n + c->optional.n, c->disable.n + c->forbid.n);
+}
+
+/* The label names the guest's actual CPU: the model's libvirt export expands
+ * to the same feature set as the guest's <cpu>. */
+static int check_label_is_guest(struct hook_ctx *h, const struct lv_names *guest)
+{
+    int rc = CM_EXIT_OK;
+    struct json_object *params = json_object_new_object(), *got = NULL;
+    json_object_object_add(params, "name", json_object_new_string(h->ref->name));
+    _cleanup_free_ char *err = NULL;
+    if (!(got = ask_or_policy(h, CMD_IFACE ".GetModel", params, &err, &rc)))
+        return rc;
+    struct json_object *mj = NULL, *dg = NULL, *info = NULL;
+    json_object_object_get_ex(got, "model", &mj);
+    json_object_object_get_ex(got, "info", &info);
+    if (!json_object_object_get_ex(info, "digest", &dg))
+        json_object_object_get_ex(mj, "digest", &dg);
+    _cleanup_free_ char *label = dg ? cm_xasprintf("'%s' (%s)", h->ref->name, json_object_get_string(dg))
+                                    : cm_xasprintf("'%s'", h->ref->name);
+    /* one name and generation, two contents: never the same model */
+    if (!err && h->ref->digest && (!dg || strcmp(h->ref->digest, json_object_get_string(dg)))) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the guest was set up for model '%s' %s, host %s pins '%s' as %s: a "
+                "different model under the same name\n",
+                h->op, h->dom, h->ref->name, h->ref->digest, h->self, h->ref->name,
+                dg ? json_object_get_string(dg) : "(no digest)");
+        json_object_put(got);
+        return CM_EXIT_INCOMPATIBLE;
+    }
+    _cleanup_snapshot_ struct cm_snapshot *model = NULL;
+    _cleanup_free_ char *gdesc = NULL;
+    _cleanup_names_ struct lv_names need = {0}, extra = {0}, missing = {0};
+    cm_error e = {0};
+    if (err || cm_snapshot_from_any_json(mj, h->ref->name, &model, &e) < 0) {
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: the daemon cannot give pinned model %s: %s\n", h->op, h->dom,
+                label, err ? err : e.msg);
+        rc = CM_EXIT_INCOMPATIBLE;
+        goto out;
+    }
+    if (strcmp(h->g->mode, "custom")) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the label says model %s, but the guest's CPU is %s (the source host's "
+                "CPU, not the model)\n",
+                h->op, h->dom, label, h->g->mode);
+        rc = CM_EXIT_INCOMPATIBLE;
+        goto out;
+    }
+    if (lv_model_guest_features(model, &need, NULL, NULL, &e) < 0) {
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: cannot express label model %s for libvirt: %s\n", h->op, h->dom,
+                label, e.msg);
+        rc = CM_EXIT_INCOMPATIBLE;
+        goto out;
+    }
+    lv_names_minus(guest, &need, &extra);
+    lv_names_minus(&need, guest, &missing);
+    if (extra.n || missing.n) {
+        _cleanup_free_ char *x = lv_names_join(&extra, 6), *m = lv_names_join(&missing, 6);
+        gdesc = describe_custom(&h->g->cpu);
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the label says model %s, but the guest's CPU is %s, which is not that "
+                "model: it has %zu feature(s) beyond it (%s) and lacks %zu of it (%s)\n",
+                h->op, h->dom, label, gdesc, extra.n, extra.n ? x : "-", missing.n, missing.n ? m : "-");
+        rc = CM_EXIT_INCOMPATIBLE;
+    }
+out:
+    json_object_put(got);
+    return rc;
+}
+
+/* A custom guest CPU: every feature it has must be one this host's KVM offers. */
+static int check_custom(struct hook_ctx *h, const struct lv_names *guest)
+{
+    int rc = CM_EXIT_OK;
+    struct json_object *params = json_object_new_object(), *r = NULL;
+    json_object_object_add(params, "full", json_object_new_boolean(true));
+    _cleanup_free_ char *err = NULL;
+    if (!(r = ask_or_policy(h, CMD_IFACE ".GetHost", params, &err, &rc)))
+        return rc;
+    struct json_object *sj = NULL;
+    json_object_object_get_ex(r, "snapshot", &sj);
+    _cleanup_snapshot_ struct cm_snapshot *host = NULL;
+    cm_error e = {0};
+    char why[512];
+    _cleanup_lv_map_ struct lv_map *map = NULL;
+    _cleanup_names_ struct lv_names have = {0}, missing = {0};
+    if (err || cm_snapshot_from_any_json(sj, "this host", &host, &e) < 0) {
+        rc = unreachable(h, err ? err : e.msg);
+        goto out;
+    }
+    if (!(map = lv_map_load(why, sizeof(why)))) {
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: %s\n", h->op, h->dom, why);
+        rc = CM_EXIT_SYSTEM;
+        goto out;
+    }
+    lv_snapshot_features(map, host, &have, NULL, NULL);
+    lv_names_minus(guest, &have, &missing);
+    if (missing.n) {
+        _cleanup_free_ char *m = lv_names_join(&missing, 0), *gd = describe_custom(&h->g->cpu);
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: the guest's CPU (%s) has %zu feature(s) host %s cannot give: %s\n",
+                h->op, h->dom, gd, missing.n, cm_snapshot_name(host), m);
+        rc = CM_EXIT_INCOMPATIBLE;
+    }
+out:
+    json_object_put(r);
+    return rc;
+}
+
+/* host-passthrough, maximum, host-model: the guest has its source host's CPU.
+ * The hook is not told the source, so every other member of the cluster the
+ * daemon knows is a possible source, and each must be compatible with this
+ * host (daemon Compare).  No other member known: refused (docs/libvirt.md). */
+static int check_passthrough(struct hook_ctx *h)
+{
+    int rc = CM_EXIT_OK;
+    struct json_object *params = json_object_new_object(), *b = NULL;
+    json_object_object_add(params, "groups", json_object_new_boolean(false));
+    _cleanup_free_ char *err = NULL;
+    if (!(b = ask_or_policy(h, CMD_IFACE ".GetBaseline", params, &err, &rc)))
+        return rc;
+    if (err) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the guest's CPU is %s, i.e. its source host's, and the daemon cannot "
+                "list the cluster's members to check it against: %s %s\n",
+                h->op, h->dom, h->g->mode, err, json_object_to_json_string_ext(b, JSON_C_TO_STRING_PLAIN));
+        json_object_put(b);
+        return CM_EXIT_INCOMPATIBLE;
+    }
+    struct json_object *members = NULL;
+    json_object_object_get_ex(b, "members", &members);
+    size_t n = members ? json_object_array_length(members) : 0, sources = 0;
+    for (size_t i = 0; i < n && rc == CM_EXIT_OK; i++) {
+        struct json_object *m = json_object_array_get_idx(members, i);
+        const char *status = jstr(m, "status", "missing"), *name = jstr(m, "name", "");
+        if (!strcmp(status, "self"))
+            snprintf(h->self, sizeof(h->self), "%s", name); /* this host as the cluster knows it */
+        if (!strcmp(status, "self") || !strcmp(status, "missing"))
+            continue;
+        sources++;
+        struct json_object *cp = json_object_new_object(), *cr = NULL, *ok = NULL;
+        json_object_object_add(cp, "from", json_object_new_string(name));
+        _cleanup_free_ char *cerr = NULL;
+        if (!(cr = ask_or_policy(h, CMD_IFACE ".Compare", cp, &cerr, &rc)))
+            break;
+        json_object_object_get_ex(cr, "compatible", &ok);
+        if (cerr || !ok || !json_object_get_boolean(ok)) {
+            _cleanup_free_ char *hint = cm_xasprintf("cpumodeld compare --socket S %s", name);
+            _cleanup_free_ char *why = cerr ? cm_xstrdup(cerr) : blocking_reasons(cr, hint);
+            fprintf(stderr,
+                    "cpumodeld: vetoing %s of %s: the guest's CPU is %s, i.e. its source host's, and cluster member %s "
+                    "(a possible source) has what host %s lacks: %s\n",
+                    h->op, h->dom, h->g->mode, name, h->self, why);
+            rc = CM_EXIT_INCOMPATIBLE;
+        }
+        json_object_put(cr);
+    }
+    if (rc == CM_EXIT_OK && !sources) {
+        fprintf(stderr,
+                "cpumodeld: vetoing %s of %s: the guest's CPU is %s, i.e. its source host's, and the cpumodeld daemon "
+                "on %s knows no other cluster member to check it against (policy: refuse; give the guest an "
+                "exported CPU: cpumodeld libvirt apply)\n",
+                h->op, h->dom, h->g->mode, h->self);
+        rc = CM_EXIT_INCOMPATIBLE;
+    }
+    json_object_put(b);
+    return rc;
+}
+
+static int check(struct hook_ctx *h)
+{
+    const char *env = getenv("CPUMODELD_SOCKET");
+    h->addr = env && *env ? env : CMD_DEFAULT_SOCKET;
+    _cleanup_free_ char *unix_addr = NULL;
+    if (!strchr(h->addr, '/') && strncmp(h->addr, "unix:", 5)) /* a relative socket path, as in client.c */
+        h->addr = unix_addr = cm_xasprintf("unix:%s", h->addr);
+    h->c = (struct hook_conn){.timeout_ms = env_timeout_ms()};
+    h->c.fd = vl_connect(h->addr, h->c.timeout_ms, h->c.why, sizeof(h->c.why));
+    if (h->c.fd < 0)
+        return unreachable(h, h->c.why);
+    if (gethostname(h->self, sizeof(h->self) - 1) < 0)
+        snprintf(h->self, sizeof(h->self), "this host");
+
+    int rc = CM_EXIT_OK;
+    bool custom = !strcmp(h->g->mode, "custom");
+    _cleanup_names_ struct lv_names guest = {0};
+    char why[512];
+    if (custom && (!h->g->arch || !strcmp(h->g->arch, "x86_64")) &&
+        lv_guest_cpu_expand(&h->g->cpu, &guest, why, sizeof(why)) < 0) {
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: the guest's <cpu>: %s\n", h->op, h->dom, why);
+        rc = CM_EXIT_USAGE;
+        goto out;
+    }
+    if (h->ref->name && ((rc = check_label(h)) || (rc = check_label_is_guest(h, &guest))))
+        goto out;
+    if (!custom)
+        rc = check_passthrough(h);
+    else if (!h->g->arch || !strcmp(h->g->arch, "x86_64"))
+        rc = check_custom(h, &guest);
+out:
+    close(h->c.fd);
     return rc;
 }
 
@@ -335,28 +572,34 @@ int cmd_libvirt_hook(int argc, char **argv)
         return CM_EXIT_USAGE;
     }
     const char *dom = argv[1];
-    /* only the destination's incoming migration; everything else passes untouched */
-    if (strcmp(argv[2], "migrate") || strcmp(argv[3], "begin"))
+    /* the destination's incoming migration and a restore; everything else passes untouched */
+    const char *op = !strcmp(argv[2], "migrate") ? "migration" : !strcmp(argv[2], "restore") ? "restore" : NULL;
+    if (!op || strcmp(argv[3], "begin"))
         return CM_EXIT_OK;
 
     char why[512];
     size_t len = 0;
     _cleanup_free_ char *xml = read_stdin(&len, why, sizeof(why));
     if (!xml) {
-        fprintf(stderr, "cpumodeld: vetoing migration of %s: %s\n", dom, why);
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: %s\n", op, dom, why);
         return CM_EXIT_USAGE;
     }
     struct hook_ref ref = {0};
-    int found = find_ref(xml, len, &ref, why, sizeof(why));
-    xmlCleanupParser();
+    struct hook_guest g = {0};
+    int found = read_domain(xml, len, &ref, &g, why, sizeof(why));
+    int rc;
     if (found < 0) {
-        fprintf(stderr, "cpumodeld: vetoing migration of %s: %s\n", dom, why);
-        free(ref.name);
-        return CM_EXIT_USAGE;
+        fprintf(stderr, "cpumodeld: vetoing %s of %s: %s\n", op, dom, why);
+        rc = CM_EXIT_USAGE;
+    } else {
+        struct hook_ctx h = {.dom = dom, .op = op, .ref = &ref, .g = &g};
+        rc = check(&h);
     }
-    if (!found)
-        return CM_EXIT_OK; /* not a cpumodeld guest */
-    int rc = check(dom, &ref);
+    xmlCleanupParser(); /* last: the checks read libvirt's cpu_map with libxml2 too */
     free(ref.name);
+    free(ref.digest);
+    free(g.mode);
+    free(g.arch);
+    lv_guest_cpu_free(&g.cpu);
     return rc;
 }

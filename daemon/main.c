@@ -191,9 +191,20 @@ static const struct command commands[] = {
      "Called by libvirtd; installed, and enabled by one link (then restart libvirtd):\n"
      "  ln -s " CPUMODELD_HOOK_HELP " \\\n"
      "        /etc/libvirt/hooks/qemu.d/cpumodeld\n"
-     "On the destination's migrate begin it vetoes the migration unless the local daemon's plan for\n"
-     "the guest's pinned model is enforceable here.  Environment: CPUMODELD_SOCKET,\n"
+     "On the destination's migrate begin and restore begin it derives the guest's real CPU from the\n"
+     "domain XML (custom models expanded through libvirt; host-passthrough: checked against every other\n"
+     "cluster member as a possible source) and vetoes what this host cannot run, or a label that is not\n"
+     "the guest's CPU (docs/libvirt.md).  Environment: CPUMODELD_SOCKET,\n"
      "CPUMODELD_HOOK_STRICT (default 1), CPUMODELD_HOOK_TIMEOUT_MS (default 10000).\n"},
+    {"libvirt", cmd_libvirt, "set a libvirt domain's CPU to a pinned model",
+     "usage: cpumodeld libvirt apply DOMAIN [--model NAME] [--dry-run] [--uri URI] [--socket PATH]\n"
+     "\n"
+     "Through libvirt's API, sets the inactive domain's <cpu> to the libvirt export of the model\n"
+     "(default: the cluster baseline) and records its name, generation and digest in <metadata>.\n"
+     "A running domain is refused unless its CPU already is the model.\n"
+     "  --model NAME       a pinned model (name, model:NAME or sha256:DIGEST)\n"
+     "  --dry-run          print the XML change, change nothing\n"
+     "  --uri URI          the libvirt connection (default qemu:///system)\n"},
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

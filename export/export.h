@@ -94,5 +94,6 @@ void cm_export_cannot(struct cm_export *out, const struct cm_vector *model, uint
 /* ---- formats ---- */
 int cm_export_firecracker(const struct cm_export_req *req, struct cm_export *out, cm_error *err);
 int cm_export_qemu(const struct cm_export_req *req, struct cm_export *out, cm_error *err);
+int cm_export_libvirt(const struct cm_export_req *req, struct cm_export *out, cm_error *err);
 
 #endif

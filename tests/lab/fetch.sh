@@ -8,6 +8,7 @@
 #
 #   fetch.sh TARGET...   TARGET: arm64-6.1 arm64-6.12 arm64-7.2
 #                                riscv64-6.12 riscv64-7.2 qemu10
+#                                amd64-6.12 (the libvirt test's x86 guest)
 # Env: LAB_CACHE (default $CPUMODEL_BINARY_DIR/lab-cache).
 # Prints nothing on success; each TARGET ends up in $LAB_CACHE/TARGET/ with
 #   arm64:   Image         riscv64: Image, kvm.ko      qemu10: bin/, share/
@@ -36,6 +37,7 @@ declare -A PKGS=(
   [arm64-7.2]="arm64|linux-binary-unsigned-7.2.13+deb14-arm64|^linux-binary-unsigned-7\.2\.[0-9]+\+deb14-arm64\$"
   [riscv64-6.12]="riscv64|linux-image-6.12.107+deb13-riscv64|^linux-image-6\.12\.[0-9]+\+deb13-riscv64\$"
   [riscv64-7.2]="riscv64|linux-binary-7.2.13+deb14-riscv64 linux-modules-7.2.13+deb14-riscv64|^linux-binary-7\.2\.[0-9]+\+deb14-riscv64\$ ^linux-modules-7\.2\.[0-9]+\+deb14-riscv64\$"
+  [amd64-6.12]="amd64|linux-image-6.12.95+deb12-cloud-amd64-unsigned|^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned\$"
   [qemu10]="amd64|qemu-system-arm qemu-system-riscv qemu-system-common qemu-system-data opensbi|"
 )
 
@@ -114,7 +116,7 @@ fetch_one() {
     download "$dir" "$arch" "${names[@]}"
     for p in "$dir"/debs/*.deb; do dpkg-deb --fsys-tarfile "$p" | tar -x -C "$dir/root"; done
     case $t in
-    arm64-*|riscv64-*)
+    arm64-*|riscv64-*|amd64-*)
         # 6.x packages: boot/vmlinu[xz]-*; 7.x: usr/lib/modules/<ver>/vmlinu[xz](.unsigned)
         local img
         img=$(find "$dir/root" \( -path '*/boot/vmlinu[xz]-*' -o -path '*/usr/lib/modules/*/vmlinu[xz]*' \) -type f | head -1)
