@@ -36,7 +36,12 @@ void cmd_config_defaults(struct cmd_config *c)
     c->max_message = VL_DEFAULT_MAX_MESSAGE;
     c->max_depth = VL_DEFAULT_MAX_DEPTH;
     c->max_peer_reply = 64u << 20;
-    c->max_connections = 512;
+    c->max_connections = 2048;
+    c->max_connections_tcp = 1024;
+    c->reserved_connections = 64;
+    c->max_connections_per_client = 64;
+    c->max_output = 64u << 10;
+    c->send_timeout_ms = 10000;
     c->idle_timeout_ms = 60000;
     c->drain_timeout_ms = 10000;
 }
@@ -72,6 +77,11 @@ static const struct key {
     {"max_depth", K_INT, offsetof(struct cmd_config, max_depth), 4, 1024},
     {"max_peer_reply_bytes", K_SIZE, offsetof(struct cmd_config, max_peer_reply), 1024, 1LL << 31},
     {"max_connections", K_INT, offsetof(struct cmd_config, max_connections), 1, 1000000},
+    {"max_connections_tcp", K_INT, offsetof(struct cmd_config, max_connections_tcp), 0, 1000000},
+    {"reserved_connections", K_INT, offsetof(struct cmd_config, reserved_connections), 0, 1000000},
+    {"max_connections_per_client", K_INT, offsetof(struct cmd_config, max_connections_per_client), 1, 1000000},
+    {"max_output_bytes", K_SIZE, offsetof(struct cmd_config, max_output), 4096, 1LL << 30},
+    {"send_timeout_ms", K_INT, offsetof(struct cmd_config, send_timeout_ms), 10, 86400000},
     {"idle_timeout_ms", K_INT, offsetof(struct cmd_config, idle_timeout_ms), 10, 86400000},
     {"drain_timeout_ms", K_INT, offsetof(struct cmd_config, drain_timeout_ms), 0, 3600000},
     {"varlink_certification", K_BOOL, offsetof(struct cmd_config, certification), 0, 0},

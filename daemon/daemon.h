@@ -43,7 +43,12 @@ struct cmd_config {
     size_t max_message;
     int max_depth;
     size_t max_peer_reply;
-    int max_connections;
+    int max_connections;      /* every listener together */
+    int max_connections_tcp;  /* the TCP listeners together */
+    int reserved_connections; /* of max_connections, only privileged Unix callers (the hook) may take */
+    int max_connections_per_client; /* per TCP address, per unprivileged Unix uid */
+    size_t max_output;        /* queued reply bytes per client before its calls wait */
+    int send_timeout_ms;      /* a client that takes none of its pending output this long is dropped */
     int idle_timeout_ms;
     int drain_timeout_ms;
     bool certification;       /* serve org.varlink.certification */
@@ -120,6 +125,7 @@ struct cmd_daemon {
 
     struct cmd_conn *conns; /* doubly linked */
     int nconns;
+    int ntcp;               /* of nconns, over TCP */
     /* every connection in one inner epoll set, one sd-event source for all:
      * a wakeup serves all ready connections (server.c) */
     int conn_epfd;            /* valid while conn_src is set */
@@ -212,6 +218,8 @@ struct cmd_conn {
     struct vl_outbuf out;
     uint64_t last_active_us;
     uint64_t partial_since_us; /* first byte of an unfinished message, 0 none */
+    uint64_t stalled_since_us; /* output pending and not taken since, 0 none */
+    struct sockaddr_storage addr; /* tcp: the client's address (per-client limit) */
     bool busy;      /* an asynchronous call is in flight: later messages wait */
     bool closing;   /* close once the output is flushed */
     bool dead;      /* the peer hung up: free once not busy */

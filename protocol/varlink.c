@@ -215,6 +215,11 @@ void vl_outbuf_append(struct vl_outbuf *o, const char *data, size_t len)
 {
     if (o->off == o->len) /* drained: reuse from the start */
         o->off = o->len = 0;
+    else if (o->off >= o->len - o->off) { /* mostly sent: move the rest down, so a reader that */
+        memmove(o->data, o->data + o->off, o->len - o->off); /* keeps up but never drains */
+        o->len -= o->off;                                     /* cannot grow the buffer */
+        o->off = 0;
+    }
     cm_grow(&o->data, &o->cap, o->len + len, 1);
     memcpy(o->data + o->len, data, len);
     o->len += len;
