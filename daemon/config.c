@@ -32,6 +32,7 @@ void cmd_config_defaults(struct cmd_config *c)
     c->socket_mode = 0660;
     c->peer_timeout_ms = 2000;
     c->connect_timeout_ms = 1000;
+    c->peer_cache_ms = 10000;
     c->state_dir = cm_xstrdup(CMD_DEFAULT_STATE_DIR);
     c->max_message = VL_DEFAULT_MAX_MESSAGE;
     c->max_depth = VL_DEFAULT_MAX_DEPTH;
@@ -70,6 +71,7 @@ static const struct key {
     {"socket_group", K_STR, offsetof(struct cmd_config, socket_group), 0, 0},
     {"peer", K_STRV, offsetof(struct cmd_config, peers), 0, 0},
     {"peer_timeout_ms", K_INT, offsetof(struct cmd_config, peer_timeout_ms), 1, 600000},
+    {"peer_cache_ms", K_INT, offsetof(struct cmd_config, peer_cache_ms), 0, 3600000},
     {"connect_timeout_ms", K_INT, offsetof(struct cmd_config, connect_timeout_ms), 1, 600000},
     {"state_dir", K_STR, offsetof(struct cmd_config, state_dir), 0, 0},
     {"snapshot", K_STR, offsetof(struct cmd_config, snapshot), 0, 0},

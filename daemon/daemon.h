@@ -37,6 +37,7 @@ struct cmd_config {
     char *socket_group;       /* NULL: the socket keeps the daemon's group */
     struct cmd_strv peers;    /* HOST:PORT (or unix:PATH) */
     int peer_timeout_ms;
+    int peer_cache_ms;        /* TCP callers get peers' answers this recent without a new fetch */
     int connect_timeout_ms;
     char *state_dir;
     char *snapshot;           /* serve this file instead of probing */
@@ -96,7 +97,9 @@ struct cmd_peer {
     struct cm_vector vec;
     bool have_vec;
     time_t fetched;    /* realtime of the last good fetch; 0 never */
+    uint64_t attempted_us; /* monotonic end of the last fetch, good or not; 0 never */
     char *last_error;
+    struct cmd_fetch *fetch; /* in flight, shared by every fan-out that wants this peer */
     /* resolved once at (re)configuration: no name lookups inside the loop */
     struct sockaddr_storage sa;
     socklen_t salen;
@@ -181,6 +184,7 @@ typedef void (*cmd_fanout_done)(struct cmd_fanout *f, void *userdata);
 struct cmd_fanout_result {
     struct cmd_peer *peer;
     enum cmd_member_status status;
+    bool from_cache;   /* answered from a recent fetch (peer_cache_ms), not fetched for this call */
     char *error;
 };
 struct cmd_fanout {
@@ -189,13 +193,16 @@ struct cmd_fanout {
     size_t n, pending;
     cmd_fanout_done done;
     void *userdata;
-    struct cmd_fetch *fetches;
     sd_event_source *defer;
 };
 /* Starts fetching `n` peers (indices into d->peers); `done` runs from the
- * loop when every peer answered, failed or timed out (also when n == 0). */
-struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, cmd_fanout_done done,
-                                    void *userdata);
+ * loop when every peer answered, failed or timed out (also when n == 0).
+ * A peer already being fetched is not asked again: the fan-out waits for
+ * that fetch.  max_age_us > 0: a peer whose last fetch ended that recently
+ * is answered from it without a new one (remote callers). */
+struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, uint64_t max_age_us,
+                                    cmd_fanout_done done, void *userdata);
+void cmd_fetch_cancel(struct cmd_peer *p); /* peers.c: drops an in-flight fetch (peer table freed) */
 void cmd_fanout_free(struct cmd_fanout *f);
 
 /* server.c */

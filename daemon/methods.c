@@ -271,7 +271,7 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         json_object_object_add(o, "name", json_object_new_string(r->peer->name ? r->peer->name : r->peer->address));
         json_object_object_add(o, "address", json_object_new_string(r->peer->address));
         json_object_object_add(o, "status", json_object_new_string(status_name(r->status)));
-        if (r->status == CMD_CACHED)
+        if (r->status == CMD_CACHED || r->from_cache)
             json_object_object_add(o, "age_s", json_object_new_double((double)(now - r->peer->fetched)));
         if (r->error)
             json_object_object_add(o, "error", json_object_new_string(r->error));
@@ -529,7 +529,9 @@ static int start_cluster(struct cmd_conn *c, struct vl_call *call, struct cluste
     }
     cc->c = c;
     c->d->active_fanouts++;
-    cc->f = cmd_fanout_start(c->d, idx, n, on_cluster, cc);
+    /* remote callers cannot make the daemon fetch every peer on every call */
+    uint64_t max_age_us = c->tcp ? (uint64_t)c->d->cfg.peer_cache_ms * 1000 : 0;
+    cc->f = cmd_fanout_start(c->d, idx, n, max_age_us, on_cluster, cc);
     return 1;
 }
 

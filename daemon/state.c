@@ -490,6 +490,7 @@ static char *peer_cache_path(const struct cmd_daemon *d, const char *address)
 
 static void peer_clear(struct cmd_peer *p)
 {
+    cmd_fetch_cancel(p);
     free(p->address);
     free(p->name);
     free(p->raw);
