@@ -90,11 +90,9 @@ int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err)
 
 char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
+    int fd = cm_input_open(path, err);
+    if (fd < 0)
         return NULL;
-    }
     size_t n = 0, cap = 0;
     char *data = NULL;
     for (;;) {

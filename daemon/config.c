@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 
@@ -58,7 +59,7 @@ void cmd_config_free(struct cmd_config *c)
     memset(c, 0, sizeof(*c));
 }
 
-enum kind { K_STR, K_STRV, K_INT, K_SIZE, K_MODE, K_BOOL };
+enum kind { K_STR, K_STRV, K_ADDRV, K_INT, K_SIZE, K_MODE, K_BOOL };
 static const struct key {
     const char *name;
     enum kind kind;
@@ -66,10 +67,10 @@ static const struct key {
     long long min, max;
 } keys[] = {
     {"listen_unix", K_STR, offsetof(struct cmd_config, listen_unix), 0, 0},
-    {"listen_tcp", K_STRV, offsetof(struct cmd_config, listen_tcp), 0, 0},
+    {"listen_tcp", K_ADDRV, offsetof(struct cmd_config, listen_tcp), 0, 0},
     {"socket_mode", K_MODE, offsetof(struct cmd_config, socket_mode), 0, 0777},
     {"socket_group", K_STR, offsetof(struct cmd_config, socket_group), 0, 0},
-    {"peer", K_STRV, offsetof(struct cmd_config, peers), 0, 0},
+    {"peer", K_ADDRV, offsetof(struct cmd_config, peers), 1, 0}, /* min 1: unix:PATH allowed */
     {"peer_timeout_ms", K_INT, offsetof(struct cmd_config, peer_timeout_ms), 1, 600000},
     {"peer_cache_ms", K_INT, offsetof(struct cmd_config, peer_cache_ms), 0, 3600000},
     {"connect_timeout_ms", K_INT, offsetof(struct cmd_config, connect_timeout_ms), 1, 600000},
@@ -107,6 +108,19 @@ int cmd_config_set(struct cmd_config *c, const char *key, const char *value, con
                 return cm_fail(err, CM_E_INPUT, "%s: %s: empty value", where, key);
             cmd_strv_add(p, value);
             return 0;
+        case K_ADDRV: {
+            /* checked here, not when first used: a bad port or a control
+             * character is a configuration error with its line */
+            char host[256], port[16];
+            const char *path = k->min && !strncmp(value, "unix:", 5) ? value + 5 : NULL;
+            if (!cm_str_printable(value))
+                return cm_fail(err, CM_E_INPUT, "%s: %s: control character in the value", where, key);
+            if (path ? !*path || strlen(path) >= 108 : !vl_split_hostport(value, host, sizeof(host), port, sizeof(port)))
+                return cm_fail(err, CM_E_INPUT, "%s: %s: '%s' is not HOST:PORT with a port in 1-65535%s", where, key,
+                               value, k->min ? " (or unix:PATH)" : "");
+            cmd_strv_add(p, value);
+            return 0;
+        }
         case K_BOOL:
             if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
                 *(bool *)p = true;
@@ -147,10 +161,14 @@ static char *trim(char *s)
 
 int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_error *err)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
+        return 0;
+    int fd = cm_input_open(path, err); /* a FIFO or device is refused, not waited on */
+    if (fd < 0)
+        return -1;
+    _cleanup_fclose_ FILE *f = fdopen(fd, "r");
     if (!f) {
-        if (errno == ENOENT && missing_ok)
-            return 0;
+        close(fd);
         return cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
     }
     char line[4096];

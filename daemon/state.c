@@ -295,6 +295,8 @@ bool cmd_model_name_ok(const char *name)
     return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+static int models_read(struct cmd_daemon *d, cm_error *err);
+
 struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name)
 {
     for (size_t i = 0; i < d->nmodels; i++)
@@ -355,6 +357,13 @@ static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
         goto out;
     }
     memset(m, 0, sizeof(*m));
+    /* 1 .. INT64_MAX-1: json-c clamps what overflows to INT64_MAX, and the
+     * next pin must still fit */
+    if (json_object_get_int64(gen) < 1 || json_object_get_int64(gen) == INT64_MAX) {
+        cm_fail(err, CM_E_INPUT, "%s: generation %s out of range (1 to %" PRId64 ")", path,
+                json_object_to_json_string(gen), INT64_MAX - 1);
+        goto out;
+    }
     if (cm_snapshot_from_json(model, path, &m->snap, err) < 0)
         goto out;
     if (cm_vector_from_snapshot(m->snap, &m->vec, err) < 0) {
@@ -373,9 +382,43 @@ out:
     return r;
 }
 
+/* A model on disk older than the one in memory (a backup restored over the
+ * state directory, a stray copy): the newer one stays, both are named. */
+static void models_keep_newer(struct cmd_daemon *d, struct cmd_model *old, size_t nold)
+{
+    for (size_t i = 0; i < nold; i++) {
+        struct cmd_model *now = cmd_model_find(d, old[i].name);
+        if (!now || now->generation >= old[i].generation) {
+            model_clear(&old[i]);
+            continue;
+        }
+        fprintf(stderr, "cpumodeld: model %s: generation %" PRId64 " on disk is older than %" PRId64
+                        " in memory; keeping %" PRId64 "\n",
+                old[i].name, now->generation, old[i].generation, old[i].generation);
+        model_clear(now);
+        *now = old[i];
+    }
+    free(old);
+}
+
 int cmd_models_load(struct cmd_daemon *d, cm_error *err)
 {
-    cmd_models_free(d);
+    struct cmd_model *old = d->models;
+    size_t nold = d->nmodels;
+    d->models = NULL;
+    d->nmodels = 0;
+    if (models_read(d, err) < 0) { /* the directory is unreadable: keep what we have */
+        cmd_models_free(d);
+        d->models = old;
+        d->nmodels = nold;
+        return -1;
+    }
+    models_keep_newer(d, old, nold);
+    return 0;
+}
+
+static int models_read(struct cmd_daemon *d, cm_error *err)
+{
     _cleanup_free_ char *dir = cmd_state_path(d, "models");
     if (cmd_mkdir_p(dir, 0750, err) < 0)
         return -1;
@@ -414,6 +457,9 @@ int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *mo
     if (old && !replace)
         return cm_fail(err, CM_E_MISMATCH, "model '%s' exists (generation %lld)", name,
                        (long long)old->generation);
+    if (old && old->generation >= INT64_MAX - 1)
+        return cm_fail(err, CM_E_INPUT, "model '%s': generation %" PRId64 " cannot grow further", name,
+                       old->generation);
     struct cmd_model m = {0};
     m.name = cm_xstrdup(name);
     m.generation = old ? old->generation + 1 : 1;
@@ -516,6 +562,11 @@ static int peer_install(struct cmd_peer *p, struct json_object *snapobj, const c
     struct cm_snapshot *s = NULL;
     if (cm_snapshot_from_json(snapobj, what, &s, err) < 0)
         return -1;
+    if (!cm_str_printable(cm_snapshot_name(s))) {
+        _cleanup_free_ char *shown = cm_str_escape(cm_snapshot_name(s));
+        cm_snapshot_free(s);
+        return cm_fail(err, CM_E_INPUT, "%s: host name '%s' holds control characters", what, shown);
+    }
     struct cm_vector v;
     if (cm_vector_from_snapshot(s, &v, err) < 0) {
         cm_snapshot_free(s);

@@ -35,6 +35,7 @@ struct json_object *vl_parse(const char *text, size_t len, int max_depth, char *
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8); /* bytes that are not UTF-8: an error */
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
@@ -53,6 +54,11 @@ struct json_object *vl_parse(const char *text, size_t len, int max_depth, char *
             json_object_put(o);
             return NULL;
         }
+    }
+    if (cm_json_has_nul(o)) {
+        snprintf(why, whylen, "a string holds a NUL character (\\u0000)");
+        json_object_put(o);
+        return NULL;
     }
     return o;
 }

@@ -54,18 +54,13 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
     struct stat st;
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = cm_input_open(path, err); /* a regular file or "-": never blocks on a FIFO */
     if (fd < 0)
-        return cm_fail(err, CM_E_IO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
         return cm_fail(err, CM_E_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return cm_fail(err, CM_E_IO, "%s: %s", path,
-                       S_ISDIR(st.st_mode) ? "is a directory, not a file" : "not a regular file");
     }
     if ((unsigned long long)st.st_size > MAX_INPUT_BYTES) {
         close(fd);
