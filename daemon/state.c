@@ -218,13 +218,17 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
             json_object_put(last);
     }
     if (!old || changed) {
-        if (old && rename(path, prev_path) < 0)
-            fprintf(stderr, "cpumodeld: %s: %s\n", prev_path, strerror(errno));
-        if (save_snapshot(path, snap, err) < 0)
-            goto fail;
+        /* drift first, then the previous snapshot as a copy, then the new
+         * one, each replaced atomically: a full disk or a crash at any step
+         * leaves host.json as it was, and the next refresh finds the same
+         * drift again (nothing is lost, nothing renamed away) */
         size_t len;
         const char *text = json_object_to_json_string_length(drift, JSON_C_TO_STRING_PRETTY, &len);
         if (cmd_write_atomic(drift_path, text, len, err) < 0)
+            goto fail;
+        if (old && save_snapshot(prev_path, old, err) < 0)
+            goto fail;
+        if (save_snapshot(path, snap, err) < 0)
             goto fail;
     }
     cm_snapshot_free(old);
@@ -428,8 +432,9 @@ static int models_read(struct cmd_daemon *d, cm_error *err)
     struct dirent *de;
     while ((de = readdir(dp))) {
         size_t n = strlen(de->d_name);
-        if (strstr(de->d_name, ".json.tmp.")) {
-            /* the leftover of a write that was killed: the rename never happened */
+        if (cm_is_temp_name(de->d_name)) {
+            /* the leftover of a write that was killed: the rename never happened
+             * (".tmp-...": no model name starts with a dot) */
             _cleanup_free_ char *tmp = cm_xasprintf("%s/%s", dir, de->d_name);
             unlink(tmp);
             continue;

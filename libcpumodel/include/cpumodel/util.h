@@ -63,6 +63,14 @@ int cm_input_open(const char *path, struct cm_error *err);
  * \xHH (caller frees). */
 bool cm_str_printable(const char *s);
 char *cm_str_escape(const char *s);
+/* Replaces path with data: write a temporary file beside it (O_EXCL |
+ * O_NOFOLLOW, mode), fsync, rename, fsync the directory (durable = false
+ * skips the fsyncs: still never torn by a crash of the process).  On any
+ * failure (ENOSPC...) the previous file is left as it was (atomic_write.c). */
+int cm_write_atomic(const char *path, const char *data, size_t len, unsigned mode, bool durable,
+                    struct cm_error *err);
+/* A name cm_write_atomic uses for its temporary files (".tmp-..."). */
+bool cm_is_temp_name(const char *name);
 /* A string anywhere in o holds a NUL ("\u0000"): refused as input. */
 struct json_object;
 bool cm_json_has_nul(struct json_object *o);
