@@ -305,15 +305,18 @@ static long msr_access(const struct msr_ops *m, int vcpu, bool set, uint32_t ind
         return cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG, &one);
     }
     /* before 6.18: KVM_SET_MSRS / KVM_GET_MSRS return the number processed */
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } b = {.h = {.nmsrs = 1}, .e = {.index = index, .data = *val}};
-    long r = cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &b);
+    /* the header and one entry in one aligned buffer (a struct with a
+     * flexible array member inside another struct is a GNU extension) */
+    uint64_t raw[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry) + 7) / 8] = {0};
+    struct kvm_msrs *b = (struct kvm_msrs *)raw;
+    b->nmsrs = 1;
+    b->entries[0].index = index;
+    b->entries[0].data = *val;
+    long r = cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, b);
     if (r == 0)
         return -EINVAL;
     if (r > 0) {
-        *val = b.e.data;
+        *val = b->entries[0].data;
         return 0;
     }
     return r;
@@ -354,16 +357,15 @@ static int check_vanishing(int vcpu, const struct cm_plan *plan, struct cm_reaso
 {
     if (!plan || !plan->nvanishing)
         return 0;
-    struct {
-        struct kvm_reg_list h;
-        uint64_t ids[64];
-    } l = {.h = {.n = 64}};
-    long r = cm_kvm_ioctl_raw(vcpu, KVM_GET_REG_LIST, &l);
+    uint64_t raw[(sizeof(struct kvm_reg_list) + 7) / 8 + 64] = {0}; /* header + 64 ids, aligned */
+    struct kvm_reg_list *l = (struct kvm_reg_list *)raw;
+    l->n = 64;
+    long r = cm_kvm_ioctl_raw(vcpu, KVM_GET_REG_LIST, l);
     if (r < 0)
         return cm_fail(err, CM_E_KVM, "KVM_GET_REG_LIST: %s (errno %ld)", strerror((int)-r), -r);
     for (size_t i = 0; i < plan->nvanishing; i++)
-        for (uint64_t j = 0; j < l.h.n && j < 64; j++)
-            if (l.ids[j] == plan->vanishing[i]) {
+        for (uint64_t j = 0; j < l->n && j < 64; j++)
+            if (l->reg[j] == plan->vanishing[i]) {
                 char name[32], text[128];
                 snprintf(name, sizeof(name), "0x%016llx", (unsigned long long)plan->vanishing[i]);
                 snprintf(text, sizeof(text), "register %s should leave the list but is still listed", name);

@@ -147,23 +147,24 @@ START_TEST(test_feature_msr_10a)
     const struct cm_msr *m = cm_snapshot_find_msr(snap, 0x10a);
     ck_assert_msg(m, "IA32_ARCH_CAPABILITIES (0x10a) is not among the feature MSRs");
     int fd = kvm_fd();
-    struct {
-        struct kvm_msrs h;
-        struct kvm_msr_entry e;
-    } b = {.h = {.nmsrs = 1}, .e = {.index = 0x10a}};
-    ck_assert_int_eq(ioctl(fd, KVM_GET_MSRS, &b), 1); /* the count processed */
-    ck_assert_uint_eq(m->value, b.e.data);
+    /* header + entries in one aligned buffer (clang: a flexible array
+     * member inside a struct is a GNU extension) */
+    uint64_t raw[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry) + 7) / 8] = {0};
+    struct kvm_msrs *b = (struct kvm_msrs *)raw;
+    b->nmsrs = 1;
+    b->entries[0].index = 0x10a;
+    ck_assert_int_eq(ioctl(fd, KVM_GET_MSRS, b), 1); /* the count processed */
+    ck_assert_uint_eq(m->value, b->entries[0].data);
     /* every stored feature MSR is one KVM_GET_MSR_FEATURE_INDEX_LIST lists */
-    struct {
-        struct kvm_msr_list h;
-        uint32_t idx[256];
-    } l = {.h = {.nmsrs = 256}};
-    ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, &l), 0);
-    ck_assert_uint_eq(l.h.nmsrs, snap->nmsrs);
+    uint32_t lraw[(sizeof(struct kvm_msr_list) + 3) / 4 + 256] = {0};
+    struct kvm_msr_list *l = (struct kvm_msr_list *)lraw;
+    l->nmsrs = 256;
+    ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, l), 0);
+    ck_assert_uint_eq(l->nmsrs, snap->nmsrs);
     for (size_t i = 0; i < snap->nmsrs; i++) {
         bool listed = false;
-        for (uint32_t j = 0; j < l.h.nmsrs; j++)
-            listed |= l.idx[j] == snap->msrs[i].index;
+        for (uint32_t j = 0; j < l->nmsrs; j++)
+            listed |= l->indices[j] == snap->msrs[i].index;
         ck_assert_msg(listed, "feature MSR 0x%x not in KVM_GET_MSR_FEATURE_INDEX_LIST", snap->msrs[i].index);
     }
     close(fd);
@@ -173,15 +174,12 @@ END_TEST
 START_TEST(test_msr_index_list_fresh)
 {
     int fd = kvm_fd();
-    struct {
-        struct kvm_msr_list h;
-        uint32_t idx[4096];
-    } *l = calloc(1, sizeof(*l));
-    l->h.nmsrs = 4096;
+    struct kvm_msr_list *l = calloc(1, sizeof(*l) + 4096 * sizeof(uint32_t));
+    l->nmsrs = 4096;
     ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_INDEX_LIST, l), 0);
-    ck_assert_uint_eq(l->h.nmsrs, snap->nmsr_index_list);
-    for (uint32_t i = 0; i < l->h.nmsrs; i++)
-        ck_assert_uint_eq(l->idx[i], snap->msr_index_list[i]);
+    ck_assert_uint_eq(l->nmsrs, snap->nmsr_index_list);
+    for (uint32_t i = 0; i < l->nmsrs; i++)
+        ck_assert_uint_eq(l->indices[i], snap->msr_index_list[i]);
     /* IA32_TSC (0x10) is saved/restored by every KVM */
     bool tsc = false;
     for (size_t i = 0; i < snap->nmsr_index_list; i++)
