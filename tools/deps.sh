@@ -9,7 +9,8 @@ build_pkgs=(build-essential cmake pkg-config libjson-c-dev libsystemd-dev libvir
 test_pkgs=(check python3 iproute2 systemd varlink-go jq
            qemu-system-arm qemu-system-misc gcc-aarch64-linux-gnu gcc-riscv64-linux-gnu
            libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc
-           qemu-system-x86 libvirt-daemon-system libvirt-clients)
+           qemu-system-x86 libvirt-daemon-system libvirt-clients
+           clang libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -11,6 +11,9 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON 
 cmake --build build -j"$jobs"
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCPUMODEL_SANITIZE=ON -DCPUMODEL_BUILD_TESTS=ON >/dev/null
 cmake --build build-asan -j"$jobs"
+# clang -Werror too (build only: warnings differ between the compilers)
+CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_BUILD_TESTS=ON >/dev/null
+cmake --build build-clang -j"$jobs" >/dev/null
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
