@@ -699,13 +699,20 @@ int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
     int n = adopt_activated(d, err);
     if (n < 0)
         return -1;
-    if (n == 0) {
-        if (d->cfg.listen_unix && *d->cfg.listen_unix && listen_unix(d, d->cfg.listen_unix, err) < 0)
+    if (n == 0 && d->cfg.listen_unix && *d->cfg.listen_unix && listen_unix(d, d->cfg.listen_unix, err) < 0)
+        return -1;
+    /* listen_tcp holds under socket activation too (the unit passes the
+     * Unix socket), unless systemd passed TCP sockets as well: then which
+     * one was meant is unclear, and the daemon says so instead of guessing */
+    bool passed_tcp = false;
+    for (size_t i = 0; i < d->nlisteners; i++)
+        passed_tcp |= d->listeners[i].tcp;
+    if (passed_tcp && d->cfg.listen_tcp.n)
+        return cm_fail(err, CM_E_INPUT, "listen_tcp is set and systemd passed TCP sockets too: configure TCP in one "
+                                        "place (the .socket unit or listen_tcp)");
+    for (size_t i = 0; i < d->cfg.listen_tcp.n; i++)
+        if (listen_tcp(d, d->cfg.listen_tcp.v[i], err) < 0)
             return -1;
-        for (size_t i = 0; i < d->cfg.listen_tcp.n; i++)
-            if (listen_tcp(d, d->cfg.listen_tcp.v[i], err) < 0)
-                return -1;
-    }
     if (!d->nlisteners)
         return cm_fail(err, CM_E_INPUT, "nothing to listen on (listen_unix is empty, no listen_tcp, no sockets passed)");
     d->conn_epfd = epoll_create1(EPOLL_CLOEXEC);
