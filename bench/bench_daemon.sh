@@ -17,8 +17,7 @@ cd "$(dirname "$0")/.."
 build=${1:-build-bench}
 D=$build/daemon/cpumodeld
 B=$build/bench/bench_daemon
-shared=${CPUMODEL_SHARED_DIR:-$(cd .. && pwd)/shared}
-fix=$shared/fixtures/firecracker
+fix=tests/data/firecracker
 [ -x "$D" ] && [ -x "$B" ] || { echo "bench_daemon: build $build first"; exit 1; }
 [ -d "$fix" ] || { echo "bench_daemon: no fixtures in $fix"; exit 0; }
 secs=${BENCH_SECONDS:-3}

@@ -4,16 +4,17 @@
 #   bench_baseline   merge / verdicts over 10..10,000 hosts (arm64, x86_64, riscv64)
 #   bench_probe.sh   this host's probe vs `virsh domcapabilities` (when libvirt is installed)
 #   bench_daemon.sh  Varlink latency/throughput, cluster baseline over 10..500 peers
+#   bench_e2e.sh     `cpumodeld baseline` over 1,000..10,000 files vs cat and virsh cpu-baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
 cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
 cmake --build build-bench -j"$(nproc)"
-shared=${CPUMODEL_SHARED_DIR:-$(cd .. && pwd)/shared}
-export CPUMODEL_SHARED_DIR=$shared
 echo "== baseline =="
-build-bench/bench/bench_baseline "$shared/fixtures/firecracker" tests/fixtures/riscv64
+build-bench/bench/bench_baseline tests/data/firecracker tests/fixtures/riscv64
 echo; echo "== probe =="
 bash bench/bench_probe.sh build-bench/bench/bench_probe || echo "(bench_probe.sh failed)"
 echo; echo "== daemon =="
 bash bench/bench_daemon.sh build-bench || echo "(bench_daemon.sh failed)"
+echo; echo "== end to end =="
+bash bench/bench_e2e.sh build-bench || echo "(bench_e2e.sh failed)"

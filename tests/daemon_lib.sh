@@ -3,16 +3,15 @@
 set -u
 
 CPUMODELD=${CPUMODELD:-}
-SHARED=${CPUMODEL_SHARED_DIR:-}
 SRC=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
-FIX=$SHARED/fixtures/firecracker
+FIX=$SRC/tests/data/firecracker
 
 skip() { echo "SKIP: $*" >&2; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 
 [ -n "$CPUMODELD" ] && [ -x "$CPUMODELD" ] || skip "CPUMODELD (the built binary) is not set"
-[ -d "$FIX" ] || skip "fixtures not found in CPUMODEL_SHARED_DIR ($SHARED)"
+[ -d "$FIX" ] || fail "fixtures not found in $FIX: the checkout is incomplete"
 command -v jq >/dev/null || skip "jq is not installed (tools/deps.sh test)"
 
 T=$(mktemp -d /tmp/cpumodeld-test.XXXXXX)

@@ -1,17 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The checked-in libcpumodel/arm64/idreg_table.c is exactly what
-# tools/gen_arm64_idregs.py generates from shared/reference (deterministic,
+# tools/gen_arm64_idregs.py generates from data/arm64 (deterministic,
 # not hand-edited).  SKIP (77) when python3 or the reference tables are absent.
 src=${CPUMODEL_SOURCE_DIR:-$(dirname "$0")/..}
-ref=${CPUMODEL_SHARED_DIR:-$src/../shared}/reference
+ref=$src/data/arm64
 if ! command -v python3 >/dev/null; then
     echo "SKIP: python3 not installed; generator check did NOT run" >&2
     exit 77
 fi
 if [ ! -f "$ref/idreg_tables.md" ]; then
-    echo "SKIP: $ref/idreg_tables.md not found; generator check did NOT run" >&2
-    exit 77
+    echo "FAIL: $ref/idreg_tables.md not found: the checkout is incomplete" >&2
+    exit 1
 fi
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT

@@ -4,8 +4,8 @@
 # dumps themselves (read with jq), not from the code under test.
 set -uo pipefail
 bin=${CPUMODELD:?}
-fx=${CPUMODEL_SHARED_DIR:-../shared}/fixtures/firecracker
-if [ ! -d "$fx" ]; then echo "SKIP: $fx not found; the CLI tests did NOT run" >&2; exit 77; fi
+fx=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/data/firecracker
+if [ ! -d "$fx" ]; then echo "FAIL: $fx not found: the checkout is incomplete" >&2; exit 1; fi
 command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0

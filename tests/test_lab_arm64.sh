@@ -3,7 +3,7 @@
 # Lab: real arm64 KVM on emulated hosts (QEMU TCG with EL2).  Debian kernels
 # 6.1, 6.12 and 7.2 each boot twice, as a Cortex-A72 and as QEMU's "max" CPU,
 # with the project's probe (cm_probe, cross-compiled) as /init.  Checks the
-# snapshots against facts (KVM-FACTS.md, shared/lab/README.md, Arm TRMs), then
+# snapshots against facts (docs/KVM-FACTS.md, tests/lab/README.md, Arm TRMs), then
 # baselines the two hosts of a kernel with the built cpumodeld, plans the
 # model for each host and verifies the plan on the emulated 6.12/7.2 hosts
 # (writable ID registers) with the project's verifier.  On 6.12+ hosts with

@@ -2,7 +2,7 @@
 # The main job on a fresh Debian 12 machine: install what is missing, build,
 # and run `cpumodeld query` on this host (a daemon on a private socket,
 # probing this host's /dev/kvm).  Falls back to a plain probe when the daemon
-# is not built, and to a baseline of the shared fixtures when there is no KVM.
+# is not built, and to a baseline of two real host dumps (tests/data) when there is no KVM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/deps.sh build
@@ -23,6 +23,6 @@ elif [ -e /dev/kvm ]; then
   "$bin" probe "$@"
 else
   echo "no /dev/kvm here: showing the baseline of two real host dumps instead" >&2
-  "$bin" baseline ../shared/fixtures/firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json \
-                  ../shared/fixtures/firecracker/fingerprint_ARM_NEOVERSE_V1_6.1host.json "$@"
+  "$bin" baseline tests/data/firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json \
+                  tests/data/firecracker/fingerprint_ARM_NEOVERSE_V1_6.1host.json "$@"
 fi

@@ -55,3 +55,9 @@ void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *mo
     *ids = out;
     *n = k;
 }
+
+void a64_effective_deps(uint64_t *mask)
+{
+    a64_vanishing_deps(mask);
+    a64_init_effect_deps(mask);
+}

@@ -109,3 +109,15 @@ uint32_t a64_init_feature_group(uint32_t bit)
         return A64_FEAT_PTRAUTH_MASK;
     return bit < 32 ? 1u << bit : 0;
 }
+
+/* The host bits a64_feature_dropped() reads: every controlled field. */
+void a64_init_effect_deps(uint64_t *mask)
+{
+    for (size_t i = 0; i < a64_n_init_effects; i++) {
+        long slot = a64_slot(a64_init_effects[i].word_id);
+        const struct cm_field *f =
+            slot < 0 || !a64_init_effects[i].field ? NULL : a64_field(&cm_arm64_words[slot], a64_init_effects[i].field);
+        if (slot >= 0)
+            mask[slot] |= f ? cm_field_mask(f) : ~0ULL;
+    }
+}

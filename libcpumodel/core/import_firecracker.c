@@ -2,7 +2,7 @@
 /*
  * Import of a Firecracker `cpu-template-helper fingerprint dump` file (the
  * guest vCPU configuration Firecracker read from KVM on a real host) as a
- * host snapshot.  Format: ../shared/fixtures/firecracker/README.md; the rules
+ * host snapshot.  Format: tests/data/firecracker/README.md; the rules
  * this reader applies are in docs/snapshot-format.md ("Firecracker import").
  *
  * A dump is a host's state, so template-only syntax (don't-care 'x' bits) is
@@ -22,7 +22,7 @@
 
 /* Run-to-run noise that must never be compared, used only while the arm64
  * driver (cm_arm64_ops.reg_volatile) is absent.  KVM-FACTS §A.1 "Timer
- * registers" and shared/lab/README.md: the virtual timer's TIMER_CNT/TIMER_CVAL
+ * registers" and tests/lab/README.md: the virtual timer's TIMER_CNT/TIMER_CVAL
  * ids (uapi names swapped against their sysreg encodings) and PTIMER_CNT,
  * which is CNTPCT_EL0. */
 static const uint64_t arm64_volatile_fallback[] = {

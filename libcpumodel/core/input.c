@@ -23,8 +23,13 @@ int cm_input_open(const char *path, cm_error *err)
         return fd; /* stdin may be a pipe: the caller asked for it */
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-    if (fd < 0)
-        return cm_fail(err, CM_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) {
+        /* a name that leads nowhere is the caller's input error (exit 2); a
+         * file that exists but cannot be read is a system problem (exit 3) */
+        int e = errno;
+        bool input = e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG || e == ELOOP;
+        return cm_fail(err, input ? CM_E_INPUT : CM_E_IO, "%s: cannot open: %s", path, strerror(e));
+    }
     struct stat st;
     if (fstat(fd, &st) < 0) {
         int e = errno;
@@ -33,7 +38,7 @@ int cm_input_open(const char *path, cm_error *err)
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return cm_fail(err, S_ISDIR(st.st_mode) ? CM_E_IO : CM_E_INPUT, "%s: %s", path,
+        return cm_fail(err, CM_E_INPUT, "%s: %s", path,
                        S_ISDIR(st.st_mode)    ? "is a directory, not a file"
                        : S_ISFIFO(st.st_mode) ? "is a FIFO, not a regular file (use - for standard input)"
                                               : "not a regular file (a device or socket)");

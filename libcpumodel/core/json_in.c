@@ -52,7 +52,8 @@ void cm_jin_pop(struct cm_jin *j, size_t mark)
     }
 }
 
-__attribute__((format(printf, 2, 0))) static int jin_vfail(struct cm_jin *j, const char *fmt, va_list ap)
+static int jin_vfail(struct cm_jin *j, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static int jin_vfail(struct cm_jin *j, const char *fmt, va_list ap)
 {
     char problem[768];
     vsnprintf(problem, sizeof(problem), fmt, ap);

@@ -44,26 +44,123 @@ static void note_unlisted(struct cm_reasons *notes, const struct cm_vector *cons
     cm_buf_free(&who);
 }
 
+/* Whole-word lanes: the fields the merge can fold for every host at once with
+ * word arithmetic instead of field by field.  4-bit fields on nibble
+ * boundaries under LOWER_SAFE/HIGHER_SAFE (almost every arm64 ID field) take a
+ * SWAR min/max over all nibbles (signed ones flipped into unsigned order
+ * first); BITMAP fields and one-bit LOWER_SAFE fields are an AND, inverted
+ * bitmaps and one-bit HIGHER_SAFE fields an OR, IGNORE fields keep the first
+ * host's bits.  Each lane gives exactly cm_field_merge()'s answer; everything
+ * else (EXACT, EQUAL, IDENTITY, CUSTOM, wider numbers) stays field by field. */
+struct lanes {
+    uint64_t min_u, min_s, max_u, and_m, or_m;
+    bool slow;    /* some field needs the per-field path */
+    bool absorbs; /* every field is a semilattice meet that never fails (no EQUAL, no CUSTOM): folding a
+                     value already folded changes nothing, and reports nothing */
+};
+
+enum lane { LANE_SLOW, LANE_KEEP, LANE_MIN_U, LANE_MIN_S, LANE_MAX_U, LANE_AND, LANE_OR };
+
+static enum lane field_lane(const struct cm_field *f)
+{
+    bool nibble = f->width == 4 && f->shift % 4 == 0;
+    switch ((enum cm_policy)f->policy) {
+    case CM_POL_IGNORE:
+        return LANE_KEEP;
+    case CM_POL_BITMAP:
+        return LANE_AND;
+    case CM_POL_BITMAP_INVERTED:
+        return LANE_OR;
+    case CM_POL_LOWER_SAFE:
+        if (f->width == 1 && !f->is_signed)
+            return LANE_AND;
+        return nibble ? (f->is_signed ? LANE_MIN_S : LANE_MIN_U) : LANE_SLOW;
+    case CM_POL_HIGHER_SAFE:
+        if (f->width == 1 && !f->is_signed)
+            return LANE_OR;
+        return nibble && !f->is_signed ? LANE_MAX_U : LANE_SLOW;
+    default:
+        return LANE_SLOW;
+    }
+}
+
+static void word_lanes(const struct cm_word *w, struct lanes *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->absorbs = true;
+    for (uint16_t fi = 0; fi < w->nfields; fi++) {
+        const struct cm_field *f = &w->fields[fi];
+        uint64_t m = cm_field_mask(f);
+        if (f->policy == CM_POL_EQUAL || f->policy == CM_POL_CUSTOM)
+            l->absorbs = false;
+        switch (field_lane(f)) {
+        case LANE_SLOW: l->slow = true; break;
+        case LANE_KEEP: break;
+        case LANE_MIN_U: l->min_u |= m; break;
+        case LANE_MIN_S: l->min_s |= m; break;
+        case LANE_MAX_U: l->max_u |= m; break;
+        case LANE_AND: l->and_m |= m; break;
+        case LANE_OR: l->or_m |= m; break;
+        }
+    }
+}
+
+#define NIBBLES_EVEN 0x0F0F0F0F0F0F0F0FULL
+#define NIBBLE_SIGNS 0x8888888888888888ULL
+
+/* Per byte lane holding 0..15: 0x0F where a >= b, else 0 ((16 + a) - b never
+ * borrows from the next lane, and bit 4 says a >= b). */
+static inline uint64_t lanes_ge(uint64_t a, uint64_t b)
+{
+    return ((((a | 0x1010101010101010ULL) - b) >> 4) & 0x0101010101010101ULL) * 0x0F;
+}
+
+/* Unsigned min (want_max false) or max of every nibble of a and b. */
+static inline uint64_t nibble_minmax(uint64_t a, uint64_t b, bool want_max)
+{
+    uint64_t ae = a & NIBBLES_EVEN, be = b & NIBBLES_EVEN;
+    uint64_t ao = (a >> 4) & NIBBLES_EVEN, bo = (b >> 4) & NIBBLES_EVEN;
+    uint64_t ge = lanes_ge(ae, be), go = lanes_ge(ao, bo);
+    if (want_max) {
+        ge = ~ge & NIBBLES_EVEN;
+        go = ~go & NIBBLES_EVEN;
+    }
+    uint64_t e = (be & ge) | (ae & ~ge), o = (bo & go) | (ao & ~go);
+    return (e & NIBBLES_EVEN) | ((o & NIBBLES_EVEN) << 4);
+}
+
+static inline uint64_t fold_lanes(const struct lanes *l, uint64_t val, uint64_t hv)
+{
+    uint64_t r = val;
+    if (l->min_u)
+        r = (r & ~l->min_u) | (nibble_minmax(val, hv, false) & l->min_u);
+    if (l->min_s)
+        r = (r & ~l->min_s) | ((nibble_minmax(val ^ NIBBLE_SIGNS, hv ^ NIBBLE_SIGNS, false) ^ NIBBLE_SIGNS) & l->min_s);
+    if (l->max_u)
+        r = (r & ~l->max_u) | (nibble_minmax(val, hv, true) & l->max_u);
+    r = (r & ~l->and_m) | (val & hv & l->and_m);
+    r = (r & ~l->or_m) | ((val | hv) & l->or_m);
+    return r;
+}
+
 /* Folds host h into the accumulated word `slot` of out (host-major order:
  * each host's values are read contiguously, which is what keeps 10,000 hosts
  * in cache budget).  `raw` holds the raw bits still agreed on. */
-static void fold_word(const struct cm_vector *const *hosts, size_t h, size_t slot, struct cm_vector *out,
-                      uint64_t *raw, struct cm_reasons *incompat, struct cm_reasons *notes)
+/* The word differs (hv != out->val[slot], both valued): the caller's loop
+ * keeps the equal case, by far the most common one, free of this. */
+static __attribute__((noinline)) void fold_word(const struct cm_vector *const *hosts, size_t h, size_t slot,
+                                                const struct lanes *l, struct cm_vector *out, uint64_t *raw,
+                                                struct cm_reasons *incompat, struct cm_reasons *notes)
 {
     const struct cm_arch_ops *ops = hosts[0]->ops;
     const struct cm_word *w = &ops->words[slot];
-    if (out->novalue[slot])
-        return;
-    if (hosts[h]->novalue[slot]) {
-        out->novalue[slot] = 1;
-        return;
-    }
     uint64_t val = out->val[slot], hv = hosts[h]->val[slot];
-    if (hv == val)
-        return; /* merge(a, a) == a under every policy: the common case in big clusters */
     *raw &= hv; /* raw bits: kept where every host sets them */
-    for (uint16_t fi = 0; fi < w->nfields; fi++) {
+    val = fold_lanes(l, val, hv);
+    for (uint16_t fi = 0; l->slow && fi < w->nfields; fi++) {
         const struct cm_field *f = &w->fields[fi];
+        if (field_lane(f) != LANE_SLOW)
+            continue;
         uint64_t a = cm_field_get(f, val), b = cm_field_get(f, hv), m;
         if (cm_field_merge(f, a, b, &m)) {
             val = cm_field_put(f, val, m);
@@ -124,6 +221,131 @@ static void remerge_derived(const struct cm_vector *const *hosts, size_t n, stru
     }
 }
 
+/* Words some kernels cannot change at all (identity, invariant cache
+ * geometry): when a member cannot, the model takes that member's value (the
+ * lowest such, if several cannot; enforce then reports the others), so the
+ * members that can write it do.  Otherwise the per-field fold stands.  As a
+ * function of the multiset of hosts this stays commutative, associative and
+ * idempotent (a model keeps "cannot change" through its oldest kernel). */
+static void pin_words(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    if (!ops->pinned)
+        return;
+    for (size_t slot = 0; slot < ops->nwords; slot++) {
+        if (!(ops->words[slot].flags & CM_WORDF_PINNABLE) || !cm_word_valued(out, slot))
+            continue;
+        bool differ = false; /* a uniform fleet: nothing to pin (the common case, one scan) */
+        for (size_t h = 1; h < n && !differ; h++)
+            differ = hosts[h]->val[slot] != hosts[0]->val[slot];
+        if (!differ)
+            continue;
+        uint64_t fields = 0; /* bits no field covers keep their own rule */
+        for (uint16_t fi = 0; fi < ops->words[slot].nfields; fi++)
+            fields |= cm_field_mask(&ops->words[slot].fields[fi]);
+        bool any = false;
+        uint64_t best = 0;
+        for (size_t h = 0; h < n; h++) {
+            if (hosts[h]->novalue[slot] || !ops->pinned(hosts[h], slot))
+                continue;
+            uint64_t v = hosts[h]->val[slot] & fields;
+            if (!any || v < best)
+                best = v;
+            any = true;
+        }
+        if (any)
+            out->val[slot] = (out->val[slot] & ~fields) | best;
+    }
+}
+
+/* All-or-nothing field groups (arm64 pointer authentication): kept only
+ * where every host has the same bits, else cleared together, so the model
+ * never has half a feature no vCPU can present. */
+static void merge_groups(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    for (size_t g = 0; g < ops->ngroups; g++) {
+        const struct cm_field_group *grp = &ops->groups[g];
+        bool differ = false;
+        for (size_t k = 0; k < grp->nparts && !differ; k++) {
+            long slot = cm_vector_word_index(out, grp->parts[k].word_id);
+            if (slot < 0 || !cm_word_valued(out, (size_t)slot))
+                continue;
+            for (size_t h = 1; h < n && !differ; h++)
+                differ = ((hosts[h]->val[slot] ^ hosts[0]->val[slot]) & grp->parts[k].mask) != 0;
+        }
+        if (!differ)
+            continue;
+        for (size_t k = 0; k < grp->nparts; k++) {
+            long slot = cm_vector_word_index(out, grp->parts[k].word_id);
+            if (slot >= 0 && cm_word_valued(out, (size_t)slot))
+                out->val[slot] &= ~grp->parts[k].mask;
+        }
+    }
+}
+
+/* Do a and b present the same register list under any one model?  Same
+ * list, kernel, vCPU features and flags, and the same bits where the driver's
+ * effective_regs() looks (dep_slots/deps). */
+static bool same_list_inputs(const struct cm_vector *a, const struct cm_vector *b, const size_t *dep_slots,
+                             size_t ndeps, const uint64_t *deps)
+{
+    if (a->nregs != b->nregs || a->kver != b->kver || a->has_vcpu_features != b->has_vcpu_features ||
+        a->vcpu_features != b->vcpu_features || a->host_flags != b->host_flags)
+        return false;
+    for (size_t k = 0; k < ndeps; k++) {
+        size_t s = dep_slots[k];
+        if (a->present[s] != b->present[s] || a->novalue[s] != b->novalue[s] || ((a->val[s] ^ b->val[s]) & deps[s]))
+            return false;
+    }
+    return a->reg_ids == b->reg_ids || !memcmp(a->reg_ids, b->reg_ids, a->nregs * sizeof(uint64_t));
+}
+
+/* The register list: what every host presents once restricted to the merged
+ * values (a host that drops SVE lists V0-V31 again, …), intersected.  The
+ * intersection is idempotent, so a host whose list inputs equal an earlier
+ * host's adds nothing: a fleet of 10,000 hosts from a few dozen kinds of
+ * machine computes a few dozen lists.  Hosts whose list the driver cannot
+ * vouch for (no effective_deps) are computed one by one. */
+#define DISTINCT_LISTS_MAX 256
+static void merge_reg_lists(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    size_t nw = ops->nwords;
+    bool memo = !ops->effective_regs || ops->effective_deps;
+    uint64_t *deps = cm_xcalloc(nw, sizeof(uint64_t));
+    size_t *dep_slots = cm_xmalloc(nw * sizeof(size_t)), ndeps = 0;
+    if (ops->effective_deps)
+        ops->effective_deps(deps);
+    for (size_t s = 0; s < nw; s++)
+        if (deps[s])
+            dep_slots[ndeps++] = s;
+    const struct cm_vector *seen[DISTINCT_LISTS_MAX];
+    size_t nseen = 0;
+    out->reg_ids = NULL;
+    for (size_t h = 0; h < n; h++) {
+        bool known = false;
+        for (size_t k = nseen; memo && !known && k-- > 0;) /* newest first: fleets come in runs */
+            known = same_list_inputs(hosts[h], seen[k], dep_slots, ndeps, deps);
+        if (known)
+            continue;
+        if (memo && nseen < DISTINCT_LISTS_MAX)
+            seen[nseen++] = hosts[h];
+        uint64_t *ids;
+        size_t nids;
+        cm_vector_effective_regs(hosts[h], out, &ids, &nids);
+        if (!out->reg_ids) {
+            out->reg_ids = ids;
+            out->nregs = nids;
+            continue;
+        }
+        out->nregs = intersect(out->reg_ids, out->nregs, ids, nids);
+        free(ids);
+    }
+    free(deps);
+    free(dep_slots);
+}
+
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
              struct cm_reasons *notes, cm_error *err)
 {
@@ -177,10 +399,47 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
         out->val[slot] = hosts[0]->val[slot];
         raw[slot] = w->flags & CM_WORDF_NOVALUE ? 0 : out->val[slot] & cm_word_raw_mask(w);
     }
-    for (size_t h = 1; h < n; h++)
-        for (size_t slot = 0; slot < nw; slot++)
-            if (out->present[slot])
-                fold_word(hosts, h, slot, out, &raw[slot], incompat, notes);
+    struct lanes *lanes = cm_xmalloc(nw * sizeof(*lanes));
+    for (size_t slot = 0; slot < nw; slot++)
+        word_lanes(&ops->words[slot], &lanes[slot]);
+    /* Host-major: each host's values are read contiguously, which keeps
+     * 10,000 hosts within the cache budget.  A word equal to the running value
+     * (merge(a, a) == a under every policy) costs one compare, and so does a
+     * value this word already folded in: the meet absorbs it for good
+     * ((m ⊓ a) ⊓ a = m ⊓ a, and stays absorbed as m moves down), so a fleet of
+     * a few kinds of machine folds each distinct value once.  The last
+     * ABSORBED values per word are remembered. */
+#define ABSORBED 4
+    uint64_t (*absorbed)[ABSORBED] = cm_xmalloc(nw * sizeof(*absorbed));
+    uint8_t *next_absorbed = cm_xcalloc(nw, 1);
+    for (size_t slot = 0; slot < nw; slot++)
+        for (int k = 0; k < ABSORBED; k++)
+            absorbed[slot][k] = out->val[slot];
+    uint8_t *restrict op = out->present, *restrict onv = out->novalue;
+    uint64_t *restrict ov = out->val;
+    for (size_t h = 1; h < n; h++) {
+        const uint64_t *hv = hosts[h]->val;
+        const uint8_t *hnv = hosts[h]->novalue;
+        for (size_t slot = 0; slot < nw; slot++) {
+            if (!op[slot] || onv[slot])
+                continue;
+            uint64_t x = hv[slot];
+            if (hnv[slot]) {
+                onv[slot] = 1;
+                continue;
+            }
+            if (x == ov[slot])
+                continue;
+            const uint64_t *seen = absorbed[slot];
+            if (lanes[slot].absorbs && (x == seen[0] || x == seen[1] || x == seen[2] || x == seen[3]))
+                continue;
+            fold_word(hosts, h, slot, &lanes[slot], out, &raw[slot], incompat, notes);
+            absorbed[slot][next_absorbed[slot]++ % ABSORBED] = x;
+        }
+    }
+    free(absorbed);
+    free(next_absorbed);
+    free(lanes);
     for (size_t slot = 0; slot < nw; slot++) {
         if (!out->present[slot])
             continue;
@@ -191,27 +450,11 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     }
     free(raw);
     free(have);
+    pin_words(hosts, n, out);
+    merge_groups(hosts, n, out);
     remerge_derived(hosts, n, out);
 
-    /* The register list: what every host presents once restricted to the
-     * merged values (a host that drops SVE lists V0-V31 again, …). */
-    if (!ops->effective_regs) {
-        out->nregs = hosts[0]->nregs;
-        out->reg_ids = cm_xmalloc((out->nregs ? out->nregs : 1) * sizeof(uint64_t));
-        if (out->nregs)
-            memcpy(out->reg_ids, hosts[0]->reg_ids, out->nregs * sizeof(uint64_t));
-        for (size_t h = 1; h < n; h++)
-            out->nregs = intersect(out->reg_ids, out->nregs, hosts[h]->reg_ids, hosts[h]->nregs);
-        return 0;
-    }
-    cm_vector_effective_regs(hosts[0], out, &out->reg_ids, &out->nregs);
-    for (size_t h = 1; h < n; h++) {
-        uint64_t *ids;
-        size_t nids;
-        cm_vector_effective_regs(hosts[h], out, &ids, &nids);
-        out->nregs = intersect(out->reg_ids, out->nregs, ids, nids);
-        free(ids);
-    }
+    merge_reg_lists(hosts, n, out);
     return 0;
 }
 

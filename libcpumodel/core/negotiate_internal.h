@@ -19,12 +19,6 @@ static inline bool cm_word_valued(const struct cm_vector *v, size_t i)
     return v->present[i] && !v->novalue[i];
 }
 
-/* Checks one word of `host` against the model's value: can the host provide
- * it, and can it be made to present it?  Appends reasons; returns false on an
- * error.  *drops collects init features to leave out. */
-bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
-                   uint32_t *drops);
-
 /* Is id in an unsorted id list (vanishing lists are short)? */
 bool cm_ids_in(const uint64_t *ids, size_t n, uint64_t id);
 
@@ -33,5 +27,13 @@ bool cm_ids_in(const uint64_t *ids, size_t n, uint64_t id);
 enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct cm_snapshot *snap,
                                    const struct cm_vector *model, uint64_t id, bool *write, uint64_t *write_value,
                                    struct cm_buf *why);
+
+/* Registers every CPU of v's arch has that v does not list (a kernel that
+ * cannot report its ID registers, unreported.c): their names, ", "-joined
+ * into names (len bytes); returns how many. */
+size_t cm_unreported_ids(const struct cm_vector *v, char *names, size_t len);
+/* Adds the "id-registers-unreported" warning for v (a host or a model built
+ * with one) when it has such registers; every verdict calls it per side. */
+void cm_note_unreported(struct cm_reasons *r, const struct cm_vector *v);
 
 #endif

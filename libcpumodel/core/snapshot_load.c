@@ -21,10 +21,76 @@
  * enough that a wrong path (a disk image…) fails fast instead of filling memory. */
 #define MAX_INPUT_BYTES (64u << 20)
 
+/* Top-level members of a Firecracker *custom CPU template* (its
+ * "cpu-template" JSON: what to change in a guest's CPU, bitmaps with 'x' for
+ * "keep"), as opposed to a fingerprint dump of a host (guest_cpu_config). */
+static const char *const template_keys[] = {
+    "kvm_capabilities", "vcpu_features", "reg_modifiers", "cpuid_modifiers", "msr_modifiers",
+};
+
+/* Members a cpumodel snapshot may have (docs/snapshot-format.md); only used to
+ * name the suspects when the register list or CPUID table is missing. */
+static const char *const snapshot_keys[] = {
+    "schema", "arch", "kind", "host", "kernel", "api_version", "cpu", "microcode", "bios", "source",
+    "created", "probe_ms", "partial", "capabilities", "vcpu_features", "preferred_target", "registers",
+    "writable_masks", "cpuid", "cpuid_emulated", "msrs", "msr_index_list", "members", "facts",
+};
+
+static bool known(const char *key, const char *const *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(key, keys[i]))
+            return true;
+    return false;
+}
+
+/* ", unknown key(s) \"regsiters\"" for the members of `o` not in keys[]. */
+static char *unknown_keys(const struct json_object *o, const char *const *keys, size_t n)
+{
+    struct cm_buf b = {0};
+    if (!o || !json_object_is_type(o, json_type_object))
+        return NULL;
+    json_object_object_foreach((struct json_object *)o, k, v)
+    {
+        (void)v;
+        if (!known(k, keys, n))
+            cm_buf_printf(&b, "%s\"%.40s\"", b.len ? ", " : "", k);
+    }
+    return cm_buf_steal(&b);
+}
+
+/* A snapshot must carry what its arch is compared on: arm64/riscv64 their
+ * register list, x86_64 its CPUID table.  Without it every field would be
+ * "absent on both sides" and compare would answer COMPATIBLE about nothing
+ * (a misspelt "registers" did exactly that).  `o` is the object the
+ * content came from; `key` the member that should have held it. */
+static int require_content(const struct cm_snapshot *s, const struct json_object *o, const char *what,
+                           const char *key, const char *const *keys, size_t nkeys, cm_error *err)
+{
+    bool x86 = s->arch == CM_ARCH_X86_64;
+    if (x86 ? s->ncpuid > 0 : s->nregs > 0)
+        return 0;
+    _cleanup_free_ char *unknown = unknown_keys(o, keys, nkeys);
+    return cm_fail(err, CM_E_INPUT,
+                   "%s: %s: missing or empty: %s snapshots are compared on their %s, and this one has none%s%s%s",
+                   what, key, cm_arch_name(s->arch),
+                   x86 ? "CPUID table (KVM_GET_SUPPORTED_CPUID)" : "register list (KVM_GET_REG_LIST)",
+                   unknown && *unknown ? "; unknown key(s) here: " : "", unknown && *unknown ? unknown : "",
+                   unknown && *unknown ? " (misspelt?)" : "");
+}
+
+static bool is_template(const struct json_object *o)
+{
+    for (size_t i = 0; i < CM_ARRAY_SIZE(template_keys); i++)
+        if (json_object_object_get_ex(o, template_keys[i], NULL))
+            return true;
+    return false;
+}
+
 int cm_snapshot_from_any_json(const struct json_object *o, const char *what, struct cm_snapshot **out,
                               cm_error *err)
 {
-    struct json_object *v;
+    struct json_object *v, *g;
     *out = NULL;
     if (!what)
         what = "(input)";
@@ -34,19 +100,50 @@ int cm_snapshot_from_any_json(const struct json_object *o, const char *what, str
                        "fingerprint), got %s",
                        what, o ? cm_json_type_name(json_object_get_type(o)) : "nothing");
 
+    int r;
+    const struct json_object *content = o;
+    const char *key;
+    bool fc = false;
     if (json_object_object_get_ex(o, "schema", &v) && json_object_is_type(v, json_type_string) &&
-        !strcmp(json_object_get_string(v), CM_SNAPSHOT_SCHEMA))
-        return cm_snapshot_from_json_at(o, what, "", out, err);
-    if (json_object_object_get_ex(o, "model", &v))
-        return cm_snapshot_from_json_at(v, what, "model", out, err);
-    if (json_object_object_get_ex(o, "guest_cpu_config", NULL))
-        return cm_import_firecracker(o, what, out, err);
-    if (json_object_object_get_ex(o, "schema", NULL))
+        !strcmp(json_object_get_string(v), CM_SNAPSHOT_SCHEMA)) {
+        r = cm_snapshot_from_json_at(o, what, "", out, err);
+        key = "registers";
+    } else if (json_object_object_get_ex(o, "model", &v)) {
+        r = cm_snapshot_from_json_at(v, what, "model", out, err);
+        content = v;
+        key = "model.registers";
+    } else if (json_object_object_get_ex(o, "guest_cpu_config", &g)) {
+        r = cm_import_firecracker(o, what, out, err);
+        content = g;
+        fc = true;
+        key = "guest_cpu_config.reg_modifiers";
+    } else if (json_object_object_get_ex(o, "schema", NULL)) {
         return cm_snapshot_from_json_at(o, what, "", out, err); /* reports the unsupported schema */
-    return cm_fail(err, CM_E_INPUT,
-                   "%s: (top level): unknown format: not a cpumodel snapshot (no \"schema\"), baseline result "
-                   "(no \"model\") or Firecracker fingerprint (no \"guest_cpu_config\")",
-                   what);
+    } else if (is_template(o)) {
+        return cm_fail(err, CM_E_INPUT,
+                       "%s: (top level): this is a Firecracker CPU template (kvm_capabilities / vcpu_features / "
+                       "reg_modifiers / cpuid_modifiers / msr_modifiers at the top level): it says what to change "
+                       "in a guest's CPU, not what a host offers, so it cannot stand for a host.  Give the host's "
+                       "fingerprint (`cpu-template-helper fingerprint dump`, with \"guest_cpu_config\"), a "
+                       "cpumodeld snapshot (`cpumodeld probe`) or a baseline result",
+                       what);
+    } else {
+        return cm_fail(err, CM_E_INPUT,
+                       "%s: (top level): unknown format: not a cpumodel snapshot (no \"schema\"), baseline "
+                       "result (no \"model\") or Firecracker fingerprint (no \"guest_cpu_config\")",
+                       what);
+    }
+    if (r < 0)
+        return r;
+    if ((*out)->arch == CM_ARCH_X86_64)
+        key = fc ? "guest_cpu_config.cpuid_modifiers" : (content == o ? "cpuid" : "model.cpuid");
+    if (fc ? require_content(*out, content, what, key, template_keys, CM_ARRAY_SIZE(template_keys), err)
+           : require_content(*out, content, what, key, snapshot_keys, CM_ARRAY_SIZE(snapshot_keys), err)) {
+        cm_snapshot_free(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
 }
 
 static int read_file(const char *path, char **buf, size_t *len, cm_error *err)

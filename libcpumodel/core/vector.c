@@ -25,8 +25,22 @@ void cm_vector_free(struct cm_vector *v)
     free(v->val);
     free(v->present);
     free(v->novalue);
-    free(v->reg_ids);
+    if (!v->reg_ids_borrowed)
+        free(v->reg_ids);
     memset(v, 0, sizeof(*v));
+}
+
+bool cm_vector_share_regs(struct cm_vector *v, const struct cm_vector *owner)
+{
+    if (v->reg_ids == owner->reg_ids)
+        return true;
+    if (v->nregs != owner->nregs || memcmp(v->reg_ids, owner->reg_ids, v->nregs * sizeof(uint64_t)))
+        return false;
+    if (!v->reg_ids_borrowed)
+        free(v->reg_ids);
+    v->reg_ids = owner->reg_ids;
+    v->reg_ids_borrowed = true;
+    return true;
 }
 
 void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src)
@@ -141,6 +155,7 @@ long cm_vector_word_index(const struct cm_vector *v, uint64_t id)
 size_t cm_vector_heap_bytes(const struct cm_vector *v)
 {
     size_t n = v->ops->nwords;
-    return n * (sizeof(uint64_t) + 2) + v->nregs * sizeof(uint64_t) + (v->name ? strlen(v->name) + 1 : 0) +
+    return n * (sizeof(uint64_t) + 2) + (v->reg_ids_borrowed ? 0 : v->nregs * sizeof(uint64_t)) +
+           (v->name ? strlen(v->name) + 1 : 0) +
            (v->masks ? CM_ARM64_MASKS_LEN * sizeof(uint64_t) : 0);
 }

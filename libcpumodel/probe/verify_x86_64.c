@@ -62,7 +62,9 @@ static const struct feature_reg feature_regs[] = {
     {0x80000001, ANY_INDEX, ECX, ~0u},
     {0x80000001, ANY_INDEX, EDX, ~0u},
     {0x80000008, ANY_INDEX, EBX, ~0u},
+    {0x8000001f, ANY_INDEX, EAX, ~0u},
     {0x80000021, ANY_INDEX, EAX, ~0u},
+    {0x80000022, ANY_INDEX, EAX, ~0u},
 };
 
 /* Bits KVM rewrites from vCPU state when CPUID is set or CR4/XCR0/MSRs change
@@ -305,18 +307,21 @@ static long msr_access(const struct msr_ops *m, int vcpu, bool set, uint32_t ind
         return cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_ONE_REG : KVM_GET_ONE_REG, &one);
     }
     /* before 6.18: KVM_SET_MSRS / KVM_GET_MSRS return the number processed */
-    /* the header and one entry in one aligned buffer (a struct with a
-     * flexible array member inside another struct is a GNU extension) */
-    uint64_t raw[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry) + 7) / 8] = {0};
-    struct kvm_msrs *b = (struct kvm_msrs *)raw;
-    b->nmsrs = 1;
-    b->entries[0].index = index;
-    b->entries[0].data = *val;
-    long r = cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, b);
+    /* a kvm_msrs header with room for one entry (a union: the header's
+     * flexible array may not be followed by a member, -Wgnu-variable-sized-type-not-at-end) */
+    union {
+        struct kvm_msrs h;
+        unsigned char room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];
+    } b;
+    memset(&b, 0, sizeof(b));
+    b.h.nmsrs = 1;
+    b.h.entries[0].index = index;
+    b.h.entries[0].data = *val;
+    long r = cm_kvm_ioctl_raw(vcpu, set ? KVM_SET_MSRS : KVM_GET_MSRS, &b);
     if (r == 0)
         return -EINVAL;
     if (r > 0) {
-        *val = b->entries[0].data;
+        *val = b.h.entries[0].data;
         return 0;
     }
     return r;
@@ -357,15 +362,18 @@ static int check_vanishing(int vcpu, const struct cm_plan *plan, struct cm_reaso
 {
     if (!plan || !plan->nvanishing)
         return 0;
-    uint64_t raw[(sizeof(struct kvm_reg_list) + 7) / 8 + 64] = {0}; /* header + 64 ids, aligned */
-    struct kvm_reg_list *l = (struct kvm_reg_list *)raw;
-    l->n = 64;
-    long r = cm_kvm_ioctl_raw(vcpu, KVM_GET_REG_LIST, l);
+    union {
+        struct kvm_reg_list h;
+        unsigned char room[sizeof(struct kvm_reg_list) + 64 * sizeof(uint64_t)];
+    } l;
+    memset(&l, 0, sizeof(l));
+    l.h.n = 64;
+    long r = cm_kvm_ioctl_raw(vcpu, KVM_GET_REG_LIST, &l);
     if (r < 0)
         return cm_fail(err, CM_E_KVM, "KVM_GET_REG_LIST: %s (errno %ld)", strerror((int)-r), -r);
     for (size_t i = 0; i < plan->nvanishing; i++)
-        for (uint64_t j = 0; j < l->n && j < 64; j++)
-            if (l->reg[j] == plan->vanishing[i]) {
+        for (uint64_t j = 0; j < l.h.n && j < 64; j++)
+            if (l.h.reg[j] == plan->vanishing[i]) {
                 char name[32], text[128];
                 snprintf(name, sizeof(name), "0x%016llx", (unsigned long long)plan->vanishing[i]);
                 snprintf(text, sizeof(text), "register %s should leave the list but is still listed", name);

@@ -42,6 +42,24 @@ static const struct cm_cpuid_entry *visible_entry(const struct cm_cpuid_entry *t
     return cm_x86_cpuid_find(t, n, leaf, sub);
 }
 
+/* A feature MSR whose CPUID gate the table does not offer is not there for a
+ * guest of this host: KVM answers a guest access with #GP and takes a host
+ * write only of 0 (x86.c kvm_set_msr_common: ARCH_CAPABILITIES needs
+ * guest_cpu_cap_has(ARCH_CAPABILITIES), PERF_CAPABILITIES needs PDCM, else
+ * KVM_MSR_RET_UNSUPPORTED, which kvm_do_msr_access() lets through for a
+ * host-initiated write of 0 only).  KVM_GET_MSR_FEATURE_INDEX_LIST lists the
+ * MSR anyway (an AMD host whose table lacks arch_capabilities still reads
+ * 0x10a = 0x400000000c000069), so the value alone would make a plan KVM
+ * refuses.  The gate is msrs.c's, the one classify_missing() uses. */
+static bool msr_gate_open(const struct cm_vector *v, uint32_t index)
+{
+    const struct cm_x86_msr_info *mi = cm_x86_msr_info(index);
+    if (!mi || !mi->gate)
+        return true;
+    long g = cm_vector_word_index(v, mi->gate);
+    return g >= 0 && v->present[g] && ((v->val[g] >> mi->gate_bit) & 1);
+}
+
 static int x86_decode(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err)
 {
     if (cm_x86_cpuid_check(s->cpuid, s->ncpuid, "CPUID table", err) < 0 || check_msrs(s, err) < 0)
@@ -69,6 +87,10 @@ static int x86_decode(const struct cm_snapshot *s, struct cm_vector *v, cm_error
             w->fields[0].policy == CM_POL_IDENTITY)
             v->novalue[i] = 1;
     }
+    for (size_t i = 0; i < cm_x86_nwords; i++)
+        if (v->present[i] && cm_x86_is_msr_id(cm_x86_words[i].id) &&
+            !msr_gate_open(v, cm_x86_id_msr(cm_x86_words[i].id)))
+            v->present[i] = 0;
     return 0;
 }
 
@@ -290,8 +312,13 @@ static enum cm_rollback x86_classify_missing(const struct cm_snapshot *host, con
     const char *mname = mi ? mi->name : "this MSR";
     if (mi && mi->gate && !model_flag(model, mi->gate, mi->gate_bit)) {
         long gi = cm_vector_word_index(model, mi->gate);
-        cm_buf_printf(why, "a guest uses %s only with %s bit %u, which the model hides", mname,
-                      gi >= 0 ? model->ops->words[gi].name : "a CPUID flag", mi->gate_bit);
+        const char *flag = NULL;
+        for (uint16_t k = 0; gi >= 0 && k < model->ops->words[gi].nfields; k++)
+            if (model->ops->words[gi].fields[k].shift == mi->gate_bit && model->ops->words[gi].fields[k].width == 1)
+                flag = model->ops->words[gi].fields[k].name;
+        cm_buf_printf(why, "a guest uses %s only with %s bit %u%s%s%s, which the model hides", mname,
+                      gi >= 0 ? model->ops->words[gi].name : "a CPUID flag", mi->gate_bit, flag ? " (" : "",
+                      flag ? flag : "", flag ? ")" : "");
         return CM_RB_HIDDEN;
     }
     if (mi && mi->identity) {

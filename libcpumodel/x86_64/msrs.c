@@ -18,6 +18,7 @@
 #define L7EDX CM_X86_CPUID_ID(0x7, 0, CM_X86_EDX)
 #define E1EDX CM_X86_CPUID_ID(0x80000001, 0, CM_X86_EDX)
 #define E8EBX CM_X86_CPUID_ID(0x80000008, 0, CM_X86_EBX)
+#define E22EAX CM_X86_CPUID_ID(0x80000022, 0, CM_X86_EAX) /* perfmon_v2 */
 
 /* index, name, gate word, gate bit, default value; O(...) = also saved by 4.14 */
 #define M(i, n, g, b, d) {.index = (i), .name = (n), .gate = (g), .gate_bit = (b), .dflt = (d)}
@@ -62,6 +63,13 @@ static const struct cm_x86_msr_info msrs[] = {
     O(0xc0000102, "MSR_KERNEL_GS_BASE", 0, 0, 0),
     O(0xc0000103, "MSR_TSC_AUX", E1EDX, 27, 0),
     M(0xc0000104, "MSR_AMD64_TSC_RATIO", 0, 0, 0x0000000100000000ULL), /* 1.0 in 8.32 fixed point */
+    /* AMD PerfMonV2 global counter control (AMD APM vol. 2 "Performance Monitor
+     * Counters", msr-index.h MSR_AMD64_PERF_CNTR_GLOBAL_*): KVM saves them only
+     * when it offers PerfMonV2 and lets a guest use them only with the flag */
+    M(0xc0000300, "MSR_AMD64_PERF_CNTR_GLOBAL_STATUS", E22EAX, 0, 0),
+    M(0xc0000301, "MSR_AMD64_PERF_CNTR_GLOBAL_CTL", E22EAX, 0, 0),
+    M(0xc0000302, "MSR_AMD64_PERF_CNTR_GLOBAL_STATUS_CLR", E22EAX, 0, 0),
+    M(0xc0000303, "MSR_AMD64_PERF_CNTR_GLOBAL_STATUS_SET", E22EAX, 0, 0),
     M(0xc0010015, "MSR_K7_HWCR", 0, 0, 0),
     O(0xc0010117, "MSR_VM_HSAVE_PA", 0, 0, 0),
     O(0xc001011f, "MSR_AMD64_VIRT_SPEC_CTRL", E8EBX, 25, 0),

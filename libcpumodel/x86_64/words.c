@@ -181,6 +181,38 @@ static const struct cm_field le_8_ecx[] = {NUM("core_count_etc", 0, 32, CM_POL_I
 static const struct cm_field le_21_eax[] = {
     FLAG("no_nested_data_bp", 0), FLAG("lfence_rdtsc", 2), FLAG("null_sel_clr_base", 6), FLAG("autoibrs", 8),
 };
+/* 0x8000001F: AMD memory encryption (AMD APM vol. 3, CPUID Fn8000_001F; Linux
+ * cpufeatures.h word 19).  KVM reports it only when it offers SEV (cpuid.c:
+ * all zero otherwise; NumVMPL and the PA-bit reduction cleared), and a 5.10
+ * kernel passed the host's value through (the Milan 5.10 dump has SEV bits a
+ * 6.1 KVM without SEV zeroes).  The flags AND; the C-bit position is part of
+ * an encrypted guest's page-table format, so hosts that disagree leave the
+ * model none (0: no encrypted guest); the guest-slot and ASID counts are host
+ * resources the model takes the least of. */
+static const struct cm_field le_1f_eax[] = {
+    FLAG("sme", 0), FLAG("sev", 1), FLAG("vm_page_flush", 2), FLAG("sev_es", 3), FLAG("sev_snp", 4),
+    FLAG("v_tsc_aux", 9), FLAG("sme_coherent", 10), FLAG("debug_swap", 14),
+};
+static const struct cm_field le_1f_ebx[] = {
+    EXACT0("cbit_position", 0, 6),
+    NUM("phys_addr_reduction", 6, 6, CM_POL_LOWER_SAFE),
+    NUM("num_vmpl", 12, 4, CM_POL_LOWER_SAFE),
+};
+static const struct cm_field le_1f_ecx[] = {NUM("num_encrypted_guests", 0, 32, CM_POL_LOWER_SAFE)};
+/* EDX: the lowest ASID of an SEV guest without SEV-ES; a higher minimum leaves fewer */
+static const struct cm_field le_1f_edx[] = {NUM("min_sev_no_es_asid", 0, 32, CM_POL_HIGHER_SAFE)};
+/* 0x80000022: AMD extended performance monitoring (AMD APM vol. 3, CPUID
+ * Fn8000_0022; Linux union cpuid_0x80000022_ebx in asm/perf_event.h).  KVM
+ * (6.3+, cpuid.c) reports PerfMonV2 and the core counter count, and all zero
+ * on a CPU without PerfMonV2 (Zen 3).  A guest with PerfMonV2 uses the global
+ * control MSRs 0xC0000300-0xC0000303 (msrs.c gates them on this flag). */
+static const struct cm_field le_22_eax[] = {FLAG("perfmon_v2", 0), FLAG("amd_lbr_v2", 1), FLAG("amd_lbr_pmc_freeze", 2)};
+static const struct cm_field le_22_ebx[] = {
+    NUM("num_core_pmc", 0, 4, CM_POL_LOWER_SAFE),
+    NUM("lbr_v2_stack_size", 4, 6, CM_POL_LOWER_SAFE),
+    NUM("num_df_pmc", 10, 6, CM_POL_LOWER_SAFE),
+    NUM("num_umc_pmc", 16, 6, CM_POL_LOWER_SAFE),
+};
 
 /* ---- feature MSRs (KVM_GET_MSR_FEATURE_INDEX_LIST, §C.2) ---- */
 /* IA32_ARCH_CAPABILITIES: the *_NO bits and capability bits AND (the model claims
@@ -247,7 +279,13 @@ const struct cm_word cm_x86_words[] = {
     CPUID_WORD(0x80000008, 0, CM_X86_EAX, "CPUID.80000008.0.EAX", le_8_eax),
     CPUID_WORD(0x80000008, 0, CM_X86_EBX, "CPUID.80000008.0.EBX", le_8_ebx),
     CPUID_WORD(0x80000008, 0, CM_X86_ECX, "CPUID.80000008.0.ECX", le_8_ecx),
+    CPUID_WORD(0x8000001f, 0, CM_X86_EAX, "CPUID.8000001F.0.EAX", le_1f_eax),
+    CPUID_WORD(0x8000001f, 0, CM_X86_EBX, "CPUID.8000001F.0.EBX", le_1f_ebx),
+    CPUID_WORD(0x8000001f, 0, CM_X86_ECX, "CPUID.8000001F.0.ECX", le_1f_ecx),
+    CPUID_WORD(0x8000001f, 0, CM_X86_EDX, "CPUID.8000001F.0.EDX", le_1f_edx),
     CPUID_WORD(0x80000021, 0, CM_X86_EAX, "CPUID.80000021.0.EAX", le_21_eax),
+    CPUID_WORD(0x80000022, 0, CM_X86_EAX, "CPUID.80000022.0.EAX", le_22_eax),
+    CPUID_WORD(0x80000022, 0, CM_X86_EBX, "CPUID.80000022.0.EBX", le_22_ebx),
     MSR_WORD(CM_X86_MSR_UCODE_REV, "IA32_UCODE_REV", m_ucode_rev),
     MSR_WORD(CM_X86_MSR_PLATFORM_INFO, "MSR_PLATFORM_INFO", m_platform_info),
     MSR_WORD(CM_X86_MSR_ARCH_CAPABILITIES, "IA32_ARCH_CAPABILITIES", m_arch_cap),

@@ -73,7 +73,7 @@ static inline uint32_t cm_x86_id_msr(uint64_t id) { return (uint32_t)id; }
 /* ---- tables (words.c) ---- */
 /* The word count is a constant so the ops struct can be a constant initialiser;
  * words.c fails to compile if the table and this number disagree. */
-#define CM_X86_NWORDS 44
+#define CM_X86_NWORDS 50
 extern const struct cm_word cm_x86_words[CM_X86_NWORDS];
 #define cm_x86_nwords ((size_t)CM_X86_NWORDS)
 

@@ -330,10 +330,8 @@ int main(void)
     tcase_add_test(tc, core_reports_consistently);
     tcase_add_test(tc, measured_fact_settles_it);
     tcase_add_test(tc, baseline_merges_presented_values);
-    if (tl_fixture_dir())
-        tcase_add_test(tc, n1_dump_plan);
-    else
-        fprintf(stderr, "SKIP: n1_dump_plan: ../shared/fixtures/firecracker not found (set CPUMODEL_SHARED_DIR)\n");
+    tl_require_fixtures();
+    tcase_add_test(tc, n1_dump_plan);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -35,6 +35,21 @@
 
 static struct cm_snapshot *snap; /* probed once, in main() */
 
+/* KVM ioctl buffers: a header with a flexible array and room behind it, as
+ * unions (clang refuses a member after a flexible array). */
+#define MSRS_ONE(name)                                                                                       \
+    union {                                                                                                  \
+        struct kvm_msrs h;                                                                                   \
+        unsigned char room[sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)];                          \
+    } name;                                                                                                  \
+    memset(&name, 0, sizeof(name));                                                                          \
+    name.h.nmsrs = 1
+#define MSR_LIST(n)                                                                                          \
+    union {                                                                                                  \
+        struct kvm_msr_list h;                                                                               \
+        unsigned char room[sizeof(struct kvm_msr_list) + (n) * sizeof(uint32_t)];                            \
+    }
+
 static int kvm_fd(void)
 {
     int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -147,26 +162,78 @@ START_TEST(test_feature_msr_10a)
     const struct cm_msr *m = cm_snapshot_find_msr(snap, 0x10a);
     ck_assert_msg(m, "IA32_ARCH_CAPABILITIES (0x10a) is not among the feature MSRs");
     int fd = kvm_fd();
-    /* header + entries in one aligned buffer (clang: a flexible array
-     * member inside a struct is a GNU extension) */
-    uint64_t raw[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry) + 7) / 8] = {0};
-    struct kvm_msrs *b = (struct kvm_msrs *)raw;
-    b->nmsrs = 1;
-    b->entries[0].index = 0x10a;
-    ck_assert_int_eq(ioctl(fd, KVM_GET_MSRS, b), 1); /* the count processed */
-    ck_assert_uint_eq(m->value, b->entries[0].data);
+    MSRS_ONE(b);
+    b.h.entries[0].index = 0x10a;
+    ck_assert_int_eq(ioctl(fd, KVM_GET_MSRS, &b), 1); /* the count processed */
+    ck_assert_uint_eq(m->value, b.h.entries[0].data);
     /* every stored feature MSR is one KVM_GET_MSR_FEATURE_INDEX_LIST lists */
-    uint32_t lraw[(sizeof(struct kvm_msr_list) + 3) / 4 + 256] = {0};
-    struct kvm_msr_list *l = (struct kvm_msr_list *)lraw;
-    l->nmsrs = 256;
-    ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, l), 0);
-    ck_assert_uint_eq(l->nmsrs, snap->nmsrs);
+    MSR_LIST(256) l;
+    memset(&l, 0, sizeof(l));
+    l.h.nmsrs = 256;
+    ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_FEATURE_INDEX_LIST, &l), 0);
+    ck_assert_uint_eq(l.h.nmsrs, snap->nmsrs);
     for (size_t i = 0; i < snap->nmsrs; i++) {
         bool listed = false;
-        for (uint32_t j = 0; j < l->nmsrs; j++)
-            listed |= l->indices[j] == snap->msrs[i].index;
+        for (uint32_t j = 0; j < l.h.nmsrs; j++)
+            listed |= l.h.indices[j] == snap->msrs[i].index;
         ck_assert_msg(listed, "feature MSR 0x%x not in KVM_GET_MSR_FEATURE_INDEX_LIST", snap->msrs[i].index);
     }
+    close(fd);
+}
+END_TEST
+
+/* The KVM rule the driver's decode rests on (x86.c kvm_set_msr_common,
+ * kvm_do_msr_access): a host write of a non-zero IA32_ARCH_CAPABILITIES is
+ * taken only when the vCPU's CPUID has arch_capabilities (7.0 EDX bit 29); a
+ * write of 0 always is.  Checked on this host's own KVM, Intel or AMD. */
+static int set_arch_cap(int vm, uint32_t id, bool flag, uint64_t value)
+{
+    int vcpu = ioctl(vm, KVM_CREATE_VCPU, id);
+    ck_assert_msg(vcpu >= 0, "KVM_CREATE_VCPU: %s", strerror(errno));
+    struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + snap->ncpuid * sizeof(struct kvm_cpuid_entry2));
+    c->nent = (uint32_t)snap->ncpuid;
+    for (size_t i = 0; i < snap->ncpuid; i++) {
+        const struct cm_cpuid_entry *e = &snap->cpuid[i];
+        c->entries[i] = (struct kvm_cpuid_entry2){.function = e->function, .index = e->index, .flags = e->flags,
+                                                  .eax = e->eax, .ebx = e->ebx, .ecx = e->ecx, .edx = e->edx};
+        if (e->function == 7 && e->index == 0)
+            c->entries[i].edx = flag ? e->edx | (1u << 29) : e->edx & ~(1u << 29);
+    }
+    ck_assert_int_eq(ioctl(vcpu, KVM_SET_CPUID2, c), 0);
+    free(c);
+    MSRS_ONE(b);
+    b.h.entries[0].index = 0x10a;
+    b.h.entries[0].data = value;
+    int r = ioctl(vcpu, KVM_SET_MSRS, &b); /* the number of MSRs taken */
+    close(vcpu);
+    return r;
+}
+
+START_TEST(test_arch_cap_write_rule)
+{
+    const struct cm_msr *m = cm_snapshot_find_msr(snap, 0x10a);
+    const struct cm_cpuid_entry *l7 = cm_snapshot_find_cpuid(snap, 7, 0);
+    ck_assert_ptr_nonnull(m);
+    ck_assert_ptr_nonnull(l7);
+    int fd = kvm_fd(), vm = ioctl(fd, KVM_CREATE_VM, 0);
+    ck_assert_msg(vm >= 0, "KVM_CREATE_VM: %s", strerror(errno));
+    ck_assert_int_eq(set_arch_cap(vm, 0, false, 0), 1);
+    if (m->value)
+        ck_assert_int_eq(set_arch_cap(vm, 1, false, m->value), 0);
+    if (l7->edx & (1u << 29))
+        ck_assert_int_eq(set_arch_cap(vm, 2, true, m->value), 1);
+    else
+        fprintf(stderr, "note: this KVM does not offer arch_capabilities (7.0 EDX[29]): the model leaves "
+                        "IA32_ARCH_CAPABILITIES out\n");
+    /* and the driver agrees: the host's own vector has the word exactly when KVM offers the flag */
+    struct cm_vector v;
+    cm_error err = {0};
+    ck_assert_msg(cm_vector_from_snapshot(snap, &v, &err) == 0, "%s", err.msg);
+    long w = cm_vector_word_index(&v, 0x203000020000010aULL);
+    if (w >= 0)
+        ck_assert_int_eq(v.present[w] != 0, (l7->edx >> 29) & 1);
+    cm_vector_free(&v);
+    close(vm);
     close(fd);
 }
 END_TEST
@@ -174,12 +241,12 @@ END_TEST
 START_TEST(test_msr_index_list_fresh)
 {
     int fd = kvm_fd();
-    struct kvm_msr_list *l = calloc(1, sizeof(*l) + 4096 * sizeof(uint32_t));
-    l->nmsrs = 4096;
+    MSR_LIST(4096) *l = calloc(1, sizeof(*l));
+    l->h.nmsrs = 4096;
     ck_assert_int_eq(ioctl(fd, KVM_GET_MSR_INDEX_LIST, l), 0);
-    ck_assert_uint_eq(l->nmsrs, snap->nmsr_index_list);
-    for (uint32_t i = 0; i < l->nmsrs; i++)
-        ck_assert_uint_eq(l->indices[i], snap->msr_index_list[i]);
+    ck_assert_uint_eq(l->h.nmsrs, snap->nmsr_index_list);
+    for (uint32_t i = 0; i < l->h.nmsrs; i++)
+        ck_assert_uint_eq(l->h.indices[i], snap->msr_index_list[i]);
     /* IA32_TSC (0x10) is saved/restored by every KVM */
     bool tsc = false;
     for (size_t i = 0; i < snap->nmsr_index_list; i++)
@@ -689,6 +756,7 @@ int main(void)
     tcase_add_test(tc, test_cpuid_table_fresh);
     tcase_add_test(tc, test_cpuid_e2big_fact);
     tcase_add_test(tc, test_feature_msr_10a);
+    tcase_add_test(tc, test_arch_cap_write_rule);
     tcase_add_test(tc, test_msr_index_list_fresh);
     tcase_add_test(tc, test_one_reg);
     tcase_add_test(tc, test_caps_fresh);

@@ -24,8 +24,8 @@ const char *tl_fixture_dir(void)
 {
     static char dir[4096];
     struct stat st;
-    const char *env = getenv("CPUMODEL_SHARED_DIR");
-    snprintf(dir, sizeof(dir), "%s/fixtures/firecracker", env ? env : CPUMODEL_SHARED_DIR);
+    const char *env = getenv("CPUMODEL_SOURCE_DIR");
+    snprintf(dir, sizeof(dir), "%s/tests/data/firecracker", env ? env : CPUMODEL_SOURCE_DIR);
     if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return dir;
     return NULL;
@@ -33,10 +33,12 @@ const char *tl_fixture_dir(void)
 
 void tl_require_fixtures(void)
 {
+    /* The dumps are part of the repository: their absence is a broken checkout, not a
+     * missing device, so it fails rather than skips. */
     if (!tl_fixture_dir()) {
-        fprintf(stderr, "SKIP: ../shared/fixtures/firecracker not found (set CPUMODEL_SHARED_DIR); "
-                        "these fixture tests did NOT run\n");
-        exit(77);
+        fprintf(stderr, "FAIL: tests/data/firecracker not found under CPUMODEL_SOURCE_DIR: the checkout "
+                        "is incomplete\n");
+        exit(1);
     }
 }
 

@@ -7,10 +7,10 @@
 
 #include "cpumodel/snapshot.h"
 
-/* The Firecracker fixtures folder in ../shared, or NULL when absent. */
+/* The Firecracker fixtures folder (tests/data/firecracker in the source tree), or NULL when absent. */
 const char *tl_fixture_dir(void);
 /* Skips the whole test program (exit 77, "SKIP: ..." on stderr) when the
- * shared fixtures are not there: never a silent pass. */
+ * fixtures are not there: never a silent pass. */
 void tl_require_fixtures(void);
 /* Path of a fixture file (static buffer rotation; valid for a few calls). */
 const char *tl_fixture_path(const char *file);

@@ -34,6 +34,8 @@ struct cm_vector {
 
     uint64_t *reg_ids;          /* the complete register list, sorted */
     size_t nregs;
+    bool reg_ids_borrowed;      /* reg_ids belongs to another vector that outlives this one
+                                   (cm_vector_share_regs): never written, never freed here */
     const struct cm_snapshot *snap; /* optional back reference, may be NULL */
 };
 
@@ -43,6 +45,10 @@ int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm
 void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const char *name);
 void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src);
 void cm_vector_free(struct cm_vector *v);
+/* When v's register list equals owner's, drops v's copy and borrows owner's
+ * (owner must outlive v).  A fleet of 100,000 hosts of a few kinds then holds
+ * a few lists instead of 100,000 (2.6 KiB each on arm64).  True if shared. */
+bool cm_vector_share_regs(struct cm_vector *v, const struct cm_vector *owner);
 bool cm_vector_has_reg(const struct cm_vector *v, uint64_t id);
 /* Binary search in a sorted id list. */
 bool cm_ids_has(const uint64_t *ids, size_t n, uint64_t id);
