@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Crash-safe state files: a kill -9 (or power loss) at any moment leaves
- * either the previous or the new file, never a torn one.  The sequence is
- * the classic one: write a temporary file in the same directory, fsync it,
- * rename over the target, fsync the directory (so the rename is durable). */
+/* Crash-safe state files: a kill -9, a power loss or a full disk at any
+ * moment leaves either the previous or the new file, never a torn one: the
+ * library's one atomic-write routine (cm_write_atomic) with the state's mode. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -15,53 +14,10 @@
 
 #include "daemon.h"
 
-static int fsync_dir_of(const char *path, cm_error *err)
-{
-    _cleanup_free_ char *copy = cm_xstrdup(path);
-    const char *dir = dirname(copy);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return cm_fail(err, CM_E_IO, "%s: %s", dir, strerror(errno));
-    int r = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (r < 0)
-        return cm_fail(err, CM_E_IO, "%s: fsync: %s", dir, strerror(e));
-    return 0;
-}
-
+/* The state is the daemon's own: 0640 (group: who may read pins). */
 int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err)
 {
-    _cleanup_free_ char *tmp = cm_xasprintf("%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return cm_fail(err, CM_E_IO, "%s: %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            int e = errno;
-            close(fd);
-            unlink(tmp);
-            return cm_fail(err, CM_E_IO, "%s: write: %s", tmp, strerror(e));
-        }
-        off += (size_t)n;
-    }
-    if (durable && fsync(fd) < 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return cm_fail(err, CM_E_IO, "%s: fsync: %s", tmp, strerror(e));
-    }
-    close(fd);
-    if (rename(tmp, path) < 0) {
-        int e = errno;
-        unlink(tmp);
-        return cm_fail(err, CM_E_IO, "%s: rename: %s", path, strerror(e));
-    }
-    return durable ? fsync_dir_of(path, err) : 0;
+    return cm_write_atomic(path, data, len, 0640, durable, err);
 }
 
 int cmd_write_atomic(const char *path, const char *data, size_t len, cm_error *err)
@@ -90,11 +46,9 @@ int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err)
 
 char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
+    int fd = cm_input_open(path, err);
+    if (fd < 0)
         return NULL;
-    }
     size_t n = 0, cap = 0;
     char *data = NULL;
     for (;;) {

@@ -86,6 +86,12 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
         fprintf(stderr, "cpumodeld %s: --socket and --connect exclude each other\n", argv[0]);
         return -2;
     }
+    char host[256], port[16];
+    if (o->connect && !vl_split_hostport(o->connect, host, sizeof(host), port, sizeof(port))) {
+        fprintf(stderr, "cpumodeld %s: --connect: not HOST:PORT with a printable host and a port in 1-65535\n",
+                argv[0]);
+        return -1;
+    }
     return optind;
 }
 
@@ -171,7 +177,14 @@ static const char *jstr(struct json_object *o, const char *key, const char *def)
     struct json_object *v;
     if (!o || !json_object_object_get_ex(o, key, &v) || !v)
         return def;
-    return json_object_get_string(v);
+    const char *s = json_object_get_string(v);
+    if (json_object_is_type(v, json_type_string) && !cm_str_printable(s)) {
+        /* a name a peer chose: shown, never acted on by the terminal */
+        _cleanup_free_ char *safe = cm_str_escape(s);
+        json_object_set_string(v, safe);
+        s = json_object_get_string(v);
+    }
+    return s;
 }
 
 static struct json_object *jget(struct json_object *o, const char *key)

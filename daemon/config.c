@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 
@@ -32,11 +33,17 @@ void cmd_config_defaults(struct cmd_config *c)
     c->socket_mode = 0660;
     c->peer_timeout_ms = 2000;
     c->connect_timeout_ms = 1000;
+    c->peer_cache_ms = 10000;
     c->state_dir = cm_xstrdup(CMD_DEFAULT_STATE_DIR);
     c->max_message = VL_DEFAULT_MAX_MESSAGE;
     c->max_depth = VL_DEFAULT_MAX_DEPTH;
     c->max_peer_reply = 64u << 20;
-    c->max_connections = 512;
+    c->max_connections = 2048;
+    c->max_connections_tcp = 1024;
+    c->reserved_connections = 64;
+    c->max_connections_per_client = 64;
+    c->max_output = 64u << 10;
+    c->send_timeout_ms = 10000;
     c->idle_timeout_ms = 60000;
     c->drain_timeout_ms = 10000;
     c->etcd_lease_ttl_s = 10;
@@ -60,7 +67,7 @@ void cmd_config_free(struct cmd_config *c)
     memset(c, 0, sizeof(*c));
 }
 
-enum kind { K_STR, K_STRV, K_INT, K_SIZE, K_MODE, K_BOOL };
+enum kind { K_STR, K_STRV, K_ADDRV, K_INT, K_SIZE, K_MODE, K_BOOL };
 static const struct key {
     const char *name;
     enum kind kind;
@@ -68,11 +75,12 @@ static const struct key {
     long long min, max;
 } keys[] = {
     {"listen_unix", K_STR, offsetof(struct cmd_config, listen_unix), 0, 0},
-    {"listen_tcp", K_STRV, offsetof(struct cmd_config, listen_tcp), 0, 0},
+    {"listen_tcp", K_ADDRV, offsetof(struct cmd_config, listen_tcp), 0, 0},
     {"socket_mode", K_MODE, offsetof(struct cmd_config, socket_mode), 0, 0777},
     {"socket_group", K_STR, offsetof(struct cmd_config, socket_group), 0, 0},
-    {"peer", K_STRV, offsetof(struct cmd_config, peers), 0, 0},
+    {"peer", K_ADDRV, offsetof(struct cmd_config, peers), 1, 0}, /* min 1: unix:PATH allowed */
     {"peer_timeout_ms", K_INT, offsetof(struct cmd_config, peer_timeout_ms), 1, 600000},
+    {"peer_cache_ms", K_INT, offsetof(struct cmd_config, peer_cache_ms), 0, 3600000},
     {"connect_timeout_ms", K_INT, offsetof(struct cmd_config, connect_timeout_ms), 1, 600000},
     {"state_dir", K_STR, offsetof(struct cmd_config, state_dir), 0, 0},
     {"snapshot", K_STR, offsetof(struct cmd_config, snapshot), 0, 0},
@@ -80,6 +88,11 @@ static const struct key {
     {"max_depth", K_INT, offsetof(struct cmd_config, max_depth), 4, 1024},
     {"max_peer_reply_bytes", K_SIZE, offsetof(struct cmd_config, max_peer_reply), 1024, 1LL << 31},
     {"max_connections", K_INT, offsetof(struct cmd_config, max_connections), 1, 1000000},
+    {"max_connections_tcp", K_INT, offsetof(struct cmd_config, max_connections_tcp), 0, 1000000},
+    {"reserved_connections", K_INT, offsetof(struct cmd_config, reserved_connections), 0, 1000000},
+    {"max_connections_per_client", K_INT, offsetof(struct cmd_config, max_connections_per_client), 1, 1000000},
+    {"max_output_bytes", K_SIZE, offsetof(struct cmd_config, max_output), 4096, 1LL << 30},
+    {"send_timeout_ms", K_INT, offsetof(struct cmd_config, send_timeout_ms), 10, 86400000},
     {"idle_timeout_ms", K_INT, offsetof(struct cmd_config, idle_timeout_ms), 10, 86400000},
     {"drain_timeout_ms", K_INT, offsetof(struct cmd_config, drain_timeout_ms), 0, 3600000},
     {"varlink_certification", K_BOOL, offsetof(struct cmd_config, certification), 0, 0},
@@ -111,6 +124,19 @@ int cmd_config_set(struct cmd_config *c, const char *key, const char *value, con
                 return cm_fail(err, CM_E_INPUT, "%s: %s: empty value", where, key);
             cmd_strv_add(p, value);
             return 0;
+        case K_ADDRV: {
+            /* checked here, not when first used: a bad port or a control
+             * character is a configuration error with its line */
+            char host[256], port[16];
+            const char *path = k->min && !strncmp(value, "unix:", 5) ? value + 5 : NULL;
+            if (!cm_str_printable(value))
+                return cm_fail(err, CM_E_INPUT, "%s: %s: control character in the value", where, key);
+            if (path ? !*path || strlen(path) >= 108 : !vl_split_hostport(value, host, sizeof(host), port, sizeof(port)))
+                return cm_fail(err, CM_E_INPUT, "%s: %s: '%s' is not HOST:PORT with a port in 1-65535%s", where, key,
+                               value, k->min ? " (or unix:PATH)" : "");
+            cmd_strv_add(p, value);
+            return 0;
+        }
         case K_BOOL:
             if (!strcmp(value, "yes") || !strcmp(value, "true") || !strcmp(value, "1"))
                 *(bool *)p = true;
@@ -151,10 +177,14 @@ static char *trim(char *s)
 
 int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_error *err)
 {
-    _cleanup_fclose_ FILE *f = fopen(path, "re");
+    if (missing_ok && access(path, F_OK) < 0 && errno == ENOENT)
+        return 0;
+    int fd = cm_input_open(path, err); /* a FIFO or device is refused, not waited on */
+    if (fd < 0)
+        return -1;
+    _cleanup_fclose_ FILE *f = fdopen(fd, "r");
     if (!f) {
-        if (errno == ENOENT && missing_ok)
-            return 0;
+        close(fd);
         return cm_fail(err, CM_E_IO, "%s: %s", path, strerror(errno));
     }
     char line[4096];

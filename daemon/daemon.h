@@ -42,13 +42,19 @@ struct cmd_config {
     char *socket_group;       /* NULL: the socket keeps the daemon's group */
     struct cmd_strv peers;    /* HOST:PORT (or unix:PATH) */
     int peer_timeout_ms;
+    int peer_cache_ms;        /* TCP callers get peers' answers this recent without a new fetch */
     int connect_timeout_ms;
     char *state_dir;
     char *snapshot;           /* serve this file instead of probing */
     size_t max_message;
     int max_depth;
     size_t max_peer_reply;
-    int max_connections;
+    int max_connections;      /* every listener together */
+    int max_connections_tcp;  /* the TCP listeners together */
+    int reserved_connections; /* of max_connections, only privileged Unix callers (the hook) may take */
+    int max_connections_per_client; /* per TCP address, per unprivileged Unix uid */
+    size_t max_output;        /* queued reply bytes per client before its calls wait */
+    int send_timeout_ms;      /* a client that takes none of its pending output this long is dropped */
     int idle_timeout_ms;
     int drain_timeout_ms;
     bool certification;       /* serve org.varlink.certification */
@@ -105,8 +111,10 @@ struct cmd_peer {
     struct cm_vector vec;
     bool have_vec;
     time_t fetched;    /* realtime of the last good fetch; 0 never */
+    uint64_t attempted_us; /* monotonic end of the last fetch, good or not; 0 never */
     char *last_error;
     struct json_object *models; /* the peer's pinned models (ModelInfo[]) from its GetHost, or NULL */
+    struct cmd_fetch *fetch; /* in flight, shared by every fan-out that wants this peer */
     /* resolved once at (re)configuration: no name lookups inside the loop */
     struct sockaddr_storage sa;
     socklen_t salen;
@@ -135,6 +143,7 @@ struct cmd_daemon {
 
     struct cmd_conn *conns; /* doubly linked */
     int nconns;
+    int ntcp;               /* of nconns, over TCP */
     /* every connection in one inner epoll set, one sd-event source for all:
      * a wakeup serves all ready connections (server.c) */
     int conn_epfd;            /* valid while conn_src is set */
@@ -202,6 +211,7 @@ typedef void (*cmd_fanout_done)(struct cmd_fanout *f, void *userdata);
 struct cmd_fanout_result {
     struct cmd_peer *peer;
     enum cmd_member_status status;
+    bool from_cache;   /* answered from a recent fetch (peer_cache_ms), not fetched for this call */
     char *error;
 };
 struct cmd_fanout {
@@ -210,13 +220,16 @@ struct cmd_fanout {
     size_t n, pending;
     cmd_fanout_done done;
     void *userdata;
-    struct cmd_fetch *fetches;
     sd_event_source *defer;
 };
 /* Starts fetching `n` peers (indices into d->peers); `done` runs from the
- * loop when every peer answered, failed or timed out (also when n == 0). */
-struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, cmd_fanout_done done,
-                                    void *userdata);
+ * loop when every peer answered, failed or timed out (also when n == 0).
+ * A peer already being fetched is not asked again: the fan-out waits for
+ * that fetch.  max_age_us > 0: a peer whose last fetch ended that recently
+ * is answered from it without a new one (remote callers). */
+struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, uint64_t max_age_us,
+                                    cmd_fanout_done done, void *userdata);
+void cmd_fetch_cancel(struct cmd_peer *p); /* peers.c: drops an in-flight fetch (peer table freed) */
 void cmd_fanout_free(struct cmd_fanout *f);
 /* A fan-out that is already complete (the etcd registry: no fetching). */
 struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
@@ -242,6 +255,8 @@ struct cmd_conn {
     struct vl_outbuf out;
     uint64_t last_active_us;
     uint64_t partial_since_us; /* first byte of an unfinished message, 0 none */
+    uint64_t stalled_since_us; /* output pending and not taken since, 0 none */
+    struct sockaddr_storage addr; /* tcp: the client's address (per-client limit) */
     bool busy;      /* an asynchronous call is in flight: later messages wait */
     bool closing;   /* close once the output is flushed */
     bool dead;      /* the peer hung up: free once not busy */

@@ -264,10 +264,12 @@ struct cluster_call {
     struct cmd_fanout *f;
     int pending; /* a registry write replies later */
     const size_t *vidx; /* the registry: member k's verdict is the baseline's vidx[k] */
+    bool *other_arch;   /* per fan-out result: a peer of another arch, left to its own group */
 };
 
 static void cluster_free(struct cluster_call *cc)
 {
+    free(cc->other_arch);
     free(cc->name);
     free(cc->from);
     free(cc->to);
@@ -319,6 +321,14 @@ static void members_collect(struct cluster_call *cc, struct members *m)
     m->snaps = cm_xcalloc(cap, sizeof(*m->snaps));
     m->names = cm_xcalloc(cap, sizeof(*m->names));
     m->n = 0;
+    /* The baseline is over one architecture: this host's when it takes
+     * part, else the first member's.  A member of another one (a peer
+     * reinstalled, a stale cache) never breaks it: it is left to its own
+     * group (arch_groups). */
+    enum cm_arch arch = d->host.snap->arch;
+    bool arch_set = cc->self || cc->op == OP_COMPARE; /* Compare names the mismatch itself */
+    free(cc->other_arch);
+    cc->other_arch = cm_xcalloc(cc->f->n + 1, sizeof(bool));
     if (cc->self) {
         m->vecs[m->n] = &d->host.vec;
         m->snaps[m->n] = d->host.snap;
@@ -328,6 +338,14 @@ static void members_collect(struct cluster_call *cc, struct members *m)
         struct cmd_peer *p = cc->f->res[i].peer;
         if (cc->f->res[i].status == CMD_MISSING || !p->have_vec)
             continue;
+        if (!arch_set) {
+            arch = p->snap->arch;
+            arch_set = true;
+        }
+        if (p->snap->arch != arch && cc->op != OP_COMPARE) {
+            cc->other_arch[i] = true;
+            continue;
+        }
         m->vecs[m->n] = &p->vec;
         m->snaps[m->n] = p->snap;
         m->names[m->n++] = p->name;
@@ -390,11 +408,14 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
         json_object_object_add(o, "name", json_object_new_string(r->peer->name ? r->peer->name : r->peer->address));
         json_object_object_add(o, "address", json_object_new_string(r->peer->address));
         json_object_object_add(o, "status", json_object_new_string(status_name(r->status)));
-        if ((r->status == CMD_CACHED || r->status == CMD_SILENT) && r->peer->fetched)
+        if ((r->status == CMD_CACHED || r->status == CMD_SILENT || r->from_cache) && r->peer->fetched)
             json_object_object_add(o, "age_s", json_object_new_double((double)(now - r->peer->fetched)));
         if (r->error)
             json_object_object_add(o, "error", json_object_new_string(r->error));
-        if (r->status != CMD_MISSING && r->peer->have_vec) {
+        if (cc->other_arch && cc->other_arch[i]) {
+            if (b) /* cannot run a model of another architecture */
+                json_object_object_add(o, "enforceable", json_object_new_boolean(0));
+        } else if (r->status != CMD_MISSING && r->peer->have_vec) {
             const struct cm_host_verdict *hv =
                 !b ? NULL : cc->vidx ? &b->verdicts[cc->vidx[k]] : verdict_of(b, &r->peer->vec);
             if (hv)
@@ -447,6 +468,49 @@ static struct json_object *model_conflicts(struct cluster_call *cc)
             json_object_array_add(arr, c);
         }
     }
+    return arr;
+}
+
+/* The members of other architectures, one baseline per architecture. */
+static struct json_object *arch_groups(struct cluster_call *cc)
+{
+    struct json_object *arr = json_object_new_array();
+    if (!cc->other_arch || !cc->f) /* the registry's view: no fan-out results */
+        return arr;
+    size_t n = cc->f->n;
+    bool *done = cm_xcalloc(n + 1, sizeof(bool));
+    const struct cm_vector **vecs = cm_xcalloc(n + 1, sizeof(*vecs));
+    for (size_t i = 0; i < n; i++) {
+        if (!cc->other_arch[i] || done[i])
+            continue;
+        enum cm_arch arch = cc->f->res[i].peer->snap->arch;
+        struct json_object *names = json_object_new_array();
+        size_t k = 0;
+        for (size_t j = i; j < n; j++) {
+            struct cmd_peer *p = cc->f->res[j].peer;
+            if (cc->other_arch[j] && !done[j] && p->snap->arch == arch) {
+                done[j] = true;
+                vecs[k++] = &p->vec;
+                json_object_array_add(names, json_object_new_string(p->name ? p->name : p->address));
+            }
+        }
+        struct json_object *g = json_object_new_object();
+        json_object_object_add(g, "arch", json_object_new_string(cm_arch_name(arch)));
+        json_object_object_add(g, "members", names);
+        cm_error err = {0};
+        struct cm_baseline b;
+        if (cm_baseline(vecs, k, false, &b, &err) == 0) {
+            struct json_object *bj = cm_baseline_to_json(&b, &err);
+            json_object_object_add(g, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
+            json_object_object_add(g, "baseline", bj);
+            cm_baseline_free(&b);
+        }
+        if (err.msg[0])
+            json_object_object_add(g, "error", json_object_new_string(err.msg));
+        json_object_array_add(arr, g);
+    }
+    free(vecs);
+    free(done);
     return arr;
 }
 
@@ -503,6 +567,7 @@ static struct json_object *baseline_params(struct cluster_call *cc, struct membe
     json_object_object_add(p, "baseline", bj);
     json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
     add_membership(cc, &b, p);
+    json_object_object_add(p, "arch_groups", arch_groups(cc));
     json_object_object_add(p, "pinned", pinned_status(d, m));
     json_object_object_add(p, "model_conflicts", model_conflicts(cc));
     cm_baseline_free(&b);
@@ -967,7 +1032,9 @@ static int start_cluster(struct cmd_conn *c, struct vl_call *call, struct cluste
     cc->c = c;
     cc->d = c->d;
     c->d->active_fanouts++;
-    cc->f = cmd_fanout_start(c->d, idx, n, on_cluster, cc);
+    /* remote callers cannot make the daemon fetch every peer on every call */
+    uint64_t max_age_us = c->tcp ? (uint64_t)c->d->cfg.peer_cache_ms * 1000 : 0;
+    cc->f = cmd_fanout_start(c->d, idx, n, max_age_us, on_cluster, cc);
     return 1;
 }
 

@@ -18,49 +18,77 @@
 
 #include "daemon.h"
 
-struct cmd_fetch {
+/* One fetch per peer at a time: concurrent fan-outs that want the same peer
+ * wait on the same fetch (waiters), so N concurrent GetBaseline calls cost
+ * each peer one connection, not N. */
+struct cmd_waiter {
     struct cmd_fanout *f;
     size_t i;
+};
+
+struct cmd_fetch {
+    struct cmd_daemon *d;
+    struct cmd_peer *p;
     int fd;
     sd_event_source *io, *timer;
     struct vl_outbuf out;
     struct vl_inbuf in;
-    bool connected, finished;
+    bool connected;
+    struct cmd_waiter *w;
+    size_t nw;
 };
 
 static void fanout_check(struct cmd_fanout *f);
 
-static void fetch_finish(struct cmd_fetch *x, const char *error)
+static void fetch_release(struct cmd_fetch *x)
 {
-    if (x->finished)
-        return;
-    x->finished = true;
-    struct cmd_fanout_result *r = &x->f->res[x->i];
-    struct cmd_peer *p = r->peer;
     x->io = sd_event_source_disable_unref(x->io);
     x->timer = sd_event_source_disable_unref(x->timer);
     if (x->fd >= 0)
         close(x->fd);
-    x->fd = -1;
     vl_outbuf_free(&x->out);
     vl_inbuf_free(&x->in);
-    if (error) {
-        r->error = cm_xstrdup(error);
-        cm_snapshot_set_str(&p->last_error, error);
+    free(x->w);
+    free(x);
+}
+
+/* A result from what the peer last showed (its last fetch's outcome). */
+static void result_from_peer(struct cmd_fanout_result *r, const struct cmd_peer *p)
+{
+    if (p->last_error) {
+        r->error = cm_xstrdup(p->last_error);
         r->status = p->have_vec ? CMD_CACHED : CMD_MISSING;
-    } else {
-        r->status = CMD_LIVE;
-        cm_snapshot_set_str(&p->last_error, NULL);
+    } else
+        r->status = p->have_vec ? CMD_LIVE : CMD_MISSING;
+}
+
+static void fetch_finish(struct cmd_fetch *x, const char *error)
+{
+    struct cmd_peer *p = x->p;
+    cm_snapshot_set_str(&p->last_error, error);
+    sd_event_now(x->d->event, CLOCK_MONOTONIC, &p->attempted_us);
+    p->fetch = NULL;
+    for (size_t k = 0; k < x->nw; k++) {
+        struct cmd_fanout *f = x->w[k].f;
+        result_from_peer(&f->res[x->w[k].i], p);
+        f->pending--;
+        fanout_check(f);
     }
-    x->f->pending--;
-    fanout_check(x->f);
+    fetch_release(x);
+}
+
+void cmd_fetch_cancel(struct cmd_peer *p)
+{
+    if (p->fetch)
+        fetch_release(p->fetch);
+    p->fetch = NULL;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_fetch *x = userdata;
     char msg[96];
-    snprintf(msg, sizeof(msg), "no answer within %d ms", x->f->d->cfg.peer_timeout_ms);
+    snprintf(msg, sizeof(msg), "no answer within %d ms", x->d->cfg.peer_timeout_ms);
     fetch_finish(x, msg);
     return 0;
 }
@@ -68,7 +96,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
 {
     struct cmd_fetch *x = userdata;
-    struct cmd_daemon *d = x->f->d;
+    struct cmd_daemon *d = x->d;
     char msg[1100];
     if (!x->connected) {
         int soerr = 0;
@@ -111,7 +139,7 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
             if (len > d->cfg.max_peer_reply) {
                 snprintf(msg, sizeof(msg), "reply larger than %zu bytes", d->cfg.max_peer_reply);
                 fetch_finish(x, msg);
-            } else if (cmd_peer_accept(d, x->f->res[x->i].peer, x->in.data, len, &err) < 0)
+            } else if (cmd_peer_accept(d, x->p, x->in.data, len, &err) < 0)
                 fetch_finish(x, err.msg);
             else
                 fetch_finish(x, NULL);
@@ -126,13 +154,25 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     return 0;
 }
 
-static void fetch_start(struct cmd_fetch *x)
+/* Starts a fetch of p (or finishes it at once with the reason it cannot
+ * start); the waiter is added before, so it learns the outcome either way. */
+static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fanout *f, size_t i)
 {
-    struct cmd_daemon *d = x->f->d;
-    struct cmd_peer *p = x->f->res[x->i].peer;
+    struct cmd_fetch *x = p->fetch;
+    if (!x) {
+        x = cm_xcalloc(1, sizeof(*x));
+        x->d = d;
+        x->p = p;
+        x->fd = -1;
+    }
+    x->w = cm_xrealloc(x->w, (x->nw + 1) * sizeof(*x->w));
+    x->w[x->nw++] = (struct cmd_waiter){f, i};
+    if (p->fetch)
+        return; /* already on its way: share it */
+    p->fetch = x;
     char msg[256];
-    x->fd = -1;
     if (!p->salen) {
+        /* p->last_error says why it has no address (cm_snapshot_set_str copes with the alias) */
         fetch_finish(x, p->last_error ? p->last_error : "unresolved address");
         return;
     }
@@ -177,8 +217,8 @@ static void fanout_check(struct cmd_fanout *f)
         f->done(f, f->userdata);
 }
 
-struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, cmd_fanout_done done,
-                                    void *userdata)
+struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, uint64_t max_age_us,
+                                    cmd_fanout_done done, void *userdata)
 {
     struct cmd_fanout *f = cm_xcalloc(1, sizeof(*f));
     f->d = d;
@@ -187,36 +227,33 @@ struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, siz
     f->done = done;
     f->userdata = userdata;
     f->res = cm_xcalloc(n ? n : 1, sizeof(*f->res));
-    f->fetches = cm_xcalloc(n ? n : 1, sizeof(*f->fetches));
-    for (size_t i = 0; i < n; i++) {
-        f->res[i].peer = &d->peers[idx[i]];
-        f->fetches[i].f = f;
-        f->fetches[i].i = i;
-        f->fetches[i].fd = -1;
-    }
     for (size_t i = 0; i < n; i++)
-        fetch_start(&f->fetches[i]);
+        f->res[i].peer = &d->peers[idx[i]];
+    uint64_t now;
+    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+    for (size_t i = 0; i < n; i++) {
+        struct cmd_peer *p = f->res[i].peer;
+        if (max_age_us && !p->fetch && p->attempted_us && now - p->attempted_us <= max_age_us) {
+            result_from_peer(&f->res[i], p); /* recent enough: no new connection */
+            f->res[i].from_cache = true;
+            f->pending--;
+        } else
+            fetch_start(d, p, f, i);
+    }
     f->pending--;
     fanout_check(f);
     return f;
 }
 
+/* Only once done ran: every fetch it waited on has finished (fetches
+ * outlive the fan-outs that share them only until they finish). */
 void cmd_fanout_free(struct cmd_fanout *f)
 {
     if (!f)
         return;
-    for (size_t i = 0; i < f->n; i++) {
-        struct cmd_fetch *x = &f->fetches[i];
-        sd_event_source_disable_unref(x->io);
-        sd_event_source_disable_unref(x->timer);
-        if (x->fd >= 0)
-            close(x->fd);
-        vl_outbuf_free(&x->out);
-        vl_inbuf_free(&x->in);
+    for (size_t i = 0; i < f->n; i++)
         free(f->res[i].error);
-    }
     sd_event_source_disable_unref(f->defer);
-    free(f->fetches);
     free(f->res);
     free(f);
 }
@@ -228,13 +265,11 @@ struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *cons
     f->d = d;
     f->n = n;
     f->res = cm_xcalloc(n ? n : 1, sizeof(*f->res));
-    f->fetches = cm_xcalloc(n ? n : 1, sizeof(*f->fetches));
     for (size_t i = 0; i < n; i++) {
         f->res[i].peer = peers[i];
         f->res[i].status = status[i];
         if (peers[i]->last_error)
             f->res[i].error = cm_xstrdup(peers[i]->last_error);
-        f->fetches[i].fd = -1;
     }
     return f;
 }

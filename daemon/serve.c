@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -128,6 +129,26 @@ static int on_post(sd_event_source *s, void *userdata)
     return 0;
 }
 
+/* The state directory holds what the daemon promised (pinned models): it
+ * must be a real directory of the daemon's own user that no one else may
+ * write (a group- or world-writable one could have models swapped under it). */
+static int check_state_dir(const char *dir, cm_error *err)
+{
+    struct stat st;
+    if (lstat(dir, &st) < 0)
+        return cm_fail(err, CM_E_IO, "state directory %s: %s", dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return cm_fail(err, CM_E_INPUT, "state directory %s: not a directory%s", dir,
+                       S_ISLNK(st.st_mode) ? " (a symbolic link)" : "");
+    if (st.st_uid != geteuid())
+        return cm_fail(err, CM_E_INPUT, "state directory %s: owned by uid %u, the daemon runs as uid %u", dir,
+                       (unsigned)st.st_uid, (unsigned)geteuid());
+    if (st.st_mode & 022)
+        return cm_fail(err, CM_E_INPUT, "state directory %s: mode %04o lets others write (at most 0755, 0750 advised)",
+                       dir, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
 static void raise_nofile(void)
 {
     struct rlimit rl;
@@ -193,7 +214,8 @@ int cmd_serve(int argc, char **argv)
     raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-    if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || cmd_host_refresh(&d, &err) < 0 ||
+    if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || check_state_dir(d.cfg.state_dir, &err) < 0 ||
+        cmd_host_refresh(&d, &err) < 0 ||
         cmd_models_load(&d, &err) < 0) {
         fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
         rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;

@@ -4,7 +4,9 @@
  * Each connection reads NUL-framed messages, answers them in order, and
  * holds further messages while an asynchronous call (the cluster fan-out) is
  * in flight.  Hostile input is bounded: message size and JSON depth (the
- * codec), a cap on connections, an idle timeout; a protocol violation gets an
+ * codec), caps on connections per listener and per client with headroom
+ * kept for the hook (admit), a cap on queued output per client, idle, trickle
+ * and send timeouts; a protocol violation gets an
  * io.cpumodeld.InvalidMessage error and the connection is closed, the daemon
  * keeps serving.  Over TCP only read-only methods are served; writing
  * methods need the Unix socket and a caller that is root, the daemon's own
@@ -103,10 +105,18 @@ void cmd_error_param(struct cmd_conn *c, const char *param)
 /* ---- connections ---------------------------------------------------------- */
 
 /* A client that sends calls but does not read the replies stops being read
- * once this much output is queued (its socket buffer fills, not our memory). */
-#define CONN_OUT_HIGH (16u << 20)
+ * once max_output_bytes are queued (its socket buffer fills, not our
+ * memory): what one client holds is bounded by that plus one reply, plus
+ * what one read takes in. */
+static bool out_full(const struct cmd_conn *c) { return c->out.len - c->out.off > c->d->cfg.max_output; }
 
-static bool out_full(const struct cmd_conn *c) { return c->out.len - c->out.off > CONN_OUT_HIGH; }
+/* A complete call is buffered: answer it before reading more, so calls a
+ * client sends without reading wait in its socket, not in our memory. */
+static bool call_buffered(struct cmd_conn *c)
+{
+    size_t len;
+    return vl_inbuf_peek(&c->in, &len) != NULL;
+}
 
 /* ready connections taken per wakeup; more wait for the next one */
 #define CONN_BATCH 256
@@ -195,6 +205,8 @@ static void conn_free(struct cmd_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     d->nconns--;
+    if (c->tcp)
+        d->ntcp--;
     conn_set_enabled(c, false);
     if (c->fd >= 0)
         close(c->fd);
@@ -222,6 +234,7 @@ static void conn_process(struct cmd_conn *c);
 /* Flushes output; returns false when the connection was freed. */
 static bool conn_flush(struct cmd_conn *c)
 {
+    size_t before = c->out.len - c->out.off;
     int r = vl_outbuf_flush(&c->out, c->fd);
     if (r < 0) {
         conn_drop(c);
@@ -231,8 +244,19 @@ static bool conn_flush(struct cmd_conn *c)
         conn_free(c);
         return false;
     }
-    /* while a call is in flight further messages stay in the socket */
-    uint32_t ev = (c->closing || c->busy || out_full(c) ? 0 : EPOLLIN) | (r == 0 ? EPOLLOUT : 0);
+    /* while a call is in flight further messages stay in the socket;
+     * calls still buffered after the queue went out whole: EPOLLOUT (ready at
+     * once) brings us back in the next round, after the other clients */
+    bool waiting = !c->closing && !c->busy && call_buffered(c);
+    uint32_t ev = (c->closing || c->busy || out_full(c) || waiting ? 0 : EPOLLIN) | (r == 0 || waiting ? EPOLLOUT : 0);
+    /* the send timeout counts from the last time the client took anything
+     * while something waits for it (queued replies, or calls held back) */
+    bool sent = c->out.len - c->out.off < before;
+    if (r == 0 || waiting) {
+        if (sent || !c->stalled_since_us)
+            c->stalled_since_us = now_us(c->d);
+    } else
+        c->stalled_since_us = 0;
     conn_set_events(c, ev);
     return true;
 }
@@ -343,9 +367,11 @@ static void conn_process(struct cmd_conn *c)
         json_object_put(msg);
     }
     /* a message begun and not finished is timed from its first byte */
-    if (vl_inbuf_empty(&c->in))
+    if (vl_inbuf_empty(&c->in)) {
         c->partial_since_us = 0;
-    else if (!c->partial_since_us)
+        if (c->in.cap > (64u << 10))
+            vl_inbuf_free(&c->in); /* one large message does not pin its buffer */
+    } else if (!c->partial_since_us)
         c->partial_since_us = now_us(d);
     conn_flush(c);
 }
@@ -369,11 +395,13 @@ static void on_conn(struct cmd_conn *c, uint32_t revents)
 {
     c->last_active_us = now_us(c->d);
     if (revents & EPOLLOUT) {
-        bool was_full = out_full(c);
         if (!conn_flush(c))
             return;
-        if (was_full && !out_full(c) && !c->busy && !c->closing) {
-            conn_process(c); /* go on with calls held back by the full queue */
+        /* go on with calls held back by a full queue (the queue may have
+         * dropped below the cap in an earlier flush: whatever is buffered
+         * must be answered now, no new byte may ever come to wake us) */
+        if (!out_full(c) && !c->busy && !c->closing && !vl_inbuf_empty(&c->in)) {
+            conn_process(c);
             return;
         }
     }
@@ -390,10 +418,13 @@ static void on_conn(struct cmd_conn *c, uint32_t revents)
         return;
     }
     /* drain: read again while a read fills the buffer (a read that comes
-     * back short has taken everything: no extra read just to see EAGAIN).
+     * back short has taken everything: no extra read just to see EAGAIN)
+     * and no message is complete yet (calls not yet answerable stay in the
+     * socket, not in our memory: a client that never reads holds little).
      * A later EOF or error is left for the next wakeup, after the bytes
      * already read are answered. */
-    while (n > 0 && c->in.len == c->in.cap && c->in.len < CONN_READ_BURST && c->in.len <= c->d->cfg.max_message)
+    while (n > 0 && c->in.len == c->in.cap && c->in.len < CONN_READ_BURST && c->in.len <= c->d->cfg.max_message &&
+           !memchr(c->in.data + c->in.len - n, '\0', (size_t)n))
         n = vl_inbuf_read(&c->in, c->fd);
     conn_process(c);
 }
@@ -429,6 +460,46 @@ static bool caller_privileged(uid_t uid, gid_t gid, gid_t group)
     return false;
 }
 
+/* Admission: TCP clients and unprivileged local ones never take the last
+ * reserved_connections slots, so the libvirt hook (root or the socket's
+ * group, on the Unix socket) always gets in; TCP has its own cap; one client
+ * (a TCP address, an unprivileged uid) holds at most
+ * max_connections_per_client. */
+static bool same_client(const struct cmd_conn *c, bool tcp, const struct sockaddr_storage *sa, uid_t uid)
+{
+    if (c->tcp != tcp)
+        return false;
+    if (!tcp)
+        return !c->privileged && c->uid == uid;
+    if (c->addr.ss_family != sa->ss_family)
+        return false;
+    if (sa->ss_family == AF_INET)
+        return !memcmp(&((const struct sockaddr_in *)&c->addr)->sin_addr,
+                       &((const struct sockaddr_in *)sa)->sin_addr, sizeof(struct in_addr));
+    if (sa->ss_family == AF_INET6)
+        return !memcmp(&((const struct sockaddr_in6 *)&c->addr)->sin6_addr,
+                       &((const struct sockaddr_in6 *)sa)->sin6_addr, sizeof(struct in6_addr));
+    return true;
+}
+
+static bool admit(const struct cmd_daemon *d, bool tcp, bool privileged, const struct sockaddr_storage *sa, uid_t uid)
+{
+    const struct cmd_config *cfg = &d->cfg;
+    if (d->draining || d->nconns >= cfg->max_connections)
+        return false;
+    if (!tcp && privileged)
+        return true;
+    int reserved = cfg->reserved_connections < cfg->max_connections ? cfg->reserved_connections
+                                                                      : cfg->max_connections - 1;
+    if (d->nconns >= cfg->max_connections - reserved || (tcp && d->ntcp >= cfg->max_connections_tcp))
+        return false;
+    int same = 0;
+    for (const struct cmd_conn *c = d->conns; c; c = c->next)
+        if (same_client(c, tcp, sa, uid) && ++same >= cfg->max_connections_per_client)
+            return false;
+    return true;
+}
+
 struct accept_ctx {
     struct cmd_daemon *d;
     struct cmd_listener *l;
@@ -439,26 +510,30 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
     struct accept_ctx *a = userdata;
     struct cmd_daemon *d = a->d;
     for (int burst = 0; burst < 64; burst++) {
-        int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_storage sa = {0};
+        socklen_t salen = sizeof(sa);
+        int fd = accept4(lfd, (struct sockaddr *)&sa, &salen, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return 0; /* EAGAIN, or a transient error: the loop calls again */
-        if (d->draining || d->nconns >= d->cfg.max_connections) {
-            close(fd); /* over the cap: refuse, keep serving the others */
+        struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+        bool privileged = false;
+        if (!a->l->tcp) {
+            socklen_t len = sizeof(cred);
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+                privileged = caller_privileged(cred.uid, cred.gid, a->l->group);
+        }
+        if (!admit(d, a->l->tcp, privileged, &sa, cred.uid)) {
+            close(fd); /* over a cap: refuse, keep serving the others */
             continue;
         }
         struct cmd_conn *c = cm_xcalloc(1, sizeof(*c));
         c->d = d;
         c->fd = fd;
         c->tcp = a->l->tcp;
-        if (!c->tcp) {
-            struct ucred cred;
-            socklen_t len = sizeof(cred);
-            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0) {
-                c->pid = cred.pid;
-                c->uid = cred.uid;
-                c->privileged = caller_privileged(cred.uid, cred.gid, a->l->group);
-            }
-        }
+        c->addr = sa;
+        c->pid = cred.pid;
+        c->uid = cred.uid;
+        c->privileged = privileged;
         c->events = EPOLLIN;
         conn_set_enabled(c, true);
         if (!c->watched) {
@@ -471,21 +546,28 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
             d->conns->prev = c;
         d->conns = c;
         d->nconns++;
+        if (c->tcp)
+            d->ntcp++;
         c->last_active_us = now_us(d);
     }
     return 0;
 }
 
-/* Closes idle connections, and connections whose message has been
- * incomplete for as long (a client trickling bytes); runs once a second. */
+/* Closes idle connections, connections whose message has been incomplete
+ * for as long (a client trickling bytes), and clients that take none of
+ * their pending replies for send_timeout_ms (a client that never reads);
+ * runs once a second. */
 static int on_sweep(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_daemon *d = userdata;
-    uint64_t now = now_us(d), limit = (uint64_t)d->cfg.idle_timeout_ms * 1000;
+    uint64_t now = now_us(d), limit = (uint64_t)d->cfg.idle_timeout_ms * 1000,
+             send_limit = (uint64_t)d->cfg.send_timeout_ms * 1000;
     for (struct cmd_conn *c = d->conns, *next; c; c = next) {
         next = c->next;
-        if (!c->busy && (now - c->last_active_us > limit ||
-                         (c->partial_since_us && now - c->partial_since_us > limit)))
+        if (c->stalled_since_us && now - c->stalled_since_us > send_limit)
+            conn_drop(c);
+        else if (!c->busy && (now - c->last_active_us > limit ||
+                              (c->partial_since_us && now - c->partial_since_us > limit)))
             conn_drop(c);
     }
     sd_event_source_set_time(s, now + 1000000);
@@ -617,13 +699,20 @@ int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
     int n = adopt_activated(d, err);
     if (n < 0)
         return -1;
-    if (n == 0) {
-        if (d->cfg.listen_unix && *d->cfg.listen_unix && listen_unix(d, d->cfg.listen_unix, err) < 0)
+    if (n == 0 && d->cfg.listen_unix && *d->cfg.listen_unix && listen_unix(d, d->cfg.listen_unix, err) < 0)
+        return -1;
+    /* listen_tcp holds under socket activation too (the unit passes the
+     * Unix socket), unless systemd passed TCP sockets as well: then which
+     * one was meant is unclear, and the daemon says so instead of guessing */
+    bool passed_tcp = false;
+    for (size_t i = 0; i < d->nlisteners; i++)
+        passed_tcp |= d->listeners[i].tcp;
+    if (passed_tcp && d->cfg.listen_tcp.n)
+        return cm_fail(err, CM_E_INPUT, "listen_tcp is set and systemd passed TCP sockets too: configure TCP in one "
+                                        "place (the .socket unit or listen_tcp)");
+    for (size_t i = 0; i < d->cfg.listen_tcp.n; i++)
+        if (listen_tcp(d, d->cfg.listen_tcp.v[i], err) < 0)
             return -1;
-        for (size_t i = 0; i < d->cfg.listen_tcp.n; i++)
-            if (listen_tcp(d, d->cfg.listen_tcp.v[i], err) < 0)
-                return -1;
-    }
     if (!d->nlisteners)
         return cm_fail(err, CM_E_INPUT, "nothing to listen on (listen_unix is empty, no listen_tcp, no sockets passed)");
     d->conn_epfd = epoll_create1(EPOLL_CLOEXEC);

@@ -218,13 +218,17 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
             json_object_put(last);
     }
     if (!old || changed) {
-        if (old && rename(path, prev_path) < 0)
-            fprintf(stderr, "cpumodeld: %s: %s\n", prev_path, strerror(errno));
-        if (save_snapshot(path, snap, err) < 0)
-            goto fail;
+        /* drift first, then the previous snapshot as a copy, then the new
+         * one, each replaced atomically: a full disk or a crash at any step
+         * leaves host.json as it was, and the next refresh finds the same
+         * drift again (nothing is lost, nothing renamed away) */
         size_t len;
         const char *text = json_object_to_json_string_length(drift, JSON_C_TO_STRING_PRETTY, &len);
         if (cmd_write_atomic(drift_path, text, len, err) < 0)
+            goto fail;
+        if (old && save_snapshot(prev_path, old, err) < 0)
+            goto fail;
+        if (save_snapshot(path, snap, err) < 0)
             goto fail;
     }
     cm_snapshot_free(old);
@@ -294,6 +298,8 @@ bool cmd_model_name_ok(const char *name)
         return false;
     return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
+
+static int models_read(struct cmd_daemon *d, cm_error *err);
 
 struct cmd_model *cmd_model_find(struct cmd_daemon *d, const char *name)
 {
@@ -379,6 +385,11 @@ int cmd_model_from_json(struct json_object *o, const char *what, struct cmd_mode
         !json_object_object_get_ex(o, "generation", &gen) || !json_object_is_type(gen, json_type_int) ||
         !json_object_object_get_ex(o, "model", &model))
         return cm_fail(err, CM_E_INPUT, "%s: not a pinned model (name, generation, model)", what);
+    /* 1 .. INT64_MAX-1: json-c clamps what overflows to INT64_MAX, and the
+     * next pin must still fit */
+    if (json_object_get_int64(gen) < 1 || json_object_get_int64(gen) == INT64_MAX)
+        return cm_fail(err, CM_E_INPUT, "%s: generation %s out of range (1 to %" PRId64 ")", what,
+                       json_object_to_json_string(gen), INT64_MAX - 1);
     if (cm_snapshot_from_json(model, what, &m->snap, err) < 0)
         return -1;
     if (cm_vector_from_snapshot(m->snap, &m->vec, err) < 0) {
@@ -449,9 +460,43 @@ void cmd_model_drop(struct cmd_daemon *d, const char *name)
     d->nmodels--;
 }
 
+/* A model on disk older than the one in memory (a backup restored over the
+ * state directory, a stray copy): the newer one stays, both are named. */
+static void models_keep_newer(struct cmd_daemon *d, struct cmd_model *old, size_t nold)
+{
+    for (size_t i = 0; i < nold; i++) {
+        struct cmd_model *now = cmd_model_find(d, old[i].name);
+        if (!now || now->generation >= old[i].generation) {
+            cmd_model_clear(&old[i]);
+            continue;
+        }
+        fprintf(stderr, "cpumodeld: model %s: generation %" PRId64 " on disk is older than %" PRId64
+                        " in memory; keeping %" PRId64 "\n",
+                old[i].name, now->generation, old[i].generation, old[i].generation);
+        cmd_model_clear(now);
+        *now = old[i];
+    }
+    free(old);
+}
+
 int cmd_models_load(struct cmd_daemon *d, cm_error *err)
 {
-    cmd_models_free(d);
+    struct cmd_model *old = d->models;
+    size_t nold = d->nmodels;
+    d->models = NULL;
+    d->nmodels = 0;
+    if (models_read(d, err) < 0) { /* the directory is unreadable: keep what we have */
+        cmd_models_free(d);
+        d->models = old;
+        d->nmodels = nold;
+        return -1;
+    }
+    models_keep_newer(d, old, nold);
+    return 0;
+}
+
+static int models_read(struct cmd_daemon *d, cm_error *err)
+{
     _cleanup_free_ char *dir = cmd_state_path(d, "models");
     if (cmd_mkdir_p(dir, 0750, err) < 0)
         return -1;
@@ -461,8 +506,9 @@ int cmd_models_load(struct cmd_daemon *d, cm_error *err)
     struct dirent *de;
     while ((de = readdir(dp))) {
         size_t n = strlen(de->d_name);
-        if (strstr(de->d_name, ".json.tmp.")) {
-            /* the leftover of a write that was killed: the rename never happened */
+        if (cm_is_temp_name(de->d_name)) {
+            /* the leftover of a write that was killed: the rename never happened
+             * (".tmp-...": no model name starts with a dot) */
             _cleanup_free_ char *tmp = cm_xasprintf("%s/%s", dir, de->d_name);
             unlink(tmp);
             continue;
@@ -490,6 +536,9 @@ int cmd_model_pin(struct cmd_daemon *d, const char *name, struct cm_snapshot *mo
     if (old && !replace)
         return cm_fail(err, CM_E_MISMATCH, "model '%s' exists (generation %lld)", name,
                        (long long)old->generation);
+    if (old && old->generation >= INT64_MAX - 1)
+        return cm_fail(err, CM_E_INPUT, "model '%s': generation %" PRId64 " cannot grow further", name,
+                       old->generation);
     struct cmd_model m = {0};
     m.name = cm_xstrdup(name);
     m.generation = old ? old->generation + 1 : 1;
@@ -552,6 +601,7 @@ static char *peer_cache_path(const struct cmd_daemon *d, const char *address)
 
 static void peer_clear(struct cmd_peer *p)
 {
+    cmd_fetch_cancel(p);
     free(p->address);
     free(p->name);
     free(p->raw);
@@ -586,6 +636,11 @@ static int peer_install(struct cmd_peer *p, struct json_object *snapobj, const c
     struct cm_snapshot *s = NULL;
     if (cm_snapshot_from_json(snapobj, what, &s, err) < 0)
         return -1;
+    if (!cm_str_printable(cm_snapshot_name(s))) {
+        _cleanup_free_ char *shown = cm_str_escape(cm_snapshot_name(s));
+        cm_snapshot_free(s);
+        return cm_fail(err, CM_E_INPUT, "%s: host name '%s' holds control characters", what, shown);
+    }
     struct cm_vector v;
     if (cm_vector_from_snapshot(s, &v, err) < 0) {
         cm_snapshot_free(s);

@@ -35,6 +35,7 @@ struct json_object *vl_parse(const char *text, size_t len, int max_depth, char *
         snprintf(why, whylen, "out of memory");
         return NULL;
     }
+    json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8); /* bytes that are not UTF-8: an error */
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
@@ -53,6 +54,11 @@ struct json_object *vl_parse(const char *text, size_t len, int max_depth, char *
             json_object_put(o);
             return NULL;
         }
+    }
+    if (cm_json_has_nul(o)) {
+        snprintf(why, whylen, "a string holds a NUL character (\\u0000)");
+        json_object_put(o);
+        return NULL;
     }
     return o;
 }
@@ -215,6 +221,11 @@ void vl_outbuf_append(struct vl_outbuf *o, const char *data, size_t len)
 {
     if (o->off == o->len) /* drained: reuse from the start */
         o->off = o->len = 0;
+    else if (o->off >= o->len - o->off) { /* mostly sent: move the rest down, so a reader that */
+        memmove(o->data, o->data + o->off, o->len - o->off); /* keeps up but never drains */
+        o->len -= o->off;                                     /* cannot grow the buffer */
+        o->off = 0;
+    }
     cm_grow(&o->data, &o->cap, o->len + len, 1);
     memcpy(o->data + o->len, data, len);
     o->len += len;

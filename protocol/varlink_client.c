@@ -38,6 +38,12 @@ bool vl_split_hostport(const char *address, char *host, size_t hostlen, char *po
     const char *p = colon + 1;
     if (hl == 0 || hl >= hostlen || !*p || strlen(p) >= portlen || strspn(p, "0123456789") != strlen(p))
         return false;
+    /* 1-65535: getaddrinfo would take 99999 modulo 65536 (34463) */
+    if (strlen(p) > 5 || atoi(p) < 1 || atoi(p) > 65535)
+        return false;
+    for (size_t i = 0; i < hl; i++) /* printable, no NUL: it is shown in errors and replies */
+        if ((unsigned char)h[i] <= 0x20 || (unsigned char)h[i] >= 0x7f)
+            return false;
     memcpy(host, h, hl);
     host[hl] = '\0';
     strcpy(port, p);

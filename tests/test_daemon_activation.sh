@@ -16,6 +16,23 @@ if command -v systemd-analyze >/dev/null; then
     fail "systemd-analyze verify: $(cat "$T/verify.log")"
   grep -q "Type=notify" "$SRC/systemd/cpumodeld.service" || fail "the service is not Type=notify"
   ok "systemd-analyze verify: cpumodeld.service, cpumodeld.socket"
+  # issue 12 item 5: unprivileged and confined, exposure 2.0 or below
+  systemd-analyze security --offline=true --no-pager "$T/units/cpumodeld.service" >"$T/security.log" 2>&1 || true
+  score=$(sed -n 's/.*Overall exposure level for .*: \([0-9.]*\) .*/\1/p' "$T/security.log")
+  [ -n "$score" ] || fail "systemd-analyze security: no score: $(tail -3 "$T/security.log")"
+  [ "$(echo "$score <= 2.0" | bc)" = 1 ] || fail "exposure $score > 2.0: $(grep '✗' "$T/security.log" | head -20)"
+  grep -q '^User=cpumodeld' "$SRC/systemd/cpumodeld.service" && grep -q '^CapabilityBoundingSet=$' "$SRC/systemd/cpumodeld.service" ||
+    fail "the service runs with privileges"
+  ok "systemd-analyze security --offline: exposure $score (<= 2.0), user cpumodeld, no capabilities"
+fi
+if command -v systemd-sysusers >/dev/null; then
+  mkdir -p "$T/root/etc"
+  echo "kvm:x:993:" >"$T/root/etc/group"
+  : >"$T/root/etc/passwd"
+  systemd-sysusers --root="$T/root" - <"$SRC/systemd/cpumodeld.sysusers" >/dev/null 2>&1 || fail "sysusers.d file rejected"
+  grep -q '^cpumodeld:' "$T/root/etc/passwd" && grep -q '^kvm:x:993:cpumodeld$' "$T/root/etc/group" ||
+    fail "sysusers: $(cat "$T/root/etc/passwd" "$T/root/etc/group")"
+  ok "systemd/cpumodeld.sysusers creates user cpumodeld in group kvm"
 else
   echo "# systemd-analyze not installed: unit files not verified" >&2
 fi
@@ -30,6 +47,20 @@ printf 'peer_timeout_ms = soon\n' >"$T/bad.conf"
 rc=0; "$CPUMODELD" serve --config "$T/bad.conf" --snapshot x >/dev/null 2>"$T/err" || rc=$?
 [ "$rc" = 2 ] && grep -q "bad.conf:1: peer_timeout_ms" "$T/err" || fail "a bad value is not named: $(cat "$T/err")"
 ok "conf/cpumodeld.conf loads; a bad configuration names file, line and key"
+
+# --- the state directory: the daemon's own, not writable by others (item 5)
+mkdir -p "$T/open-state" && chmod 0777 "$T/open-state"
+rc=0; "$CPUMODELD" serve --snapshot "$(fixture INTEL_ICELAKE_6.1)" --socket "$T/o.sock" --state-dir "$T/open-state" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "mode 0777 lets others write" "$T/err" || fail "a world-writable state dir: rc $rc $(cat "$T/err")"
+ln -s "$T/state-conf" "$T/link-state"
+rc=0; "$CPUMODELD" serve --snapshot "$(fixture INTEL_ICELAKE_6.1)" --socket "$T/o.sock" --state-dir "$T/link-state" >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "symbolic link" "$T/err" || fail "a symlinked state dir: rc $rc $(cat "$T/err")"
+if [ "$(id -u)" = 0 ]; then
+  mkdir -p "$T/other-state" && chown 65534 "$T/other-state"
+  rc=0; "$CPUMODELD" serve --snapshot "$(fixture INTEL_ICELAKE_6.1)" --socket "$T/o.sock" --state-dir "$T/other-state" >/dev/null 2>"$T/err" || rc=$?
+  [ "$rc" = 2 ] && grep -q "owned by uid 65534" "$T/err" || fail "a state dir of another user: rc $rc $(cat "$T/err")"
+fi
+ok "the state directory is refused when world-writable, a symlink or another user's"
 
 # --- socket activation + sd_notify
 NS=$T/notify.sock
@@ -86,4 +117,24 @@ rc=0; wait "$ACT" || rc=$?
 wait "$READER" 2>/dev/null
 grep -q "STOPPING=1" "$T/notify.log" || fail "no STOPPING=1"
 ok "sd_notify: READY+STATUS, WATCHDOG ($w pings), RELOADING/READY on SIGHUP, STOPPING on SIGTERM"
+
+# --- listen_tcp under socket activation (issue 12 item 4): honoured when
+# systemd passes only the Unix socket, refused clearly when it passes TCP too
+US2=$T/act2.sock
+TP2="127.0.0.1:$((PORT0 + 4))"
+systemd-socket-activate -l "$US2" "$CPUMODELD" serve --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
+  --state-dir "$T/state-act2" --listen-tcp "$TP2" >"$T/act2.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do [ -S "$US2" ] && break; sleep 0.1; done
+wait_ready --socket "$US2" || fail "activated daemon (Unix only) did not answer"
+wait_ready --connect "$TP2" || fail "listen_tcp ignored under socket activation: $(cat "$T/act2.log")"
+US3=$T/act3.sock
+systemd-socket-activate -l "$US3" -l "127.0.0.1:$((PORT0 + 5))" "$CPUMODELD" serve --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
+  --state-dir "$T/state-act3" --listen-tcp "127.0.0.1:$((PORT0 + 6))" >"$T/act3.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do [ -S "$US3" ] && break; sleep 0.1; done
+"$CPUMODELD" query --socket "$US3" --timeout-ms 2000 --call org.varlink.service.GetInfo >/dev/null 2>&1 || true
+for _ in $(seq 50); do grep -q "configure TCP in one place" "$T/act3.log" && break; sleep 0.1; done
+grep -q "configure TCP in one place" "$T/act3.log" || fail "listen_tcp with passed TCP sockets not refused: $(cat "$T/act3.log")"
+ok "listen_tcp under socket activation: served next to the passed Unix socket; with passed TCP sockets too, refused clearly"
 echo "all activation checks passed"

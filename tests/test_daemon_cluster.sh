@@ -130,11 +130,21 @@ rc1=0; "$CPUMODELD" baseline --socket "$T/arm.sock" --json self "$A1" >"$T/arm.j
 rc2=0; "$CPUMODELD" baseline --json "$(fixture ARM_NEOVERSE_V1_5.10)" "$(fixture ARM_NEOVERSE_N1_6.1)" >"$T/armoff.json" || rc2=$?
 [ "$rc1" = "$rc2" ] || fail "arm64: exit codes differ ($rc1 vs $rc2)"
 diff <(jq -S "$norm" <(jq .baseline "$T/arm.json")) <(jq -S "$norm" "$T/armoff.json") >/dev/null ||
-  fail "arm64 cluster baseline differs from the offline one"
-# an x86 peer in an arm64 cluster: an error that names the problem, no crash
-out=$(vcall --socket "$T/arm.sock" io.cpumodeld.GetBaseline 2>&1) && fail "mixed arches negotiated: $out"
-echo "$out" | jq -e '.error == "io.cpumodeld.NegotiationFailed" and (.parameters.message | length > 0)' >/dev/null ||
-  fail "mixed arches: $out"
-vcall --socket "$T/arm.sock" org.varlink.service.GetInfo >/dev/null || fail "the arm64 daemon stopped serving"
-ok "arm64 cluster baseline equals the offline one (exit $rc1); mixed arches give NegotiationFailed"
+  fail "arm64 cluster baseline differs from the offline one: $(jq -c .members "$T/arm.json")"
+# an x86 peer in an arm64 cluster (issue 12 item 7): left to its own group,
+# the arm64 baseline unchanged; again once the x86 peer is down and only
+# its cache speaks for it
+for phase in live cached; do
+  vcall --socket "$T/arm.sock" io.cpumodeld.GetBaseline >"$T/mixed.json" || fail "mixed arches ($phase): $(cat "$T/mixed.json")"
+  diff <(jq -S "$norm" <(jq .parameters.baseline "$T/mixed.json")) <(jq -S "$norm" "$T/armoff.json") >/dev/null ||
+    fail "an x86 peer ($phase) changed the arm64 baseline"
+  jq -e '.parameters.arch_groups | length == 1 and .[0].arch == "x86_64" and .[0].members == ["INTEL_SKYLAKE_5.10"]' \
+    "$T/mixed.json" >/dev/null || fail "arch_groups ($phase): $(jq -c "[.parameters.arch_groups[] | {arch, members}]" "$T/mixed.json")"
+  jq -e --arg a "${PEER_ADDR[1]}" '.parameters.members[] | select(.address == $a) | .enforceable == false' \
+    "$T/mixed.json" >/dev/null || fail "the x86 member is not marked ($phase)"
+  [ $phase = live ] && { kill -TERM "${PEER_PID[1]}"; wait "${PEER_PID[1]}" 2>/dev/null; }
+done
+jq -e --arg a "${PEER_ADDR[1]}" '.parameters.members[] | select(.address == $a) | .status == "cached"' "$T/mixed.json" >/dev/null ||
+  fail "the x86 peer was not served from its cache"
+ok "arm64 cluster baseline equals the offline one (exit $rc1); an x86 peer, live or cached, gets its own group"
 echo "all cluster checks passed"

@@ -46,5 +46,5 @@ for round in $(seq "$ROUNDS"); do
   [ -s "$T/acks" ] && acked=$(sort -n "$T/acks" | tail -1)
   rm -f "$T/acks"
 done
-leftovers=$(find "$STATE" -name '*.tmp.*' | wc -l)
+leftovers=$(find "$STATE" -name '.tmp-*' | wc -l)
 ok "$ROUNDS kill -9 rounds during PinModel: model file always whole, acknowledged generation $acked kept ($leftovers temp leftover(s) of the last kill)"

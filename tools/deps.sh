@@ -17,7 +17,7 @@ test_pkgs+=(etcd-server etcd-client) # tests/test_cluster_etcd*.sh start their o
 # test_install.sh (man, dpkg-shlibdeps), the matrix SVG check (rsvg-convert, xmllint)
 test_pkgs+=(man-db dpkg-dev librsvg2-bin libxml2-utils)
 # tools/test.sh builds with clang as well as gcc
-test_pkgs+=(clang)
+test_pkgs+=(clang libclang-rt-14-dev) # and the libFuzzer targets (fuzz/, tools/fuzz.sh)
 
 pkgs=("${build_pkgs[@]}")
 [ "$what" = test ] && pkgs+=("${test_pkgs[@]}")

@@ -275,12 +275,16 @@ int cm_json_parse_text(const char *text, size_t len, const char *what, struct js
     struct json_tokener *tok = json_tokener_new();
     if (!tok)
         return cm_fail(err, CM_E_NOMEM, "%s: cannot allocate a JSON parser", what);
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t end = json_tokener_get_parse_end(tok);
     json_tokener_free(tok);
 
+    if (o && jerr == json_tokener_success && end == len && cm_json_has_nul(o)) {
+        json_object_put(o);
+        return cm_fail(err, CM_E_INPUT, "%s: a string holds a NUL character (\\u0000)", what);
+    }
     if (o && jerr == json_tokener_success && end == len) {
         *out = o;
         return 0;

@@ -119,8 +119,10 @@ struct cm_snapshot *cm_snapshot_dup(const struct cm_snapshot *s)
 
 void cm_snapshot_set_str(char **field, const char *value)
 {
+    /* copy before freeing: value may be *field itself (or point into it) */
+    char *copy = cm_xstrdup(value);
     free(*field);
-    *field = cm_xstrdup(value);
+    *field = copy;
 }
 
 static int reg_cmp(const void *a, const void *b)

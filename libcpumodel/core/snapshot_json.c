@@ -595,62 +595,12 @@ int cm_snapshot_parse(const char *text, size_t len, const char *what, struct cm_
 
 /* ---- saving -------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* Atomic replace: a reader sees the old file or the new one, never a part;
- * after a crash the new content is on disk once we return 0 (fsync of the
- * file before rename, of the directory after). */
+/* Atomic replace (cm_write_atomic): a reader sees the old file or the new
+ * one, never a part; the new content is on disk once we return 0. */
 int cm_snapshot_save(const struct cm_snapshot *s, const char *path, cm_error *err)
 {
     _cleanup_free_ char *txt = NULL;
     if (cm_snapshot_to_json_string(s, &txt) < 0)
         return cm_fail(err, CM_E_NOMEM, "%s: cannot serialise the snapshot", path);
-
-    _cleanup_free_ char *tmp = cm_xasprintf("%s.tmp.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
-    if (fd < 0)
-        return cm_fail(err, CM_E_IO, "%s: cannot create a temporary file: %s", path, strerror(errno));
-    int e = 0;
-    const char *step = NULL;
-    if (fchmod(fd, 0644) < 0)
-        e = errno, step = "chmod";
-    else if (write_all(fd, txt, strlen(txt)) < 0)
-        e = errno, step = "write";
-    else if (fsync(fd) < 0)
-        e = errno, step = "fsync";
-    if (close(fd) < 0 && !step)
-        e = errno, step = "close";
-    if (!step && rename(tmp, path) < 0)
-        e = errno, step = "rename";
-    if (step) {
-        unlink(tmp);
-        return cm_fail(err, CM_E_IO, "%s: %s of %s failed: %s", path, step, tmp, strerror(e));
-    }
-
-    _cleanup_free_ char *dircopy = cm_xstrdup(path);
-    const char *dir = dirname(dircopy);
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0)
-        return cm_fail(err, CM_E_IO, "%s: saved, but cannot open directory %s to sync it: %s", path, dir,
-                       strerror(errno));
-    if (fsync(dfd) < 0) {
-        e = errno;
-        close(dfd);
-        return cm_fail(err, CM_E_IO, "%s: saved, but fsync of directory %s failed: %s", path, dir, strerror(e));
-    }
-    close(dfd);
-    return 0;
+    return cm_write_atomic(path, txt, strlen(txt), 0644, true, err);
 }

@@ -151,23 +151,13 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
     struct stat st;
     *buf = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        /* a name that leads nowhere is the caller's input error (exit 2); a
-         * file that exists but cannot be read is a system problem (exit 3) */
-        int e = errno;
-        bool input = e == ENOENT || e == ENOTDIR || e == ENAMETOOLONG || e == ELOOP;
-        return cm_fail(err, input ? CM_E_INPUT : CM_E_IO, "%s: cannot open: %s", path, strerror(e));
-    }
+    int fd = cm_input_open(path, err); /* a regular file or "-": never blocks on a FIFO */
+    if (fd < 0)
+        return -1;
     if (fstat(fd, &st) < 0) {
         int e = errno;
         close(fd);
         return cm_fail(err, CM_E_IO, "%s: cannot stat: %s", path, strerror(e));
-    }
-    if (!S_ISREG(st.st_mode)) {
-        close(fd);
-        return cm_fail(err, CM_E_INPUT, "%s: %s", path,
-                       S_ISDIR(st.st_mode) ? "is a directory, not a file" : "not a regular file");
     }
     if ((unsigned long long)st.st_size > MAX_INPUT_BYTES) {
         close(fd);

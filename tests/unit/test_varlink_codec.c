@@ -190,6 +190,13 @@ START_TEST(addresses)
     ck_assert(!vl_split_hostport("nohost", h, sizeof(h), p, sizeof(p)));
     ck_assert(!vl_split_hostport(":80", h, sizeof(h), p, sizeof(p)));
     ck_assert(!vl_split_hostport("h:8a", h, sizeof(h), p, sizeof(p)));
+    /* ports 1-65535 only: getaddrinfo would wrap 99999 to 34463 */
+    ck_assert(vl_split_hostport("h:65535", h, sizeof(h), p, sizeof(p)));
+    ck_assert(!vl_split_hostport("h:65536", h, sizeof(h), p, sizeof(p)));
+    ck_assert(!vl_split_hostport("h:99999", h, sizeof(h), p, sizeof(p)));
+    ck_assert(!vl_split_hostport("h:0", h, sizeof(h), p, sizeof(p)));
+    ck_assert(!vl_split_hostport("h:0000080", h, sizeof(h), p, sizeof(p)));
+    ck_assert(!vl_split_hostport("a\033[2J:80", h, sizeof(h), p, sizeof(p)));
     ck_assert(!vl_split_hostport("[::1]80", h, sizeof(h), p, sizeof(p)));
 }
 END_TEST

@@ -53,4 +53,26 @@ char *cm_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Grow *v (element size sz) so that it holds at least need elements. */
 void cm_grow(void *vp, size_t *cap, size_t need, size_t sz);
 
+/* Opens an input file for reading: a regular file, or "-" (a copy of
+ * stdin).  FIFOs, devices, sockets and directories are refused without
+ * blocking.  Returns the fd (O_CLOEXEC) or -1 with err set (input.c). */
+struct cm_error;
+int cm_input_open(const char *path, struct cm_error *err);
+/* Names shown to people (hosts, peers) hold no byte a terminal acts on:
+ * C0 controls, DEL, UTF-8 C1 controls.  cm_str_escape writes those as
+ * \xHH (caller frees). */
+bool cm_str_printable(const char *s);
+char *cm_str_escape(const char *s);
+/* Replaces path with data: write a temporary file beside it (O_EXCL |
+ * O_NOFOLLOW, mode), fsync, rename, fsync the directory (durable = false
+ * skips the fsyncs: still never torn by a crash of the process).  On any
+ * failure (ENOSPC...) the previous file is left as it was (atomic_write.c). */
+int cm_write_atomic(const char *path, const char *data, size_t len, unsigned mode, bool durable,
+                    struct cm_error *err);
+/* A name cm_write_atomic uses for its temporary files (".tmp-..."). */
+bool cm_is_temp_name(const char *name);
+/* A string anywhere in o holds a NUL ("\u0000"): refused as input. */
+struct json_object;
+bool cm_json_has_nul(struct json_object *o);
+
 #endif
