@@ -4,6 +4,7 @@
  * or Firecracker fingerprints (auto-detected).  With --socket/--connect the
  * daemon module's remote forms answer instead.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,9 @@ struct opts {
     bool json, groups, all;
     const char *out;
     const char *from;
+    struct cm_assume assume; /* --boot, --vmm=restore-all|plan-aware */
+    const char *facts[16];   /* --fact [HOST:]NAME=VALUE, in order */
+    size_t nfacts;
 };
 
 static int parse(int argc, char **argv, struct opts *o, int *first)
@@ -45,6 +49,8 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         {"json", no_argument, NULL, 'j'},   {"groups", no_argument, NULL, 'g'},
         {"all", no_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
         {"from", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+        {"boot", no_argument, NULL, 'B'},   {"vmm", required_argument, NULL, 'V'},
+        {"fact", required_argument, NULL, 'F'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -57,11 +63,98 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         case 'a': o->all = true; break;
         case 'o': o->out = optarg; break;
         case 'f': o->from = optarg; break;
+        case 'B': o->assume.reading = CM_READ_BOOT; break;
+        case 'V':
+            if (!cm_restore_parse(optarg, &o->assume.restore)) {
+                fprintf(stderr, "cpumodeld: --vmm must be restore-all or plan-aware, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'F':
+            if (o->nfacts == CM_ARRAY_SIZE(o->facts)) {
+                fprintf(stderr, "cpumodeld: at most %zu --fact options\n", CM_ARRAY_SIZE(o->facts));
+                return -1;
+            }
+            o->facts[o->nfacts++] = optarg;
+            break;
         case 'h': return 1;
         default: return -1;
         }
     }
     *first = optind;
+    return 0;
+}
+
+/* Short names an operator types for the facts a verdict can rest on (docs/snapshot-format.md). */
+static const struct {
+    const char *alias, *name;
+} fact_aliases[] = {
+    {"writable-id-regs", CM_FACT_ARM64_WRITABLE_ID_REGS},
+    {"writable-imp-id-regs", CM_FACT_ARM64_WRITABLE_IMP_ID_REGS},
+};
+
+static bool fact_value(const char *v, uint64_t *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true"))
+        return *out = 1, true;
+    if (!strcmp(v, "no") || !strcmp(v, "false"))
+        return *out = 0, true;
+    char *end;
+    errno = 0;
+    unsigned long long x = strtoull(v, &end, 0);
+    if (errno || end == v || *end || *v == '-')
+        return false;
+    *out = x;
+    return true;
+}
+
+/* --fact [HOST:]NAME=VALUE: the operator states a fact about a host (all inputs without HOST:),
+ * e.g. that a distribution kernel carries the writable-ID-register backport.  Exit 2 on bad input. */
+static int apply_facts(const struct opts *o, struct cm_snapshot **s, size_t n, const char *cmd)
+{
+    for (size_t i = 0; i < o->nfacts; i++) {
+        const char *spec = o->facts[i], *eq = strchr(spec, '='), *colon = strchr(spec, ':');
+        if (!eq || eq == spec || !eq[1]) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s' is not [HOST:]NAME=VALUE\n", cmd, spec);
+            return CM_EXIT_USAGE;
+        }
+        if (colon && colon > eq)
+            colon = NULL;
+        char host[256] = "", name[128];
+        if (colon)
+            snprintf(host, sizeof(host), "%.*s", (int)(colon - spec), spec);
+        const char *nb = colon ? colon + 1 : spec;
+        snprintf(name, sizeof(name), "%.*s", (int)(eq - nb), nb);
+        for (size_t k = 0; k < CM_ARRAY_SIZE(fact_aliases); k++)
+            if (!strcmp(name, fact_aliases[k].alias))
+                snprintf(name, sizeof(name), "%s", fact_aliases[k].name);
+        uint64_t value;
+        if (!cm_fact_name_valid(name) || !fact_value(eq + 1, &value)) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s': the name must be [a-z0-9_.]+ or one of writable-id-regs, "
+                            "writable-imp-id-regs, the value yes, no or a number\n",
+                    cmd, spec);
+            return CM_EXIT_USAGE;
+        }
+        size_t hit = 0;
+        for (size_t h = 0; h < n; h++) {
+            if (*host && strcmp(host, cm_snapshot_name(s[h])))
+                continue;
+            hit++;
+            bool set = false;
+            for (size_t f = 0; f < s[h]->nfacts; f++)
+                if (!strcmp(s[h]->facts[f].name, name)) {
+                    s[h]->facts[f].value = value;
+                    set = true;
+                }
+            cm_error err = {0};
+            if (!set && cm_snapshot_add_fact(s[h], name, value, &err) < 0)
+                return cli_fail(&err);
+        }
+        if (!hit) {
+            fprintf(stderr, "cpumodeld %s: --fact '%s': no input is named '%s'\n", cmd, spec, host);
+            return CM_EXIT_USAGE;
+        }
+    }
     return 0;
 }
 
@@ -77,7 +170,7 @@ int cmd_import(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 1)
-        return usage("import", "[--from firecracker] FILE [-o OUT] [--json]");
+        return usage("import", "[--from firecracker] FILE [-o OUT] [--json] [--fact NAME=VALUE]...");
     if (o.from && strcmp(o.from, "firecracker") && strcmp(o.from, "auto") && strcmp(o.from, "snapshot")) {
         fprintf(stderr, "cpumodeld import: unknown format '%s' (known: firecracker, snapshot, auto)\n", o.from);
         return CM_EXIT_USAGE;
@@ -92,7 +185,11 @@ int cmd_import(int argc, char **argv)
         cm_snapshot_free(s);
         return CM_EXIT_USAGE;
     }
-    int rc = CM_EXIT_OK;
+    int rc = apply_facts(&o, &s, 1, "import");
+    if (rc) {
+        cm_snapshot_free(s);
+        return rc;
+    }
     if (o.out) {
         if (cm_snapshot_save(s, o.out, &err) < 0)
             rc = cli_fail(&err);
@@ -128,7 +225,10 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
             words++;
             fields += ops->words[i].nfields;
         }
-    printf("\nModel: %zu registers in the list, %zu feature words, %zu fields\n\n", m->nregs, words, fields);
+    printf("\nModel: %zu registers in the list, %zu feature words, %zu fields\n", m->nregs, words, fields);
+    printf("Verdicts assume: a migration between members, %s\n\n",
+           b->assume.restore == CM_RESTORE_PLAN_AWARE ? "VMMs applying the plan's hidden / safe-missing register lists"
+                                                      : "VMMs restoring every saved register (restore-all)");
 
     size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
     printf("%-22s %-16s %-8s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
@@ -188,7 +288,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
     cm_error err = {0};
     /* Large clusters: one reason per host (rendering every reason for
      * thousands of hosts costs seconds and hundreds of MiB); --all for all. */
-    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0);
+    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0) |
+                     (o->assume.restore == CM_RESTORE_PLAN_AWARE ? CM_BL_PLAN_AWARE : 0);
     if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
     if ((flags & CM_BL_FIRST_REASON) && !o->json)
@@ -224,12 +325,16 @@ int cmd_baseline(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first < 1)
-        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups]");
+        return usage("baseline", "FILE... [--json] [--all] [-o MODEL] [--groups] [--vmm=restore-all|plan-aware]");
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
     int rc = cli_load_all(argv + first, n, snaps);
+    if (!rc)
+        rc = apply_facts(&o, snaps, n, "baseline");
     if (rc) {
+        for (size_t i = 0; i < n; i++)
+            cm_snapshot_free(snaps[i]);
         free(snaps);
         free(vecs);
         return rc;
@@ -307,11 +412,16 @@ int cmd_compare(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("compare", "FROM TO [--json]");
+        return usage("compare", "FROM TO [--json] [--boot] [--vmm=restore-all|plan-aware] [--fact [HOST:]NAME=VALUE]...");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
         return rc;
+    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
+        cm_snapshot_free(s[0]);
+        cm_snapshot_free(s[1]);
+        return rc;
+    }
     struct cm_vector v[2];
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &v[0], &err) < 0) {
@@ -321,13 +431,14 @@ int cmd_compare(int argc, char **argv)
         rc = cli_fail(&err);
     } else {
         struct cm_reasons reasons = {0};
-        bool ok = cm_compare(&v[0], &v[1], s[1], &reasons);
+        bool ok = cm_compare_ex(&v[0], &v[1], &o.assume, &reasons);
         rc = ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
         if (o.json) {
             struct json_object *j = json_object_new_object();
             json_object_object_add(j, "from", json_object_new_string(v[0].name));
             json_object_object_add(j, "to", json_object_new_string(v[1].name));
             json_object_object_add(j, "compatible", json_object_new_boolean(ok));
+            json_object_object_add(j, "assumes", cm_assume_to_json(&o.assume));
             json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
             cli_print_json(j);
             json_object_put(j);
@@ -335,6 +446,12 @@ int cmd_compare(int argc, char **argv)
             printf("%s -> %s: %s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
                    ok ? "COMPATIBLE" : "INCOMPATIBLE", cm_reasons_count(&reasons, CM_SEV_ERROR),
                    cm_reasons_count(&reasons, CM_SEV_WARNING));
+            printf("  assumes: %s, %s\n",
+                   o.assume.reading == CM_READ_BOOT ? "a fresh boot on the destination (--boot)"
+                                                    : "a migration (the saved state is restored)",
+                   o.assume.restore == CM_RESTORE_PLAN_AWARE
+                       ? "a VMM applying the plan's hidden / safe-missing register lists"
+                       : "a VMM restoring every saved register (QEMU without x-mig-*, Firecracker)");
             cli_print_reasons(stdout, &reasons, "  ", o.all ? 0 : 40);
         }
         cm_reasons_free(&reasons);
@@ -351,6 +468,13 @@ static void print_plan_human(const struct cm_plan *p)
 {
     printf("Plan: restrict %s to model %s — %s\n", p->host, p->model,
            p->ok ? "enforceable" : "NOT enforceable (see reasons)");
+    printf("Assumes: %s\n", p->assume.restore == CM_RESTORE_PLAN_AWARE
+                                 ? "a VMM applying this plan's hidden / safe-missing register lists (--vmm=plan-aware)"
+                                 : "a VMM restoring every saved register (--vmm=restore-all)");
+    for (size_t i = 0; i < p->nenable_caps; i++)
+        printf("\n0. The VMM must enable %s (%u) on the VM (KVM_ENABLE_CAP) before creating vCPUs, or the identity "
+               "writes below are refused\n",
+               p->enable_cap_names[i] ? p->enable_cap_names[i] : "a capability", p->enable_caps[i]);
     if (p->drop_init_features)
         printf("\n1. KVM_ARM_VCPU_INIT: leave out feature bits 0x%x\n", p->drop_init_features);
     printf("\n%s. Register writes before the first KVM_RUN, in this order:\n", p->drop_init_features ? "2" : "1");
@@ -389,18 +513,23 @@ int cmd_plan(int argc, char **argv)
     struct opts o;
     int first;
     if (parse(argc, argv, &o, &first) != 0 || argc - first != 2)
-        return usage("plan", "MODEL HOST [--json]");
+        return usage("plan", "MODEL HOST [--json] [--vmm=restore-all|plan-aware]");
     struct cm_snapshot *s[2] = {0};
     int rc = cli_load_all(argv + first, 2, s);
     if (rc)
         return rc;
+    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
+        cm_snapshot_free(s[0]);
+        cm_snapshot_free(s[1]);
+        return rc;
+    }
     struct cm_vector model;
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &model, &err) < 0) {
         rc = cli_fail(&err);
     } else {
         struct cm_plan p;
-        if (cm_plan_make(&model, s[1], &p, &err) < 0) {
+        if (cm_plan_make_ex(&model, s[1], &o.assume, &p, &err) < 0) {
             rc = cli_fail(&err);
         } else {
             rc = p.ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;

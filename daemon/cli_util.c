@@ -53,8 +53,10 @@ int cli_load_all(char **files, size_t n, struct cm_snapshot **snaps)
         cm_error err = {0};
         snaps[i] = NULL;
         if (cm_snapshot_load(files[i], &snaps[i], &err) < 0) {
-            for (size_t k = 0; k < i; k++)
+            for (size_t k = 0; k < i; k++) { /* nothing left behind for a caller's cleanup to free twice */
                 cm_snapshot_free(snaps[k]);
+                snaps[k] = NULL;
+            }
             return cli_fail(&err);
         }
     }

@@ -37,6 +37,16 @@ WRITABLE_OVERRIDES = {
     ("CTR_EL0", "L1Ip"): ((6, 13), "only VIPT(2)/PIPT(3) accepted (set_ctr_el0)"),
 }
 
+# Fields whose merge rule is a custom policy (arm64_policies.c).  PMUVer / PerfMon:
+# unsigned, 0xF = IMPLEMENTATION DEFINED (no architected PMU for a guest; KVM rewrites
+# a written 0xF to 0), following current kernels (KVM-FACTS §A.2, §A.3.3 item 5).
+CUSTOM_OVERRIDES = {
+    ("ID_AA64DFR0_EL1", "PMUVer"): ("&cm_arm64_pmu_policy", False,
+                                    "unsigned, 0xF = IMPLEMENTATION DEFINED (as 0 for a guest)"),
+    ("ID_DFR0_EL1", "PerfMon"): ("&cm_arm64_pmu_policy", False,
+                                 "unsigned, 0xF = IMPLEMENTATION DEFINED (as 0 for a guest)"),
+}
+
 # Field renames (C-friendly display names).
 RENAMES = {("CTR_EL0", "31"): "RES1"}
 
@@ -62,13 +72,25 @@ INIT_FEATURE_AUX = {
 RAZ_NAMED = {"ID_AFR0_EL1", "ID_DFR1_EL1", "ID_AA64AFR0_EL1", "ID_AA64AFR1_EL1", "ID_AA64SMFR0_EL1",
              "ID_AA64DFR2_EL1"}
 
-# Identity registers: one IDENTITY field covering the writable mask (§A.3.1, 6.15 + cap 239).
+# Identity registers: one field covering the writable mask (§A.3.1, 6.15 + cap 239).  A
+# migration restores the source's value, so the model carries one (policy VALUE, words
+# CM_WORDF_PINNABLE: a member that cannot change it fixes the model's value).
 IMPID = [
     # name, id, field width
     ("MIDR_EL1", 0x603000000013C000, 32),
     ("REVIDR_EL1", 0x603000000013C006, 64),
     ("AIDR_EL1", 0x603000000013C807, 64),
 ]
+
+# Cache geometry (§A.5): CLIDR_EL1 and the CCSIDR values KVM lists as demux registers
+# (U32, CSSELR value in bits 7:0; 14 CSSELR slots: level 1..7 x data/instruction).
+# Invariant host values up to 6.2 (a restore must equal the host's, EINVAL otherwise;
+# only the host's real levels are listed); from 6.3 emulated per vCPU and writable.
+# name, id, word bits, field width, writable since, comment
+CACHE = [("CLIDR_EL1", 0x603000000013C801, 64, 47, (6, 3),
+          "bits 63:47 RES0; invariant up to 6.2, writable per vCPU from 6.3 (set_clidr)")] + [
+    ("CCSIDR_L%d%s" % (k // 2 + 1, "I" if k & 1 else "D"), 0x6020000000110000 | k, 32, 32, (6, 3),
+     "CSSELR %d; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr)" % k) for k in range(14)]
 
 # Firmware pseudo-registers (§A.4).  Fields: (name, shift, width, policy, custom, since, aux, comment)
 # Words whose value KVM derives per VM from other registers (CM_WORDF_DERIVED).
@@ -165,9 +187,15 @@ def parse_tables(path):
                 if note:
                     comment.append(note)
             aux = INIT_FEATURE_AUX.get((reg, name)) or INIT_FEATURE_AUX.get((reg, "*"))
+            signed = su == "S"
+            custom = None
+            if (reg, name) in CUSTOM_OVERRIDES:
+                custom, signed, note = CUSTOM_OVERRIDES[(reg, name)]
+                policy = "CUSTOM"
+                comment.append(note)
             cur["fields"].append({
                 "name": RENAMES.get((reg, name), name), "shift": lo, "width": hi - lo + 1,
-                "signed": su == "S", "policy": policy, "safe": safev, "since": since,
+                "signed": signed, "policy": policy, "safe": safev, "since": since, "custom": custom,
                 "aux": FEAT[aux] + 1 if aux else 0, "comment": "; ".join(comment),
             })
     return regs, order
@@ -270,9 +298,18 @@ def main():
 
     for name, rid, width in IMPID:
         emit_fields(out, name, [{"name": name.split("_")[0], "shift": 0, "width": width, "signed": False,
-                                 "policy": "IDENTITY", "safe": 0, "since": (6, 15), "aux": 0,
+                                 "policy": "CUSTOM", "custom": "&cm_arm64_value_policy", "safe": 0,
+                                 "since": (6, 15), "aux": 0,
                                  "comment": "writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239)"}])
-        words.append((rid, name, "f_" + cident(name), 1, "CM_ORDER_ID", 64, "0", "A64_W_IMPID", "identity"))
+        words.append((rid, name, "f_" + cident(name), 1, "CM_ORDER_ID", 64, "CM_WORDF_PINNABLE", "A64_W_IMPID",
+                      "identity"))
+
+    for name, rid, bits, width, since, comment in CACHE:
+        emit_fields(out, name, [{"name": name.split("_")[0], "shift": 0, "width": width, "signed": False,
+                                 "policy": "CUSTOM", "custom": "&cm_arm64_value_policy", "safe": 0,
+                                 "since": since, "aux": 0, "comment": comment}])
+        words.append((rid, name, "f_" + cident(name), 1, "CM_ORDER_ID", bits, "CM_WORDF_PINNABLE", "A64_W_CACHE",
+                      "cache geometry"))
 
     for name, rid, kind, fields in FIRMWARE:
         fl = [{"name": n, "shift": sh, "width": w, "signed": False, "policy": pol, "safe": 0, "custom": cu,
@@ -292,8 +329,8 @@ def main():
     out.append("};")
     out.append("_Static_assert(CM_ARRAY_SIZE(cm_arm64_words) == %d, \"vector layout\");" % len(words))
     out.append("")
-    if len(words) != 68:
-        sys.exit("gen_arm64_idregs: %d words, arm64.h says CM_ARM64_NWORDS 68" % len(words))
+    if len(words) != 83:
+        sys.exit("gen_arm64_idregs: %d words, arm64.h says CM_ARM64_NWORDS 83" % len(words))
     sys.stdout.write("\n".join(out))
 
 

@@ -8,7 +8,9 @@
  *                 (slot = (CRm-1)*8 + op2), unallocated/hidden slots are RAZ words
  *   slot  56      CTR_EL0
  *   slots 57..59  MIDR_EL1, REVIDR_EL1, AIDR_EL1 (identity)
- *   slots 60..67  firmware: PSCI_VERSION, SMCCC_ARCH_WORKAROUND_1..3,
+ *   slot  60      CLIDR_EL1
+ *   slots 61..74  the CCSIDR demux values, CSSELR 0..13 (cache geometry, §A.5)
+ *   slots 75..82  firmware: PSCI_VERSION, SMCCC_ARCH_WORKAROUND_1..3,
  *                 STD_BMAP, STD_HYP_BMAP, VENDOR_HYP_BMAP, VENDOR_HYP_BMAP_2
  * Facts: docs/KVM-FACTS.md §A.
  */
@@ -21,7 +23,7 @@
 
 #include "cpumodel/arch.h"
 
-#define CM_ARM64_NWORDS 68
+#define CM_ARM64_NWORDS 83
 extern const struct cm_word cm_arm64_words[CM_ARM64_NWORDS];
 
 /* ONE_REG ids (KVM-FACTS §A.1) */
@@ -48,7 +50,11 @@ extern const struct cm_word cm_arm64_words[CM_ARM64_NWORDS];
 #define A64_ID_AA64ISAR1 A64_SYSREG(3, 0, 0, 6, 1)
 #define A64_ID_AA64ISAR2 A64_SYSREG(3, 0, 0, 6, 2)
 #define A64_ID_AA64MMFR3 A64_SYSREG(3, 0, 0, 7, 3)
+#define A64_ID_AA64MMFR2 A64_SYSREG(3, 0, 0, 7, 2)
 #define A64_CTR_EL0 A64_SYSREG(3, 3, 0, 0, 1)
+#define A64_CLIDR_EL1 A64_SYSREG(3, 1, 0, 0, 1)
+#define A64_CCSIDR(csselr) (0x6020000000110000ULL | (uint64_t)(csselr))
+#define A64_CSSELR_SLOTS 14
 #define A64_MIDR_EL1 A64_SYSREG(3, 0, 0, 0, 0)
 #define A64_REVIDR_EL1 A64_SYSREG(3, 0, 0, 0, 6)
 #define A64_AIDR_EL1 A64_SYSREG(3, 1, 0, 0, 7)
@@ -94,7 +100,23 @@ enum a64_word_kind {
     A64_W_PSCI,     /* KVM_REG_ARM_PSCI_VERSION */
     A64_W_WA,       /* SMCCC_ARCH_WORKAROUND_1..3: writes are a check only, nothing stored */
     A64_W_BMAP,     /* hypercall service bitmaps (5.19) */
+    A64_W_CACHE,    /* CLIDR_EL1, CCSIDR demux values: invariant up to 6.2, per-vCPU and writable from 6.3 */
 };
+
+/* Custom policies of identity / cache values and the PMU version (arm64_policies.c). */
+extern const struct cm_custom_policy cm_arm64_value_policy;
+extern const struct cm_custom_policy cm_arm64_pmu_policy;
+#define A64_PMU_IMP_DEF 0xf
+
+/* Identity and cache-geometry words (arm64_identity.c). */
+enum cm_enforce a64_enforce_identity(const struct cm_vector *host, const struct cm_word *w, uint64_t want,
+                                     struct cm_buf *why);
+bool a64_pinned(const struct cm_vector *host, size_t slot);
+uint32_t a64_write_needs_cap(size_t slot, const char **name);
+bool a64_restore_ignored(const struct cm_vector *model, const struct cm_vector *host, size_t slot,
+                         const struct cm_field *f, uint64_t want, struct cm_buf *why);
+#define A64_N_FIELD_GROUPS 1
+extern const struct cm_field_group a64_field_groups[A64_N_FIELD_GROUPS];
 
 /* Custom policies for the firmware registers (arm64_firmware.c). */
 extern const struct cm_custom_policy cm_arm64_psci_policy;

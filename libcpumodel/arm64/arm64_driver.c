@@ -7,6 +7,7 @@
 const struct cm_arch_ops cm_arm64_ops = {
     .arch = CM_ARCH_ARM64,
     .name = "arm64",
+    .restore_fails_on_missing = true, /* KVM_SET_ONE_REG: ENOENT (KVM-FACTS §A.3.3 item 2) */
     .words = cm_arm64_words,
     .nwords = CM_ARM64_NWORDS,
     .decode = a64_decode,
@@ -23,6 +24,11 @@ const struct cm_arch_ops cm_arm64_ops = {
     .init_feature_name = a64_init_feature_name,
     .init_feature_group = a64_init_feature_group,
     .plan_extra = NULL,
+    .pinned = a64_pinned,
+    .groups = a64_field_groups,
+    .ngroups = A64_N_FIELD_GROUPS,
+    .write_needs_cap = a64_write_needs_cap,
+    .restore_ignored = a64_restore_ignored,
 };
 
 long a64_slot(uint64_t id)

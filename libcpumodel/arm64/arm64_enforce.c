@@ -8,8 +8,6 @@
 #include "arm64/arm64.h"
 
 #define KVER_WRITABLE_IDREGS CM_KVER(6, 7) /* generic writable ID registers (KVM_ARM_GET_REG_WRITABLE_MASKS) */
-#define KVER_IMPID CM_KVER(6, 15)          /* MIDR/REVIDR/AIDR with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS */
-#define CAP_ARM_WRITABLE_IMP_ID_REGS 239
 
 /* Setters that predate the generic mechanism (§A.3.1).  `kind` selects the
  * value rule: CSV = 0 or 1 and not above the host; PMU = LOWER_SAFE and, on
@@ -92,7 +90,10 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
     for (size_t i = 0; i < CM_ARRAY_SIZE(special_setters); i++) {
         if (special_setters[i].word_id != w->id || a64_field(w, special_setters[i].field) != f)
             continue;
-        if (kver_ge(host->kver, special_setters[i].since) && !kver_ge(host->kver, KVER_WRITABLE_IDREGS)) {
+        const struct cm_fact *gen =
+            host->snap ? cm_snapshot_find_fact(host->snap, CM_FACT_ARM64_WRITABLE_ID_REGS) : NULL;
+        if (kver_ge(host->kver, special_setters[i].since) && !kver_ge(host->kver, KVER_WRITABLE_IDREGS) &&
+            !host->masks && !(gen && gen->value)) {
             if (special_accepts(host, f, special_setters[i].rule, have, want))
                 return CM_ENF_WRITE;
             cm_buf_printf(why, "%s.%s: Linux %s accepts only %s (%s); host %llu, model %llu", w->name, f->name, k,
@@ -104,7 +105,10 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
     }
 
     bool writable;
+    const struct cm_fact *fact = host->snap ? cm_snapshot_find_fact(host->snap, CM_FACT_ARM64_WRITABLE_ID_REGS) : NULL;
+    const char *assumed = NULL;
     if (host->masks) {
+        /* ground truth: KVM_ARM_GET_REG_WRITABLE_MASKS as the host reported it */
         int idx = a64_mask_index(w->id);
         uint64_t m = idx >= 0 ? host->masks[idx] : 0;
         writable = f->writable_since != 0 && (m & cm_field_mask(f)) == cm_field_mask(f);
@@ -117,21 +121,39 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
                               f->name, k, (unsigned long long)m);
             return CM_ENF_NO;
         }
+    } else if (fact) {
+        /* the probe's trial write (or the operator) says whether this KVM takes lowered ID values;
+         * which fields, then, follows the newest kernels' table */
+        if (f->writable_since == 0) {
+            cm_buf_printf(why, "%s.%s: KVM never lets userspace change this field", w->name, f->name);
+            return CM_ENF_NO;
+        }
+        if (!fact->value) {
+            cm_buf_printf(why, "%s.%s: the host's KVM refuses changed ID register values (fact %s = 0)", w->name,
+                          f->name, CM_FACT_ARM64_WRITABLE_ID_REGS);
+            return CM_ENF_NO;
+        }
+        assumed = "the host's fact arm64.writable_id_regs says ID registers are writable; which fields follows "
+                  "the newest kernels' writable masks";
     } else {
         if (f->writable_since == 0) {
             cm_buf_printf(why, "%s.%s: KVM never lets userspace change this field", w->name, f->name);
             return CM_ENF_NO;
         }
         if (!kver_ge(host->kver, KVER_WRITABLE_IDREGS)) {
-            cm_buf_printf(why, "%s.%s: not writable on Linux %s (writable ID registers arrived in 6.7)", w->name,
-                          f->name, k);
+            cm_buf_printf(why, "%s.%s: not writable on Linux %s (writable ID registers arrived in 6.7; assumed from the "
+                               "kernel version: no writable masks recorded, and a backport would change this: "
+                               "state it with --fact writable-id-regs=yes)",
+                          w->name, f->name, k);
             return CM_ENF_NO;
         }
         if (!kver_ge(host->kver, f->writable_since)) {
-            cm_buf_printf(why, "%s.%s: not writable on Linux %s (KVM lets userspace change it from %s)", w->name,
-                          f->name, k, kv(f->writable_since, s, sizeof(s)));
+            cm_buf_printf(why, "%s.%s: not writable on Linux %s (KVM lets userspace change it from %s; assumed from "
+                               "the kernel version: no writable masks recorded)",
+                          w->name, f->name, k, kv(f->writable_since, s, sizeof(s)));
             return CM_ENF_NO;
         }
+        assumed = "writable by the kernel-version table (no writable masks recorded)";
     }
     for (size_t i = 0; i < CM_ARRAY_SIZE(value_floors); i++)
         if (value_floors[i].word_id == w->id && a64_field(w, value_floors[i].field) == f && want < value_floors[i].min) {
@@ -152,32 +174,9 @@ static enum cm_enforce enforce_idfield(const struct cm_vector *host, const struc
                       cm_policy_name(f), (unsigned long long)have, (unsigned long long)want);
         return CM_ENF_NO;
     }
+    if (assumed)
+        cm_buf_printf(why, "%s", assumed);
     return CM_ENF_WRITE;
-}
-
-static bool has_cap(const struct cm_vector *v, uint32_t cap, bool *known)
-{
-    *known = false;
-    if (!v->snap)
-        return false;
-    const struct cm_cap *c = cm_snapshot_find_cap(v->snap, cap);
-    if (!c)
-        return false;
-    *known = true;
-    return (c->has_vm ? c->vm : c->sys) > 0;
-}
-
-static enum cm_enforce enforce_impid(const struct cm_vector *host, const struct cm_word *w, struct cm_buf *why)
-{
-    char k[32];
-    bool known;
-    bool cap = has_cap(host, CAP_ARM_WRITABLE_IMP_ID_REGS, &known);
-    if (kver_ge(host->kver, KVER_IMPID) && (cap || !known))
-        return CM_ENF_WRITE;
-    cm_buf_printf(why, "%s: identity registers are writable only from Linux 6.15 with "
-                       "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (host: Linux %s%s); the guest sees the host's value",
-                  w->name, kv(host->kver, k, sizeof(k)), known && !cap ? ", capability absent" : "");
-    return CM_ENF_NO;
 }
 
 static enum cm_enforce enforce_psci(const struct cm_vector *host, uint64_t have, uint64_t want,
@@ -248,7 +247,8 @@ enum cm_enforce a64_enforce(const struct cm_vector *host, size_t slot, const str
     case A64_W_CTR:
         return enforce_idfield(host, w, f, have, want, why);
     case A64_W_IMPID:
-        return enforce_impid(host, w, why);
+    case A64_W_CACHE:
+        return a64_enforce_identity(host, w, want, why);
     case A64_W_PSCI:
         return enforce_psci(host, have, want, why);
     case A64_W_WA:

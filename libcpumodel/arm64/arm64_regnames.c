@@ -175,8 +175,11 @@ const char *a64_reg_name(uint64_t id, char *buf, size_t len)
             r = core_name(id & 0xffff, cm_reg_bytes(id), buf, len);
             break;
         case A64_GROUP_DEMUX:
-            if (cm_reg_bytes(id) == 4 && (id & 0xff00) == 0)
-                r = (snprintf(buf, len, "CCSIDR[%u]", (unsigned)(id & 0xff)), buf);
+            if (cm_reg_bytes(id) == 4 && (id & 0xff00) == 0) {
+                long slot = a64_slot(id); /* CSSELR 0..13 are words: CCSIDR_L1D, CCSIDR_L1I, … */
+                r = slot >= 0 ? (snprintf(buf, len, "%s", cm_arm64_words[slot].name), buf)
+                              : (snprintf(buf, len, "CCSIDR[%u]", (unsigned)(id & 0xff)), buf);
+            }
             break;
         case A64_GROUP_SVE:
             r = sve_name(id, buf, len);

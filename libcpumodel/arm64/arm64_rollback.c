@@ -136,6 +136,14 @@ static bool model_hides_feature(const struct cm_vector *model, uint32_t bit)
     return seen;
 }
 
+/* Does CLIDR_EL1 describe the cache CSSELR value `csselr` selects?  Ctype<n>
+ * (bits 3n-1:3n-3): 1 instruction only, 2 data only, 3 separate, 4 unified. */
+static bool clidr_has(uint64_t clidr, unsigned csselr)
+{
+    unsigned level = csselr / 2 + 1, ctype = (unsigned)(clidr >> (3 * (level - 1))) & 7;
+    return (csselr & 1) ? (ctype == 1 || ctype == 3) : (ctype >= 2 && ctype <= 4);
+}
+
 enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const struct cm_vector *model, uint64_t id,
                                       const uint64_t *value, bool *write, uint64_t *write_value,
                                       struct cm_buf *why)
@@ -197,6 +205,25 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
         cm_buf_printf(why, "%s: holds 0x%llx but Linux %s behaves as 0x%llx and cannot restore it", name,
                       value ? (unsigned long long)*value : 0ULL, k, (unsigned long long)implicit_values[i].value);
         return CM_RB_BLOCKING;
+    }
+
+    /* A CCSIDR slot for a cache the guest's CLIDR_EL1 does not describe (6.3+ lists all 14
+     * slots, up to 6.2 only the host's real caches, §A.5): a guest never selects it, and
+     * CCSIDR for a cache that does not exist is UNKNOWN (Arm ARM, CSSELR_EL1), so leaving it
+     * out changes nothing the guest can rely on.  The guest's CLIDR is the snapshot's or the
+     * model's: droppable only when neither describes the cache. */
+    if (A64_GROUP(id) == A64_GROUP_DEMUX && (id & 0xff) < A64_CSSELR_SLOTS) {
+        uint64_t clidr;
+        long cs = a64_slot(A64_CLIDR_EL1);
+        bool in_snap = cm_snapshot_get_u64(host, A64_CLIDR_EL1, &clidr) && clidr_has(clidr, (unsigned)(id & 0xff));
+        bool in_model = cs >= 0 && model->present[cs] && !model->novalue[cs] &&
+                        clidr_has(model->val[cs], (unsigned)(id & 0xff));
+        if (cm_snapshot_find_reg(host, A64_CLIDR_EL1) && !in_snap && !in_model) {
+            cm_buf_printf(why, "%s: a cache level the guest's CLIDR_EL1 does not describe (a guest never selects it; "
+                               "kernels up to 6.2 list only the host's real caches)",
+                          name);
+            return CM_RB_DROPPABLE;
+        }
     }
 
     cm_buf_printf(why, "%s: listed by %s (Linux %s) but not by the model's kernel (Linux %s): its value cannot be "

@@ -37,7 +37,7 @@ static const struct cm_field f_id_pfr1_el1[] = {
 
 static const struct cm_field f_id_dfr0_el1[] = {
     {"TraceFilt", 28, 4, false, CM_POL_EXACT, 0x0, NULL, 0, 0}, /* not in ftr table: masked to 0, always 0 for guests */
-    {"PerfMon", 24, 4, true, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 7), 4}, /* cpufeature EXACT, KVM treats it LOWER_SAFE */
+    {"PerfMon", 24, 4, false, CM_POL_CUSTOM, 0x0, &cm_arm64_pmu_policy, CM_KVER(6, 7), 4}, /* cpufeature EXACT, KVM treats it LOWER_SAFE; unsigned, 0xF = IMPLEMENTATION DEFINED (as 0 for a guest) */
     {"MProfDbg", 20, 4, false, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 18), 0},
     {"MMapTrc", 16, 4, false, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 18), 0},
     {"CopTrc", 12, 4, false, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 18), 0},
@@ -299,7 +299,7 @@ static const struct cm_field f_id_aa64dfr0_el1[] = {
     {"WRPs", 20, 4, false, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 12), 0},
     {"PMSS", 16, 4, false, CM_POL_EXACT, 0x0, NULL, 0, 0}, /* not in ftr table: masked to 0, always 0 for guests */
     {"BRPs", 12, 4, false, CM_POL_LOWER_SAFE, 0x0, NULL, 0, 0},
-    {"PMUVer", 8, 4, true, CM_POL_LOWER_SAFE, 0x0, NULL, CM_KVER(6, 7), 4}, /* cpufeature EXACT, KVM treats it LOWER_SAFE */
+    {"PMUVer", 8, 4, false, CM_POL_CUSTOM, 0x0, &cm_arm64_pmu_policy, CM_KVER(6, 7), 4}, /* cpufeature EXACT, KVM treats it LOWER_SAFE; unsigned, 0xF = IMPLEMENTATION DEFINED (as 0 for a guest) */
     {"TraceVer", 4, 4, false, CM_POL_EXACT, 0x0, NULL, 0, 0}, /* not in ftr table: masked to 0, always 0 for guests */
     {"DebugVer", 0, 4, false, CM_POL_LOWER_SAFE, 0x6, NULL, CM_KVER(6, 7), 0}, /* cpufeature EXACT, KVM treats it LOWER_SAFE */
 };
@@ -483,15 +483,75 @@ static const struct cm_field f_ctr_el0[] = {
 };
 
 static const struct cm_field f_midr_el1[] = {
-    {"MIDR", 0, 32, false, CM_POL_IDENTITY, 0x0, NULL, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
+    {"MIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
 };
 
 static const struct cm_field f_revidr_el1[] = {
-    {"REVIDR", 0, 64, false, CM_POL_IDENTITY, 0x0, NULL, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
+    {"REVIDR", 0, 64, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
 };
 
 static const struct cm_field f_aidr_el1[] = {
-    {"AIDR", 0, 64, false, CM_POL_IDENTITY, 0x0, NULL, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
+    {"AIDR", 0, 64, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 15), 0}, /* writable only with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS (239) */
+};
+
+static const struct cm_field f_clidr_el1[] = {
+    {"CLIDR", 0, 47, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* bits 63:47 RES0; invariant up to 6.2, writable per vCPU from 6.3 (set_clidr) */
+};
+
+static const struct cm_field f_ccsidr_l1d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 0; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l1i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 1; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l2d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 2; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l2i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 3; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l3d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 4; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l3i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 5; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l4d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 6; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l4i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 7; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l5d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 8; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l5i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 9; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l6d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 10; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l6i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 11; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l7d[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 12; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
+};
+
+static const struct cm_field f_ccsidr_l7i[] = {
+    {"CCSIDR", 0, 32, false, CM_POL_CUSTOM, 0x0, &cm_arm64_value_policy, CM_KVER(6, 3), 0}, /* CSSELR 13; invariant up to 6.2, emulated and writable from 6.3 (set_ccsidr) */
 };
 
 static const struct cm_field f_psci_version[] = {
@@ -586,9 +646,24 @@ const struct cm_word cm_arm64_words[CM_ARM64_NWORDS] = {
     {0x603000000013c03eULL, "S3_0_C0_C7_6", NULL, 0, CM_ORDER_ID, 64, CM_WORDF_RAZ, A64_W_ID}, /* unallocated: RAZ */
     {0x603000000013c03fULL, "S3_0_C0_C7_7", NULL, 0, CM_ORDER_ID, 64, CM_WORDF_RAZ, A64_W_ID}, /* unallocated: RAZ */
     {0x603000000013d801ULL, "CTR_EL0", f_ctr_el0, 9, CM_ORDER_ID, 64, 0, A64_W_CTR}, /* VM-scoped; invariant before 6.10 */
-    {0x603000000013c000ULL, "MIDR_EL1", f_midr_el1, 1, CM_ORDER_ID, 64, 0, A64_W_IMPID}, /* identity */
-    {0x603000000013c006ULL, "REVIDR_EL1", f_revidr_el1, 1, CM_ORDER_ID, 64, 0, A64_W_IMPID}, /* identity */
-    {0x603000000013c807ULL, "AIDR_EL1", f_aidr_el1, 1, CM_ORDER_ID, 64, 0, A64_W_IMPID}, /* identity */
+    {0x603000000013c000ULL, "MIDR_EL1", f_midr_el1, 1, CM_ORDER_ID, 64, CM_WORDF_PINNABLE, A64_W_IMPID}, /* identity */
+    {0x603000000013c006ULL, "REVIDR_EL1", f_revidr_el1, 1, CM_ORDER_ID, 64, CM_WORDF_PINNABLE, A64_W_IMPID}, /* identity */
+    {0x603000000013c807ULL, "AIDR_EL1", f_aidr_el1, 1, CM_ORDER_ID, 64, CM_WORDF_PINNABLE, A64_W_IMPID}, /* identity */
+    {0x603000000013c801ULL, "CLIDR_EL1", f_clidr_el1, 1, CM_ORDER_ID, 64, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110000ULL, "CCSIDR_L1D", f_ccsidr_l1d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110001ULL, "CCSIDR_L1I", f_ccsidr_l1i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110002ULL, "CCSIDR_L2D", f_ccsidr_l2d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110003ULL, "CCSIDR_L2I", f_ccsidr_l2i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110004ULL, "CCSIDR_L3D", f_ccsidr_l3d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110005ULL, "CCSIDR_L3I", f_ccsidr_l3i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110006ULL, "CCSIDR_L4D", f_ccsidr_l4d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110007ULL, "CCSIDR_L4I", f_ccsidr_l4i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110008ULL, "CCSIDR_L5D", f_ccsidr_l5d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x6020000000110009ULL, "CCSIDR_L5I", f_ccsidr_l5i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x602000000011000aULL, "CCSIDR_L6D", f_ccsidr_l6d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x602000000011000bULL, "CCSIDR_L6I", f_ccsidr_l6i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x602000000011000cULL, "CCSIDR_L7D", f_ccsidr_l7d, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
+    {0x602000000011000dULL, "CCSIDR_L7I", f_ccsidr_l7i, 1, CM_ORDER_ID, 32, CM_WORDF_PINNABLE, A64_W_CACHE}, /* cache geometry */
     {0x6030000000140000ULL, "PSCI_VERSION", f_psci_version, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_PSCI}, /* firmware */
     {0x6030000000140001ULL, "SMCCC_ARCH_WORKAROUND_1", f_smccc_arch_workaround_1, 1, CM_ORDER_FIRMWARE, 64, 0, A64_W_WA}, /* firmware */
     {0x6030000000140002ULL, "SMCCC_ARCH_WORKAROUND_2", f_smccc_arch_workaround_2, 1, CM_ORDER_FIRMWARE, 64, CM_WORDF_DERIVED, A64_W_WA}, /* firmware */
@@ -598,4 +673,4 @@ const struct cm_word cm_arm64_words[CM_ARM64_NWORDS] = {
     {0x6030000000160002ULL, "VENDOR_HYP_BMAP", f_vendor_hyp_bmap, 2, CM_ORDER_FIRMWARE, 64, 0, A64_W_BMAP}, /* firmware */
     {0x6030000000160003ULL, "VENDOR_HYP_BMAP_2", f_vendor_hyp_bmap_2, 2, CM_ORDER_FIRMWARE, 64, 0, A64_W_BMAP}, /* firmware */
 };
-_Static_assert(CM_ARRAY_SIZE(cm_arm64_words) == 68, "vector layout");
+_Static_assert(CM_ARRAY_SIZE(cm_arm64_words) == 83, "vector layout");

@@ -33,7 +33,7 @@ static bool same_model(const struct cm_vector *a, const struct cm_vector *b)
  * equals merging all members) and checks the members.  When the model did
  * not move, only the newcomer needs checking. */
 static bool try_group(const struct cm_vector *const *hosts, const struct cm_group *grp, size_t extra,
-                      struct cm_vector *model, struct cm_reasons *why)
+                      const struct cm_assume *assume, struct cm_vector *model, struct cm_reasons *why)
 {
     const struct cm_vector *pair[2] = {&grp->model, hosts[extra]};
     struct cm_reasons incompat = {0};
@@ -49,7 +49,7 @@ static bool try_group(const struct cm_vector *const *hosts, const struct cm_grou
         if (unchanged && k < grp->nmembers)
             continue;
         struct cm_reasons rs = {0};
-        if (!cm_enforceable(model, h, &rs)) {
+        if (!cm_enforce_rule(model, h, assume, 0, &rs, 0, NULL)) {
             ok = false;
             for (size_t r = 0; r < rs.n; r++)
                 if (rs.v[r].sev == CM_SEV_ERROR)
@@ -79,7 +79,7 @@ static void compute_groups(struct cm_baseline *b)
         for (size_t g = 0; g < b->ngroups && !placed; g++) {
             struct cm_group *grp = &b->groups[g];
             struct cm_vector model;
-            if (try_group(b->hosts, grp, h, &model, &why)) {
+            if (try_group(b->hosts, grp, h, &b->assume, &model, &why)) {
                 cm_vector_free(&grp->model);
                 grp->model = model;
                 grp->members = cm_xrealloc(grp->members, (grp->nmembers + 1) * sizeof(size_t));
@@ -124,11 +124,14 @@ int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flag
     out->hosts = hosts;
     if (cm_merge(hosts, n, &out->model, &out->incompat, &out->notes, err) < 0)
         return -1;
+    out->assume.reading = CM_READ_MIGRATION;
+    out->assume.restore = flags & CM_BL_PLAN_AWARE ? CM_RESTORE_PLAN_AWARE : CM_RESTORE_ALL;
     out->verdicts = cm_xcalloc(n, sizeof(*out->verdicts));
     out->enforceable_everywhere = out->incompat.n == 0;
     for (size_t h = 0; h < n; h++) {
-        out->verdicts[h].enforceable = cm_enforceable_max(&out->model, hosts[h], &out->verdicts[h].reasons,
-                                                          flags & CM_BL_FIRST_REASON ? 1 : 0);
+        out->verdicts[h].enforceable = cm_enforce_rule(&out->model, hosts[h], &out->assume, 0,
+                                                       &out->verdicts[h].reasons,
+                                                       flags & CM_BL_FIRST_REASON ? 1 : 0, NULL);
         out->enforceable_everywhere &= out->verdicts[h].enforceable;
     }
     if ((flags & CM_BL_GROUPS) && !out->enforceable_everywhere)

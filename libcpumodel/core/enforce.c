@@ -1,69 +1,155 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Enforceability: can a model be imposed on a host?  Per field that differs,
- * the host must be able to provide the model's value (its own value is at
- * least as capable, by the field's policy) and its kernel must let userspace
- * present it (the arch driver knows writable masks, kernel versions and init
- * features).  Registers the host lists and the model does not (an older
- * member kernel) must be hidden or droppable.
+ * THE enforcement rule: can a model be imposed on a host?  Baseline
+ * (cm_enforceable*), compare and plan all call cm_enforce_rule(), so they
+ * cannot disagree.
+ *
+ * 1. Per field that differs, the host must provide the model's value (its
+ *    own is at least as capable, by the field's policy) and its kernel must
+ *    let userspace present it; the arch driver knows writable masks, kernel
+ *    versions and init features.
+ * 2. Init features the model needs gone are left out first (KVM derives ID
+ *    values from them), then every word is checked again against the host as
+ *    KVM presents it without them: a field that is "fine" only because its
+ *    feature was going to be dropped, while a sibling field of the same
+ *    feature needs it kept, is caught here.
+ * 3. Register lists: a register the guest's saved state has and the host
+ *    does not list fails on restore (ENOENT) for a VMM that restores every
+ *    saved register; a VMM applying the plan's hidden / safe-missing lists
+ *    gets past the ones the arch classifies as hidden or droppable.
  */
-#include <stdlib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "negotiate_internal.h"
 
-static bool check_field(const struct cm_vector *model, const struct cm_vector *host, size_t i, uint64_t hval,
-                        const struct cm_field *f, struct cm_reasons *reasons, uint32_t *drops)
+static const struct cm_assume default_assume = {CM_READ_MIGRATION, CM_RESTORE_ALL};
+
+/* What one pass over the words collects. */
+struct pass {
+    const struct cm_vector *model, *host;
+    const struct cm_assume *assume;
+    struct cm_reasons *reasons;
+    uint32_t drops;
+    uint64_t *target;            /* may be NULL */
+    struct cm_enforcement *out;  /* may be NULL (capabilities) */
+    size_t nassumed;             /* writes allowed on an assumption (the driver said why) */
+    char *assumed;               /* the first one's reason */
+};
+
+static void note_cap(struct pass *p, size_t slot)
 {
+    const struct cm_arch_ops *ops = p->host->ops;
+    const char *name = NULL;
+    uint32_t cap = ops->write_needs_cap ? ops->write_needs_cap(slot, &name) : 0;
+    if (!cap)
+        return;
+    if (p->out) {
+        for (size_t k = 0; k < p->out->ncaps; k++)
+            if (p->out->caps[k] == cap)
+                return;
+        if (p->out->ncaps < CM_ARRAY_SIZE(p->out->caps)) {
+            p->out->caps[p->out->ncaps] = cap;
+            p->out->cap_names[p->out->ncaps++] = name;
+        }
+    }
+    cm_reason_addf(p->reasons, CM_SEV_INFO, p->host->name, ops, ops->words[slot].id, NULL, false, 0, 0,
+                   "needs-capability",
+                   "%s: %s accepts the model's value only when the VMM enables %s (%u) on the VM before creating "
+                   "vCPUs",
+                   ops->words[slot].name, p->host->name, name ? name : "a VM capability", cap);
+}
+
+/* "REG.FIELD: rule" from a driver: the caller already names REG.FIELD */
+static void strip_prefix(struct cm_buf *out, const struct cm_buf *in, const char *wname, const char *fname)
+{
+    if (!in->s)
+        return;
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix), "%s.%s: ", wname, fname);
+    const char *t = in->s;
+    if (!strncmp(t, prefix, strlen(prefix)))
+        t += strlen(prefix);
+    cm_buf_printf(out, "%s", t);
+}
+
+static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm_field *f)
+{
+    const struct cm_vector *host = p->host;
     const struct cm_arch_ops *ops = host->ops;
     const struct cm_word *w = &ops->words[i];
     uint64_t have = cm_field_get(f, hval);
-    uint64_t want = cm_field_get(f, model->val[i]);
+    uint64_t want = cm_field_get(f, p->model->val[i]);
     if (have == want || f->policy == CM_POL_IGNORE)
         return true;
     bool identity = f->policy == CM_POL_IDENTITY;
     if (!identity && !cm_field_provides(f, have, want)) {
-        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want, cm_policy_name(f),
-                       "%s.%s: %s offers 0x%llx, the model needs 0x%llx (%s)", w->name, f->name, host->name,
-                       (unsigned long long)have, (unsigned long long)want, cm_policy_name(f));
+        struct cm_buf why = {0};
+        if (ops->restore_ignored && ops->restore_ignored(p->model, host, i, f, want, &why)) {
+            cm_reason_addf(p->reasons, CM_SEV_INFO, host->name, ops, w->id, f->name, true, have, want,
+                           "restore-ignored", "%s.%s: %s", w->name, f->name, why.s ? why.s : "");
+            cm_buf_free(&why);
+            return true;
+        }
+        cm_buf_free(&why);
+        cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
+                       cm_policy_name(f), "%s.%s: %s offers 0x%llx, the model needs 0x%llx (%s)", w->name, f->name,
+                       host->name, (unsigned long long)have, (unsigned long long)want, cm_policy_name(f));
         return false;
     }
-    struct cm_buf whybuf = {0};
+    struct cm_buf whybuf = {0}, why = {0};
     uint32_t feat = 0;
     enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, &whybuf, &feat) : CM_ENF_NO;
-    bool ok = true;
-    /* drivers often start their rule with "REG.FIELD: "; we already say that */
-    struct cm_buf why = {0};
-    if (whybuf.s) {
-        char prefix[128];
-        snprintf(prefix, sizeof(prefix), "%s.%s: ", w->name, f->name);
-        const char *t = whybuf.s;
-        if (!strncmp(t, prefix, strlen(prefix)))
-            t += strlen(prefix);
-        cm_buf_printf(&why, "%s", t);
-    }
+    strip_prefix(&why, &whybuf, w->name, f->name);
     cm_buf_free(&whybuf);
+    const char *sep = why.s ? ": " : "", *txt = why.s ? why.s : "";
+    bool ok = true;
     switch (e) {
     case CM_ENF_SAME:
+        break;
     case CM_ENF_WRITE:
+        if (p->target)
+            p->target[i] = cm_field_put(f, p->target[i], want);
+        note_cap(p, i);
+        if (why.s) { /* a driver explains a write only when it rests on an assumption */
+            if (!p->nassumed++)
+                p->assumed = cm_xasprintf("%s.%s: %s", w->name, f->name, why.s);
+        }
         break;
     case CM_ENF_INIT_DROP:
-        if (drops)
-            *drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
+        p->drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
+        break;
+    case CM_ENF_HOST_VALUE:
+        if (p->assume->reading == CM_READ_BOOT) {
+            cm_reason_addf(p->reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want,
+                           "boot-sees-host-value",
+                           "%s.%s: fresh boot: a guest started on %s sees the host's 0x%llx, not the model's "
+                           "0x%llx%s%s",
+                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
+                           txt);
+        } else {
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
+                           "restore-refused",
+                           "%s.%s: migration: a restore of 0x%llx is refused on %s (KVM_SET_ONE_REG: EINVAL), which "
+                           "only takes its own 0x%llx%s%s",
+                           w->name, f->name, (unsigned long long)want, host->name, (unsigned long long)have, sep,
+                           txt);
+            ok = false;
+        }
         break;
     case CM_ENF_NO:
         if (identity) {
-            cm_reason_addf(reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want, "identity",
+            cm_reason_addf(p->reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want,
+                           "identity",
                            "%s.%s: %s presents 0x%llx where the model has 0x%llx; the guest will see the host's "
                            "value%s%s",
-                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want,
-                           why.s ? ": " : "", why.s ? why.s : "");
+                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
+                           txt);
         } else {
-            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want, "not-writable",
-                           "%s.%s: cannot lower 0x%llx to 0x%llx on %s%s%s", w->name, f->name,
-                           (unsigned long long)have, (unsigned long long)want, host->name, why.s ? ": " : "",
-                           why.s ? why.s : "");
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
+                           "not-writable", "%s.%s: cannot lower 0x%llx to 0x%llx on %s%s%s", w->name, f->name,
+                           (unsigned long long)have, (unsigned long long)want, host->name, sep, txt);
             ok = false;
         }
         break;
@@ -72,16 +158,18 @@ static bool check_field(const struct cm_vector *model, const struct cm_vector *h
     return ok;
 }
 
-bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
-                   uint32_t *drops)
+static bool check_word(struct pass *p, size_t i)
 {
+    const struct cm_vector *model = p->model, *host = p->host;
     const struct cm_arch_ops *ops = host->ops;
     const struct cm_word *w = &ops->words[i];
     if (!cm_word_valued(model, i))
         return true;
     if (!host->present[i]) {
-        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "missing-register",
-                       "%s is in the model but %s does not list it", w->name, host->name);
+        if (cm_vector_has_reg(model, w->id))
+            return true; /* a register: the register lists decide (ENOENT on restore) */
+        cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "missing-word",
+                       "%s is in the model but %s does not report it", w->name, host->name);
         return false;
     }
     if (host->novalue[i] || (w->flags & CM_WORDF_NOVALUE))
@@ -92,7 +180,7 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
     if (ops->presented) {
         struct cm_buf why = {0};
         if (!ops->presented(host, model, i, &hval, &why)) {
-            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "unpredictable",
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "unpredictable",
                            "%s: the value %s presents under the model cannot be predicted%s%s", w->name,
                            host->name, why.s ? ": " : "", why.s ? why.s : "");
             cm_buf_free(&why);
@@ -102,24 +190,48 @@ bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, 
     }
     bool ok = true;
     for (uint16_t fi = 0; fi < w->nfields; fi++)
-        ok &= check_field(model, host, i, hval, &w->fields[fi], reasons, drops);
+        ok &= check_field(p, i, hval, &w->fields[fi]);
     uint64_t rawm = cm_word_raw_mask(w);
     uint64_t hraw = hval & rawm, mraw = model->val[i] & rawm;
     if (hraw != mraw) {
         struct cm_buf why = {0};
         uint32_t feat = 0;
         enum cm_enforce e = ops->enforce ? ops->enforce(host, i, NULL, hraw, mraw, &why, &feat) : CM_ENF_NO;
-        if (e == CM_ENF_NO) {
-            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, w->id, "(raw bits)", true, hraw, mraw,
+        if (e == CM_ENF_NO || e == CM_ENF_HOST_VALUE) {
+            cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, "(raw bits)", true, hraw, mraw,
                            "raw-bits", "%s: bits 0x%llx not described by any field differ (host 0x%llx, model "
                            "0x%llx)%s%s",
                            w->name, (unsigned long long)(hraw ^ mraw), (unsigned long long)hraw,
                            (unsigned long long)mraw, why.s ? ": " : "", why.s ? why.s : "");
             ok = false;
-        } else if (e == CM_ENF_INIT_DROP && drops) {
-            *drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
+        } else if (e == CM_ENF_INIT_DROP) {
+            p->drops |= ops->init_feature_group ? ops->init_feature_group(feat) : 1u << feat;
+        } else if (e == CM_ENF_WRITE && p->target) {
+            p->target[i] = (p->target[i] & ~rawm) | mraw;
         }
         cm_buf_free(&why);
+    }
+    return ok;
+}
+
+static size_t new_errors(const struct cm_reasons *r, size_t from)
+{
+    size_t n = 0;
+    for (size_t k = from; k < r->n; k++)
+        n += r->v[k].sev == CM_SEV_ERROR;
+    return n;
+}
+
+static bool check_words(struct pass *p, size_t max_errors)
+{
+    bool ok = true;
+    size_t start = p->reasons->n;
+    if (p->target)
+        memcpy(p->target, p->host->val, p->host->ops->nwords * sizeof(uint64_t));
+    for (size_t i = 0; i < p->host->ops->nwords; i++) {
+        ok &= check_word(p, i);
+        if (!ok && max_errors && new_errors(p->reasons, start) >= max_errors)
+            break;
     }
     return ok;
 }
@@ -144,70 +256,254 @@ enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct c
     return ops->classify_missing(snap, model, id, cm_snapshot_reg_val(snap, reg), write, write_value, why);
 }
 
-/* Registers the host lists that the model lacks: an older member kernel. */
-static bool check_extra_registers(const struct cm_vector *model, const struct cm_vector *host,
-                                  struct cm_reasons *reasons)
+/* A register the guest's state has on one side and the other side does not
+ * list: blocking, or (hidden / droppable) fine only for a plan-aware VMM. */
+static bool judge_missing(struct pass *p, uint64_t id, enum cm_rollback cls, const char *what, const char *why)
 {
+    const struct cm_arch_ops *ops = p->host->ops;
+    const char *sep = why && *why ? ": " : "", *txt = why ? why : "";
+    if (cls == CM_RB_BLOCKING) {
+        cm_reason_addf(p->reasons, CM_SEV_ERROR, p->host->name, ops, id, NULL, false, 0, 0, "rollback-blocking",
+                       "%s, and it is neither hidden nor droppable%s%s", what, sep, txt);
+        return false;
+    }
+    if (p->assume->restore == CM_RESTORE_ALL && ops->restore_fails_on_missing) {
+        cm_reason_addf(p->reasons, CM_SEV_ERROR, p->host->name, ops, id, NULL, false, 0, 0, "restore-all-enoent",
+                       "%s: a VMM that restores every saved register gets ENOENT from KVM_SET_ONE_REG there (it "
+                       "is %s: harmless only for a VMM applying the plan's hidden / safe-missing register "
+                       "lists)%s%s",
+                       what, cm_rollback_name(cls), sep, txt);
+        return false;
+    }
+    cm_reason_addf(p->reasons, cls == CM_RB_DROPPABLE ? CM_SEV_WARNING : CM_SEV_INFO, p->host->name, ops, id, NULL,
+                   false, 0, 0, cm_rollback_name(cls), "%s (%s%s)%s%s", what, cm_rollback_name(cls),
+                   ops->restore_fails_on_missing ? "; the plan-aware VMM skips it" : "", sep, txt);
+    return true;
+}
+
+static void push_extra(struct cm_enforcement *out, size_t *cap, uint64_t id, enum cm_rollback cls, bool write,
+                       uint64_t wv, struct cm_buf *why)
+{
+    if (!out) {
+        cm_buf_free(why);
+        return;
+    }
+    cm_grow(&out->extras, cap, out->nextras + 1, sizeof(*out->extras));
+    out->extras[out->nextras++] = (struct cm_extra_reg){
+        .id = id, .cls = cls, .write = write, .write_value = wv, .why = cm_buf_steal(why)};
+}
+
+static bool check_registers(struct pass *p, const struct cm_vector *after, unsigned flags)
+{
+    const struct cm_vector *model = p->model, *host = p->host;
     const struct cm_arch_ops *ops = host->ops;
-    /* the model's list is the intersection: equal lists mean nothing extra */
-    if (host->nregs == model->nregs && !ops->effective_regs)
-        return true;
-    const struct cm_snapshot *snap = host->snap;
     bool ok = true;
+    char name[96];
     uint64_t *vanish = NULL, *eff = NULL;
     size_t nvanish = 0, neff = 0;
     if (ops->vanishing)
-        ops->vanishing(host, model, &vanish, &nvanish);
-    cm_vector_effective_regs(host, model, &eff, &neff);
-    for (size_t r = 0; r < neff; r++) {
-        uint64_t id = eff[r];
-        if (cm_vector_has_reg(model, id))
+        ops->vanishing(after, model, &vanish, &nvanish);
+    cm_vector_effective_regs(after, model, &eff, &neff);
+
+    /* (a) the model's registers the host does not list: a guest saved under
+     * the model carries them */
+    const struct cm_snapshot *msnap = model->snap;
+    for (size_t r = 0; r < model->nregs; r++) {
+        uint64_t id = model->reg_ids[r];
+        if (cm_ids_has(eff, neff, id))
             continue;
-        if (cm_ids_in(vanish, nvanish, id))
-            continue;
+        const struct cm_reg *reg = msnap ? cm_snapshot_find_reg(msnap, id) : NULL;
         struct cm_buf why = {0};
-        bool write;
-        uint64_t wv;
-        enum cm_rollback cls = cm_classify_extra(ops, snap, model, id, &write, &wv, &why);
-        if (cls == CM_RB_BLOCKING) {
-            cm_reason_addf(reasons, CM_SEV_ERROR, host->name, ops, id, NULL, false, 0, 0, "rollback-blocking",
-                           "%s lists a register the model's kernels do not, and it is neither hidden nor "
-                           "droppable%s%s",
-                           host->name, why.s ? ": " : "", why.s ? why.s : "");
-            ok = false;
-        }
+        bool write = false;
+        uint64_t wv = 0;
+        enum cm_rollback cls = reg && (reg->flags & CM_REGF_NOVALUE)
+                                   ? CM_RB_DROPPABLE /* a model's state register: the kernel defines it */
+                                   : cm_classify_extra(ops, msnap, host, id, &write, &wv, &why);
+        struct cm_buf what = {0};
+        cm_buf_printf(&what, "%s does not list %s, which %s has%s", host->name, cm_regname(ops, id, name, sizeof(name)),
+                      model->name, write ? " (the source must write it first)" : "");
+        ok &= judge_missing(p, id, cls, what.s, why.s);
+        cm_buf_free(&what);
         cm_buf_free(&why);
     }
-    free(vanish);
+
+    /* (b) the host's registers the model does not list: a guest started here
+     * would save them and another member could not restore them */
+    size_t extra = 0, xcap = 0;
+    for (size_t r = 0; r < host->nregs; r++) {
+        uint64_t id = host->reg_ids[r];
+        if (cm_vector_has_reg(model, id))
+            continue;
+        struct cm_buf why = {0};
+        if (cm_ids_in(vanish, nvanish, id) || !cm_ids_has(eff, neff, id)) {
+            cm_buf_printf(&why, "leaves the register list with the feature the model hides");
+            push_extra(p->out, &xcap, id, CM_RB_HIDDEN, false, 0, &why);
+            continue;
+        }
+        extra++;
+        if (flags & CM_EF_ONE_WAY) {
+            cm_buf_free(&why);
+            continue;
+        }
+        bool write = false;
+        uint64_t wv = 0;
+        enum cm_rollback cls = cm_classify_extra(ops, host->snap, model, id, &write, &wv, &why);
+        struct cm_buf what = {0};
+        cm_buf_printf(&what, "%s lists %s, which the model's kernels do not%s", host->name,
+                      cm_regname(ops, id, name, sizeof(name)), write ? " (droppable once the plan writes it)" : "");
+        ok &= judge_missing(p, id, cls, what.s, why.s);
+        cm_buf_free(&what);
+        push_extra(p->out, &xcap, id, cls, write && cls != CM_RB_BLOCKING, wv, &why);
+    }
+    if ((flags & CM_EF_ONE_WAY) && extra)
+        cm_reason_addf(p->reasons, CM_SEV_INFO, host->name, ops, 0, NULL, false, 0, 0, "extra-registers",
+                       "%s lists %zu register(s) %s does not; the guest gets the destination kernel's defaults for "
+                       "them",
+                       host->name, extra, model->name);
+    if (p->out) {
+        p->out->vanishing = vanish;
+        p->out->nvanishing = nvanish;
+    } else {
+        free(vanish);
+    }
     free(eff);
     return ok;
 }
 
+bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                     unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if (model->ops != host->ops) {
+        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, NULL, 0, NULL, false, 0, 0, "arch",
+                       "%s is %s, the model is %s", host->name, cm_arch_name(host->ops->arch),
+                       cm_arch_name(model->ops->arch));
+        if (out)
+            cm_vector_copy(&out->after, host);
+        return false;
+    }
+    const struct cm_arch_ops *ops = host->ops;
+    /* a host (or a model built with one) that cannot report its ID registers */
+    if (reasons) {
+        cm_note_unreported(reasons, model);
+        cm_note_unreported(reasons, host);
+    }
+    struct pass p = {.model = model, .host = host, .assume = assume ? assume : &default_assume, .out = out};
+    if (out)
+        out->target = cm_xcalloc(ops->nwords, sizeof(uint64_t));
+    p.target = out ? out->target : NULL;
+
+    /* 1. which init features must go; when none, this pass is the verdict */
+    struct cm_reasons first = {0};
+    p.reasons = &first;
+    bool ok = check_words(&p, max_errors);
+    uint32_t drops = p.drops;
+    struct cm_vector after;
+    bool copied = false;
+    if (drops) {
+        /* 2. the host as KVM presents it once they are left out, checked again */
+        cm_reasons_free(&first);
+        if (out)
+            out->ncaps = 0;
+        cm_vector_copy(&after, host);
+        copied = true;
+        for (uint32_t bit = 0; bit < 32; bit++)
+            if ((drops & (1u << bit)) && ops->drop_init_feature)
+                ops->drop_init_feature(&after, bit);
+        after.vcpu_features &= ~drops;
+        p.host = &after;
+        p.reasons = reasons;
+        p.drops = 0;
+        p.nassumed = 0;
+        free(p.assumed);
+        p.assumed = NULL;
+        ok = check_words(&p, max_errors);
+    } else {
+        for (size_t k = 0; k < first.n; k++)
+            cm_reasons_add(reasons, &first.v[k]);
+        cm_reasons_free(&first);
+    }
+    p.reasons = reasons;
+    if (p.nassumed)
+        cm_reason_addf(reasons, CM_SEV_INFO, host->name, ops, 0, NULL, false, 0, 0, "assumption",
+                       "%zu value(s) are taken as writable on %s on an assumption, not on what its KVM reported "
+                       "(first: %s)",
+                       p.nassumed, host->name, p.assumed);
+    free(p.assumed);
+
+    /* 3. register lists */
+    if (!max_errors || ok)
+        ok &= check_registers(&p, copied ? &after : host, flags);
+
+    if (out) {
+        out->drops = drops;
+        if (copied)
+            out->after = after;
+        else
+            cm_vector_copy(&out->after, host);
+    } else if (copied) {
+        cm_vector_free(&after);
+    }
+    return ok;
+}
+
+void cm_enforcement_free(struct cm_enforcement *e)
+{
+    cm_vector_free(&e->after);
+    free(e->target);
+    free(e->vanishing);
+    for (size_t i = 0; i < e->nextras; i++)
+        free(e->extras[i].why);
+    free(e->extras);
+    memset(e, 0, sizeof(*e));
+}
+
 bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons)
 {
-    return cm_enforceable_max(model, host, reasons, 0);
+    return cm_enforce_rule(model, host, NULL, 0, reasons, 0, NULL);
 }
 
 bool cm_enforceable_max(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons,
                         size_t max_errors)
 {
-    if (model->ops != host->ops) {
-        cm_reason_addf(reasons, CM_SEV_ERROR, host->name, NULL, 0, NULL, false, 0, 0, "arch",
-                       "%s is %s, the model is %s", host->name, cm_arch_name(host->ops->arch),
-                       cm_arch_name(model->ops->arch));
+    return cm_enforce_rule(model, host, NULL, 0, reasons, max_errors, NULL);
+}
+
+bool cm_enforceable_ex(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                       struct cm_reasons *reasons, size_t max_errors)
+{
+    return cm_enforce_rule(model, host, assume, 0, reasons, max_errors, NULL);
+}
+
+const char *cm_reading_name(enum cm_reading r)
+{
+    return r == CM_READ_BOOT ? "boot" : "migration";
+}
+
+const char *cm_restore_name(enum cm_restore r)
+{
+    return r == CM_RESTORE_PLAN_AWARE ? "plan-aware" : "restore-all";
+}
+
+bool cm_reading_parse(const char *s, enum cm_reading *out)
+{
+    if (!strcmp(s, "migration"))
+        *out = CM_READ_MIGRATION;
+    else if (!strcmp(s, "boot"))
+        *out = CM_READ_BOOT;
+    else
         return false;
-    }
-    bool ok = true;
-    size_t errors = 0;
-    cm_note_unreported(reasons, model);
-    cm_note_unreported(reasons, host);
-    for (size_t i = 0; i < model->ops->nwords; i++) {
-        if (!cm_check_word(model, host, i, reasons, NULL)) {
-            ok = false;
-            if (max_errors && ++errors >= max_errors)
-                return false;
-        }
-    }
-    ok &= check_extra_registers(model, host, reasons);
-    return ok;
+    return true;
+}
+
+bool cm_restore_parse(const char *s, enum cm_restore *out)
+{
+    if (!strcmp(s, "restore-all"))
+        *out = CM_RESTORE_ALL;
+    else if (!strcmp(s, "plan-aware"))
+        *out = CM_RESTORE_PLAN_AWARE;
+    else
+        return false;
+    return true;
 }

@@ -221,6 +221,69 @@ static void remerge_derived(const struct cm_vector *const *hosts, size_t n, stru
     }
 }
 
+/* Words some kernels cannot change at all (identity, invariant cache
+ * geometry): when a member cannot, the model takes that member's value (the
+ * lowest such, if several cannot; enforce then reports the others), so the
+ * members that can write it do.  Otherwise the per-field fold stands.  As a
+ * function of the multiset of hosts this stays commutative, associative and
+ * idempotent (a model keeps "cannot change" through its oldest kernel). */
+static void pin_words(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    if (!ops->pinned)
+        return;
+    for (size_t slot = 0; slot < ops->nwords; slot++) {
+        if (!(ops->words[slot].flags & CM_WORDF_PINNABLE) || !cm_word_valued(out, slot))
+            continue;
+        bool differ = false; /* a uniform fleet: nothing to pin (the common case, one scan) */
+        for (size_t h = 1; h < n && !differ; h++)
+            differ = hosts[h]->val[slot] != hosts[0]->val[slot];
+        if (!differ)
+            continue;
+        uint64_t fields = 0; /* bits no field covers keep their own rule */
+        for (uint16_t fi = 0; fi < ops->words[slot].nfields; fi++)
+            fields |= cm_field_mask(&ops->words[slot].fields[fi]);
+        bool any = false;
+        uint64_t best = 0;
+        for (size_t h = 0; h < n; h++) {
+            if (hosts[h]->novalue[slot] || !ops->pinned(hosts[h], slot))
+                continue;
+            uint64_t v = hosts[h]->val[slot] & fields;
+            if (!any || v < best)
+                best = v;
+            any = true;
+        }
+        if (any)
+            out->val[slot] = (out->val[slot] & ~fields) | best;
+    }
+}
+
+/* All-or-nothing field groups (arm64 pointer authentication): kept only
+ * where every host has the same bits, else cleared together, so the model
+ * never has half a feature no vCPU can present. */
+static void merge_groups(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out)
+{
+    const struct cm_arch_ops *ops = out->ops;
+    for (size_t g = 0; g < ops->ngroups; g++) {
+        const struct cm_field_group *grp = &ops->groups[g];
+        bool differ = false;
+        for (size_t k = 0; k < grp->nparts && !differ; k++) {
+            long slot = cm_vector_word_index(out, grp->parts[k].word_id);
+            if (slot < 0 || !cm_word_valued(out, (size_t)slot))
+                continue;
+            for (size_t h = 1; h < n && !differ; h++)
+                differ = ((hosts[h]->val[slot] ^ hosts[0]->val[slot]) & grp->parts[k].mask) != 0;
+        }
+        if (!differ)
+            continue;
+        for (size_t k = 0; k < grp->nparts; k++) {
+            long slot = cm_vector_word_index(out, grp->parts[k].word_id);
+            if (slot >= 0 && cm_word_valued(out, (size_t)slot))
+                out->val[slot] &= ~grp->parts[k].mask;
+        }
+    }
+}
+
 /* Do a and b present the same register list under any one model?  Same
  * list, kernel, vCPU features and flags, and the same bits where the driver's
  * effective_regs() looks (dep_slots/deps). */
@@ -387,6 +450,8 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     }
     free(raw);
     free(have);
+    pin_words(hosts, n, out);
+    merge_groups(hosts, n, out);
     remerge_derived(hosts, n, out);
 
     merge_reg_lists(hosts, n, out);

@@ -19,12 +19,6 @@ static inline bool cm_word_valued(const struct cm_vector *v, size_t i)
     return v->present[i] && !v->novalue[i];
 }
 
-/* Checks one word of `host` against the model's value: can the host provide
- * it, and can it be made to present it?  Appends reasons; returns false on an
- * error.  *drops collects init features to leave out. */
-bool cm_check_word(const struct cm_vector *model, const struct cm_vector *host, size_t i, struct cm_reasons *reasons,
-                   uint32_t *drops);
-
 /* Is id in an unsorted id list (vanishing lists are short)? */
 bool cm_ids_in(const uint64_t *ids, size_t n, uint64_t id);
 

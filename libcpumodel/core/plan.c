@@ -55,6 +55,12 @@ static char *describe_change(const struct cm_word *w, uint64_t old_value, uint64
 
 int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, struct cm_plan *p, cm_error *err)
 {
+    return cm_plan_make_ex(model, host, NULL, p, err);
+}
+
+int cm_plan_make_ex(const struct cm_vector *model, const struct cm_snapshot *host, const struct cm_assume *assume,
+                    struct cm_plan *p, cm_error *err)
+{
     memset(p, 0, sizeof(*p));
     struct cm_vector hv;
     if (cm_vector_from_snapshot(host, &hv, err) < 0)
@@ -67,123 +73,67 @@ int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, 
     const struct cm_arch_ops *ops = model->ops;
     p->host = cm_xstrdup(hv.name);
     p->model = cm_xstrdup(model->name);
+    if (assume)
+        p->assume = *assume;
+    p->assume.reading = CM_READ_MIGRATION; /* a plan prepares a guest that may migrate */
 
-    cm_note_unreported(&p->reasons, model);
-    cm_note_unreported(&p->reasons, &hv);
+    /* The one enforcement rule decides; the plan renders its result. */
+    struct cm_enforcement e;
+    bool ok = cm_enforce_rule(model, &hv, &p->assume, 0, &p->reasons, 0, &e);
+    p->drop_init_features = e.drops;
+    for (size_t k = 0; k < e.ncaps && k < CM_ARRAY_SIZE(p->enable_caps); k++) {
+        p->enable_caps[k] = e.caps[k];
+        p->enable_cap_names[k] = e.cap_names[k];
+    }
+    p->nenable_caps = e.ncaps;
 
-    /* 1. Which init features must go (they change the limits the ID writes are checked against). */
-    uint32_t drops = 0;
-    struct cm_reasons scratch = {0};
-    for (size_t i = 0; i < ops->nwords; i++)
-        cm_check_word(model, &hv, i, &scratch, &drops);
-    cm_reasons_free(&scratch);
-    p->drop_init_features = drops;
-
-    /* 2. The host as KVM presents it once those features are left out. */
-    struct cm_vector after;
-    cm_vector_copy(&after, &hv);
-    for (uint32_t bit = 0; bit < 32; bit++)
-        if ((drops & (1u << bit)) && ops->drop_init_feature)
-            ops->drop_init_feature(&after, bit);
-    if (drops)
-        after.vcpu_features &= ~drops;
-
-    /* 3. Writes, checked against that host. */
+    /* Writes: the words whose presented value changes. */
     size_t wcap = 0;
-    bool ok = true;
     for (size_t i = 0; i < ops->nwords; i++) {
-        if (!cm_word_valued(model, i))
-            continue;
-        ok &= cm_check_word(model, &after, i, &p->reasons, NULL);
-        if (!after.present[i] || after.novalue[i])
+        if (!cm_word_valued(model, i) || !e.after.present[i] || e.after.novalue[i])
             continue;
         const struct cm_word *w = &ops->words[i];
-        /* Field by field: take the model's value where the host can present
-         * it, keep the host's where it cannot (that is an error above).  KVM
-         * refuses a whole write when one field is wrong, so writing fields
-         * it cannot take would also lose the ones it can. */
-        uint64_t target = after.val[i];
-        for (uint16_t fi = 0; fi < w->nfields; fi++) {
-            const struct cm_field *f = &w->fields[fi];
-            uint64_t have = cm_field_get(f, after.val[i]), mv = cm_field_get(f, model->val[i]);
-            if (have == mv || f->policy == CM_POL_IGNORE)
-                continue;
-            if (f->policy != CM_POL_IDENTITY && !cm_field_provides(f, have, mv))
-                continue;
-            struct cm_buf why = {0};
-            uint32_t feat = 0;
-            enum cm_enforce e = ops->enforce ? ops->enforce(&after, i, f, have, mv, &why, &feat) : CM_ENF_NO;
-            cm_buf_free(&why);
-            if (e != CM_ENF_NO)
-                target = cm_field_put(f, target, mv);
-        }
-        uint64_t rm = cm_word_raw_mask(w);
-        if ((after.val[i] & rm) != (model->val[i] & rm)) {
-            struct cm_buf why = {0};
-            uint32_t feat = 0;
-            if (ops->enforce && ops->enforce(&after, i, NULL, after.val[i] & rm, model->val[i] & rm, &why,
-                                             &feat) != CM_ENF_NO)
-                target = (target & ~rm) | (model->val[i] & rm);
-            cm_buf_free(&why);
-        }
-        if (target != after.val[i])
-            add_write(p, &wcap, ops, w->id, w->order, after.val[i], target,
-                      describe_change(w, after.val[i], target));
+        if (e.target[i] != e.after.val[i])
+            add_write(p, &wcap, ops, w->id, w->order, e.after.val[i], e.target[i],
+                      describe_change(w, e.after.val[i], e.target[i]));
     }
+    p->vanishing = e.vanishing;
+    p->nvanishing = e.nvanishing;
+    e.vanishing = NULL;
+    e.nvanishing = 0;
 
-    /* 4. Registers that leave the host's list once the model's values are in. */
-    if (ops->vanishing)
-        ops->vanishing(&after, model, &p->vanishing, &p->nvanishing);
-
-    /* 5. Rollback: registers the host lists that the model's kernels do not. */
+    /* Rollback: the host's registers the model's kernels do not list. */
     size_t rcap = 0;
-    for (size_t r = 0; r < hv.nregs; r++) {
-        uint64_t id = hv.reg_ids[r];
-        if (cm_vector_has_reg(model, id))
-            continue;
+    for (size_t r = 0; r < e.nextras; r++) {
+        const struct cm_extra_reg *x = &e.extras[r];
         char name[96];
-        struct cm_buf why = {0};
-        enum cm_rollback cls;
-        bool write = false;
-        uint64_t wv = 0;
-        const struct cm_reg *reg = cm_snapshot_find_reg(host, id);
-        if (cm_ids_in(p->vanishing, p->nvanishing, id)) {
-            cls = CM_RB_HIDDEN;
-            cm_buf_printf(&why, "leaves the register list with the feature the model hides");
-        } else {
-            cls = cm_classify_extra(ops, host, model, id, &write, &wv, &why);
-        }
-        if (write && cls != CM_RB_BLOCKING) {
+        if (x->write) {
             bool dup = false;
             for (size_t k = 0; k < p->nwrites && !dup; k++)
-                dup = p->writes[k].id == id;
-            long wi = cm_vector_word_index(&hv, id);
+                dup = p->writes[k].id == x->id;
+            const struct cm_reg *reg = cm_snapshot_find_reg(host, x->id);
+            long wi = cm_vector_word_index(&hv, x->id);
             uint64_t old_value = reg ? cm_snapshot_reg_val(host, reg)[0] : 0;
-            if (!dup && old_value != wv)
-                add_write(p, &wcap, ops, id, wi >= 0 ? ops->words[wi].order : CM_ORDER_OTHER, old_value, wv,
-                          cm_xasprintf("rollback: the older kernel behaves as 0x%llx", (unsigned long long)wv));
+            if (!dup && old_value != x->write_value)
+                add_write(p, &wcap, ops, x->id, wi >= 0 ? ops->words[wi].order : CM_ORDER_OTHER, old_value,
+                          x->write_value,
+                          cm_xasprintf("rollback: the older kernel behaves as 0x%llx",
+                                       (unsigned long long)x->write_value));
         }
         cm_grow(&p->rollback, &rcap, p->nrollback + 1, sizeof(*p->rollback));
         p->rollback[p->nrollback++] = (struct cm_rollback_reg){
-            .id = id,
-            .name = cm_xstrdup(cm_regname(ops, id, name, sizeof(name))),
-            .cls = cls,
-            .why = cm_buf_steal(&why),
+            .id = x->id,
+            .name = cm_xstrdup(cm_regname(ops, x->id, name, sizeof(name))),
+            .cls = x->cls,
+            .why = x->why ? cm_xstrdup(x->why) : NULL,
         };
-        if (cls == CM_RB_BLOCKING) {
-            ok = false;
-            cm_reason_addf(&p->reasons, CM_SEV_ERROR, hv.name, ops, id, NULL, false, 0, 0, "rollback-blocking",
-                           "%s is listed by %s but not by the model's kernels, and is neither hidden nor droppable: "
-                           "%s",
-                           name, hv.name, p->rollback[p->nrollback - 1].why);
-        }
     }
     if (p->nwrites)
         qsort(p->writes, p->nwrites, sizeof(*p->writes), write_cmp);
     p->ok = ok && cm_reasons_count(&p->reasons, CM_SEV_ERROR) == 0;
     if (ops->plan_extra)
         p->extra = ops->plan_extra(model, host);
-    cm_vector_free(&after);
+    cm_enforcement_free(&e);
     cm_vector_free(&hv);
     return 0;
 }

@@ -117,6 +117,7 @@ struct json_object *cm_baseline_to_json(const struct cm_baseline *b, cm_error *e
     }
     json_object_object_add(o, "model", m);
     json_object_object_add(o, "enforceable_everywhere", json_object_new_boolean(b->enforceable_everywhere));
+    json_object_object_add(o, "assumes", cm_assume_to_json(&b->assume));
     struct json_object *hosts = json_object_new_array();
     for (size_t h = 0; h < b->nhosts; h++) {
         struct json_object *ho = json_object_new_object();
@@ -164,12 +165,31 @@ static struct json_object *order_name(uint8_t order)
     return json_object_new_string(order < 4 ? names[order] : "other");
 }
 
+struct json_object *cm_assume_to_json(const struct cm_assume *a)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "reading", json_object_new_string(cm_reading_name(a->reading)));
+    json_object_object_add(o, "vmm", json_object_new_string(cm_restore_name(a->restore)));
+    return o;
+}
+
 struct json_object *cm_plan_to_json(const struct cm_plan *p)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "host", str_or_null(p->host));
     json_object_object_add(o, "model", str_or_null(p->model));
     json_object_object_add(o, "ok", json_object_new_boolean(p->ok));
+    json_object_object_add(o, "assumes", cm_assume_to_json(&p->assume));
+    /* capabilities the VMM enables on the VM before creating vCPUs, else the writes are refused */
+    struct json_object *caps = json_object_new_array();
+    for (size_t i = 0; i < p->nenable_caps; i++) {
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "cap", json_object_new_int64(p->enable_caps[i]));
+        json_object_object_add(c, "name", str_or_null(p->enable_cap_names[i]));
+        json_object_object_add(c, "when", json_object_new_string("KVM_ENABLE_CAP on the VM before creating vCPUs"));
+        json_object_array_add(caps, c);
+    }
+    json_object_object_add(o, "enable_vm_capabilities", caps);
     json_object_object_add(o, "drop_init_features", json_object_new_int64(p->drop_init_features));
     struct json_object *w = json_object_new_array();
     for (size_t i = 0; i < p->nwrites; i++) {

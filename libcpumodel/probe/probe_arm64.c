@@ -23,6 +23,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "arm64/arm64.h"
 #include "cpumodel/kvm_compat.h"
 #include "probe/onereg.h"
 
@@ -190,6 +191,100 @@ static void probe_wa2_without_ssbs(struct cm_probe_ctx *c, uint32_t features)
     close(vm);
 }
 
+/*
+ * Writability ground truth (issue 9 item 6, KVM-FACTS §A.3): distribution
+ * kernels carry backports, so a kernel version only guesses what KVM takes.
+ * Where KVM_ARM_GET_REG_WRITABLE_MASKS exists the masks are the answer;
+ * otherwise lower one writable LOWER_SAFE field of ID_AA64ISAR0_EL1 on a
+ * scratch vCPU (ID registers are VM-scoped and writable until the first
+ * KVM_RUN) and record whether KVM took it (fact arm64.writable_id_regs: 1
+ * taken, 0 EINVAL).  The identity registers: enable
+ * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS on a scratch VM before its vCPU exists and
+ * write another MIDR_EL1 revision (fact arm64.writable_imp_id_regs).  Best
+ * effort: a step failing for another reason records nothing.
+ */
+static int scratch_vcpu(struct cm_probe_ctx *c, uint32_t features, bool impid, int *vm_out)
+{
+    int vm = cm_kvm_create_vm(c->kvm, cm_probe_arch_arm64.vm_type, NULL);
+    if (vm < 0)
+        return -1;
+    if (impid) {
+        struct kvm_enable_cap cap;
+        memset(&cap, 0, sizeof(cap));
+        cap.cap = KVM_CAP_ARM_WRITABLE_IMP_ID_REGS;
+        if (ioctl(vm, KVM_ENABLE_CAP, &cap) < 0) {
+            int e = errno;
+            close(vm);
+            errno = e;
+            return -2;
+        }
+    }
+    int vcpu = cm_arm64_vcpu_create(vm, features, NULL, NULL);
+    if (vcpu < 0) {
+        close(vm);
+        return -1;
+    }
+    *vm_out = vm;
+    return vcpu;
+}
+
+static void probe_writable_id_regs(struct cm_probe_ctx *c, uint32_t features)
+{
+    struct cm_snapshot *s = c->s;
+    if (s->writable_masks) /* the masks say it field by field */
+        return;
+    long slot = a64_slot(A64_ID_AA64ISAR0);
+    uint64_t isar0;
+    if (slot < 0 || !cm_snapshot_get_u64(s, A64_ID_AA64ISAR0, &isar0))
+        return;
+    const struct cm_word *w = &cm_arm64_words[slot];
+    const struct cm_field *f = NULL;
+    for (uint16_t i = 0; i < w->nfields && !f; i++)
+        if (w->fields[i].policy == CM_POL_LOWER_SAFE && !w->fields[i].is_signed && w->fields[i].writable_since &&
+            cm_field_get(&w->fields[i], isar0) > 0)
+            f = &w->fields[i];
+    if (!f)
+        return;
+    int vm, vcpu = scratch_vcpu(c, features, false, &vm);
+    if (vcpu < 0)
+        return;
+    uint64_t v[1] = {cm_field_put(f, isar0, cm_field_get(f, isar0) - 1)};
+    int r = cm_onereg_set(vcpu, A64_ID_AA64ISAR0, v);
+    if (r == 0)
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_ID_REGS, 1, NULL);
+    else if (r == -EINVAL)
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_ID_REGS, 0, NULL);
+    close(vcpu);
+    close(vm);
+}
+
+static void probe_writable_imp_id_regs(struct cm_probe_ctx *c, uint32_t features)
+{
+    struct cm_snapshot *s = c->s;
+    uint64_t midr;
+    if (!cm_snapshot_get_u64(s, A64_MIDR_EL1, &midr))
+        return;
+    if (check_ext(c->kvm, KVM_CAP_ARM_WRITABLE_IMP_ID_REGS) <= 0) {
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_IMP_ID_REGS, 0, NULL);
+        return;
+    }
+    int vm, vcpu = scratch_vcpu(c, features, true, &vm);
+    if (vcpu == -2 && errno == EINVAL) {
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_IMP_ID_REGS, 0, NULL);
+        return;
+    }
+    if (vcpu < 0)
+        return;
+    uint64_t v[1] = {midr ^ 1}; /* another revision (bits 3:0) */
+    int r = cm_onereg_set(vcpu, A64_MIDR_EL1, v);
+    if (r == 0)
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_IMP_ID_REGS, 1, NULL);
+    else if (r == -EINVAL)
+        cm_snapshot_add_fact(s, CM_FACT_ARM64_WRITABLE_IMP_ID_REGS, 0, NULL);
+    close(vcpu);
+    close(vm);
+}
+
 static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
 {
     struct cm_snapshot *s = c->s;
@@ -228,6 +323,8 @@ static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
     }
 
     probe_wa2_without_ssbs(c, features);
+    probe_writable_id_regs(c, features);
+    probe_writable_imp_id_regs(c, features);
 
     if (!s->cpu) {
         uint64_t midr;

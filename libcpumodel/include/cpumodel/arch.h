@@ -24,6 +24,21 @@ enum cm_enforce {
     CM_ENF_WRITE,      /* KVM_SET_ONE_REG (or KVM_SET_CPUID2) before the first KVM_RUN */
     CM_ENF_INIT_DROP,  /* leave a KVM_ARM_VCPU_INIT feature out (*init_feature says which) */
     CM_ENF_NO,         /* this host's kernel cannot present that value */
+    CM_ENF_HOST_VALUE, /* identity / cache geometry the host cannot change: a freshly booted guest sees the
+                          host's own value (harmless for a boot), a restore of another value is refused */
+};
+
+/* Fields KVM only offers all together or not at all (arm64 pointer
+ * authentication: one vCPU feature, address and generic).  The merge keeps
+ * the group only where every host has the same bits, else clears them all. */
+struct cm_field_group_part {
+    uint64_t word_id;
+    uint64_t mask;
+};
+struct cm_field_group {
+    const char *name;
+    const struct cm_field_group_part *parts;
+    size_t nparts;
 };
 
 /* A register the host lists but an older member kernel does not. */
@@ -36,6 +51,12 @@ enum cm_rollback {
 struct cm_arch_ops {
     enum cm_arch arch;
     const char *name;
+
+    /* A restore writes each saved register with KVM_SET_ONE_REG, which fails
+     * (ENOENT) for one the destination does not list: a VMM restoring every
+     * saved register cannot get past a hidden or droppable register (arm64).
+     * False where state is restored whole (x86: KVM_SET_CPUID2). */
+    bool restore_fails_on_missing;
 
     /* The vector layout: slot i is words[i]. */
     const struct cm_word *words;
@@ -96,6 +117,29 @@ struct cm_arch_ops {
      * the host).  May be NULL (every word presents the host's own value). */
     bool (*presented)(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
                       struct cm_buf *why);
+
+    /* Can `host`'s KVM not change word `slot` at all (an invariant identity or
+     * cache register)?  The merge then takes a value such a host has, so the
+     * others can write it.  Used for words flagged CM_WORDF_PINNABLE.  May be NULL. */
+    bool (*pinned)(const struct cm_vector *host, size_t slot);
+
+    /* The host cannot provide `want` for field f of word `slot`, yet KVM
+     * accepts a restore of it and presents its own value (a field newer
+     * kernels hide and deliberately accept the value older kernels exposed
+     * for, so that the migration works; the guest stops seeing the feature).
+     * `model` is the guest's side (source).  Says what the guest loses in
+     * `why`.  May be NULL. */
+    bool (*restore_ignored)(const struct cm_vector *model, const struct cm_vector *host, size_t slot,
+                            const struct cm_field *f, uint64_t want, struct cm_buf *why);
+
+    /* All-or-nothing field groups (see struct cm_field_group). */
+    const struct cm_field_group *groups;
+    size_t ngroups;
+
+    /* A VM capability the VMM must enable before creating vCPUs so that a
+     * write of word `slot` is accepted (arm64 identity registers: 239); 0
+     * none.  *name gets its name. */
+    uint32_t (*write_needs_cap)(size_t slot, const char **name);
 
     /* Applies the effect of leaving init feature `bit` out to a vector
      * (zeroes the fields it controls).  Used to verify plans.  May be NULL. */

@@ -57,6 +57,7 @@ struct cm_field {
 #define CM_WORDF_RAZ 0x1u      /* unallocated / hidden slot: reads as zero */
 #define CM_WORDF_NOVALUE 0x2u  /* presence matters, value does not */
 #define CM_WORDF_DERIVED 0x4u  /* KVM derives the value per VM from other registers (arch presented()) */
+#define CM_WORDF_PINNABLE 0x8u /* some kernels cannot change it at all (arch pinned()): identity, cache geometry */
 
 /* plan ordering classes: KVM wants ID registers first, then firmware, then the rest */
 enum cm_order {

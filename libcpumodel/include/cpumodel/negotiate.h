@@ -43,6 +43,69 @@ void cm_reasons_add(struct cm_reasons *r, const struct cm_reason *tmpl); /* deep
 void cm_reasons_free(struct cm_reasons *r);
 size_t cm_reasons_count(const struct cm_reasons *r, enum cm_severity sev);
 
+/* ---- what a verdict assumes ---------------------------------------------- */
+
+/* Which question a verdict answers.  MIGRATION (the default): the guest's
+ * saved state, every register of it, is restored on the destination, so a
+ * value the destination cannot take (an identity register, an invariant
+ * cache geometry) is refused.  BOOT: a guest freshly started there; such a
+ * value is only seen differently (a warning). */
+enum cm_reading { CM_READ_MIGRATION = 0, CM_READ_BOOT = 1 };
+
+/* How the VMM restores.  RESTORE_ALL (the default; QEMU without the
+ * x-mig-* properties, Firecracker): every saved register is written back and
+ * KVM_SET_ONE_REG of a register the destination does not list fails with
+ * ENOENT.  PLAN_AWARE: the VMM applies the plan's hidden (not saved) and
+ * safe-missing (not restored) register lists. */
+enum cm_restore { CM_RESTORE_ALL = 0, CM_RESTORE_PLAN_AWARE = 1 };
+
+struct cm_assume {
+    enum cm_reading reading;
+    enum cm_restore restore;
+};
+const char *cm_reading_name(enum cm_reading r);  /* "migration", "boot" */
+const char *cm_restore_name(enum cm_restore r);  /* "restore-all", "plan-aware" */
+/* Parses the names above; false on anything else. */
+bool cm_reading_parse(const char *s, enum cm_reading *out);
+bool cm_restore_parse(const char *s, enum cm_restore *out);
+struct json_object;
+/* {"reading": …, "vmm": …} */
+struct json_object *cm_assume_to_json(const struct cm_assume *a);
+
+/* ---- the enforcement rule --------------------------------------------------
+ * ONE function decides whether a model can be imposed on a host; baseline
+ * (cm_enforceable*), compare and plan all call it.  It leaves out the init
+ * features the model needs gone, checks every word against the host as KVM
+ * then presents it, computes what the host presents after the plan's writes,
+ * and classifies register-list differences under the VMM assumption. */
+
+struct cm_extra_reg {
+    uint64_t id;
+    enum cm_rollback cls;
+    bool write;              /* droppable after the source writes write_value */
+    uint64_t write_value;
+    char *why;
+};
+
+struct cm_enforcement {
+    uint32_t drops;          /* init features left out (KVM_ARM_VCPU_INIT) */
+    struct cm_vector after;  /* the host once they are left out */
+    uint64_t *target;        /* per word: the value presented after the plan's writes */
+    uint64_t *vanishing;     /* host registers leaving the list under the model */
+    size_t nvanishing;
+    struct cm_extra_reg *extras; /* host registers the model's kernels do not list */
+    size_t nextras;
+    uint32_t caps[4];        /* VM capabilities to enable before creating vCPUs */
+    const char *cap_names[4];
+    size_t ncaps;
+};
+
+#define CM_EF_ONE_WAY 0x1u   /* compare: the host's own extra registers are only noted (info) */
+
+bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                     unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out);
+void cm_enforcement_free(struct cm_enforcement *e);
+
 /* ---- baseline ------------------------------------------------------------ */
 
 struct cm_host_verdict {
@@ -67,6 +130,7 @@ struct cm_baseline {
     struct cm_reasons notes;              /* registers not listed by every host, identity differences */
     struct cm_group *groups;              /* computed when !enforceable_everywhere or incompatible */
     size_t ngroups;
+    struct cm_assume assume;              /* migration, and the VMM restore behaviour */
 };
 
 /* Merges the vectors (all one arch, else CM_E_MISMATCH naming the hosts).
@@ -80,6 +144,7 @@ void cm_baseline_free(struct cm_baseline *b);
 #define CM_BL_GROUPS 0x1u      /* compute compatibility groups when one model does not fit all */
 #define CM_BL_FIRST_REASON 0x2u /* per host, stop at the first error (large clusters: the verdict,
                                    not the full list of reasons) */
+#define CM_BL_PLAN_AWARE 0x4u   /* members' VMMs apply the plan's register lists (else restore-all) */
 int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flags, struct cm_baseline *out,
                    cm_error *err);
 
@@ -97,6 +162,9 @@ bool cm_enforceable(const struct cm_vector *model, const struct cm_vector *host,
 /* The same, stopping once `max_errors` errors were found (0 = all). */
 bool cm_enforceable_max(const struct cm_vector *model, const struct cm_vector *host, struct cm_reasons *reasons,
                         size_t max_errors);
+/* The same under an explicit assumption (NULL = migration, restore-all). */
+bool cm_enforceable_ex(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                       struct cm_reasons *reasons, size_t max_errors);
 
 /* A model snapshot for a merged vector (register list, feature values,
  * members), ready for JSON and for use as an input again. */
@@ -111,6 +179,9 @@ struct cm_snapshot *cm_model_snapshot(const struct cm_vector *model, const struc
  * are classified as in a rollback plan. */
 bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const struct cm_snapshot *to_snap,
                 struct cm_reasons *reasons);
+/* The same under an explicit assumption (NULL = migration, restore-all). */
+bool cm_compare_ex(const struct cm_vector *from, const struct cm_vector *to, const struct cm_assume *assume,
+                   struct cm_reasons *reasons);
 
 /* ---- plan ---------------------------------------------------------------- */
 
@@ -142,9 +213,16 @@ struct cm_plan {
     size_t nrollback;
     struct cm_reasons reasons;        /* errors: what cannot be enforced / blocks rollback */
     struct json_object *extra;        /* arch extras, may be NULL */
+    struct cm_assume assume;          /* the VMM restore behaviour the plan was made for */
+    uint32_t enable_caps[4];          /* VM capabilities the VMM must enable before creating vCPUs */
+    const char *enable_cap_names[4];
+    size_t nenable_caps;
 };
 
 int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, struct cm_plan *out, cm_error *err);
+/* The same for a VMM restore behaviour (NULL = restore-all). */
+int cm_plan_make_ex(const struct cm_vector *model, const struct cm_snapshot *host, const struct cm_assume *assume,
+                    struct cm_plan *out, cm_error *err);
 void cm_plan_free(struct cm_plan *p);
 /* Applies a plan to a host vector (init drops, then writes), as KVM would. */
 void cm_plan_apply(const struct cm_plan *p, struct cm_vector *host);
@@ -155,7 +233,6 @@ char *cm_plan_qemu_hidden_regs(const struct cm_plan *p);
 char *cm_plan_qemu_safe_missing_regs(const struct cm_plan *p);
 
 /* ---- JSON renderings (libcpumodel/core/result_json.c) --------------------- */
-struct json_object;
 struct json_object *cm_reasons_to_json(const struct cm_reasons *r);
 /* {"model": <model snapshot + "fields">, "hosts": [...], "groups": [...], "incompatibilities": [...], "notes": [...]} */
 struct json_object *cm_baseline_to_json(const struct cm_baseline *b, cm_error *err);

@@ -88,6 +88,15 @@ struct cm_fact {
  * model without SSBS (KVM-FACTS §A.4, docs/arm64.md). */
 #define CM_FACT_ARM64_WA2_WITHOUT_SSBS "arm64.wa2_without_ssbs"
 
+/* Writability ground truth (docs/snapshot-format.md): 1 = KVM took a lowered
+ * ID register value (the generic writable-ID-register mechanism, or a
+ * backport of it), 0 = refused.  Measured by the probe on a scratch vCPU,
+ * or stated by the operator (`--fact writable-id-regs=yes`). */
+#define CM_FACT_ARM64_WRITABLE_ID_REGS "arm64.writable_id_regs"
+/* 1 = a VM with KVM_CAP_ARM_WRITABLE_IMP_ID_REGS enabled took another
+ * MIDR_EL1, 0 = the enable or the write was refused. */
+#define CM_FACT_ARM64_WRITABLE_IMP_ID_REGS "arm64.writable_imp_id_regs"
+
 struct cm_snapshot {
     enum cm_arch arch;
     enum cm_snapshot_kind kind;
