@@ -131,20 +131,14 @@ static int reg_cmp(const void *a, const void *b)
     return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
 }
 
-static bool regs_sorted(const struct cm_snapshot *s)
-{
-    for (size_t i = 1; i < s->nregs; i++)
-        if (s->regs[i - 1].id >= s->regs[i].id)
-            return false;
-    return true;
-}
-
 int cm_snapshot_add_reg(struct cm_snapshot *s, uint64_t id, const uint64_t *val, uint32_t flags, cm_error *err)
 {
     /* Duplicates are cheap to detect while the list is still sorted (the
      * common case: probes and imports add in list order). */
     if (s->nregs && s->regs[s->nregs - 1].id >= id && cm_snapshot_find_reg(s, id))
         return cm_fail(err, CM_E_INPUT, "duplicate register 0x%016llx", (unsigned long long)id);
+    if (s->nregs && s->regs[s->nregs - 1].id > id)
+        s->regs_unsorted = true;
     size_t nw = cm_reg_words(id);
     cm_grow(&s->regs, &s->cap_regs, s->nregs + 1, sizeof(*s->regs));
     cm_grow(&s->words, &s->cap_words, s->nwords + nw, sizeof(*s->words));
@@ -162,12 +156,13 @@ int cm_snapshot_add_reg(struct cm_snapshot *s, uint64_t id, const uint64_t *val,
 
 int cm_snapshot_finish(struct cm_snapshot *s, cm_error *err)
 {
-    if (!regs_sorted(s)) {
+    if (s->regs_unsorted) {
         qsort(s->regs, s->nregs, sizeof(*s->regs), reg_cmp);
         for (size_t i = 1; i < s->nregs; i++)
             if (s->regs[i - 1].id == s->regs[i].id)
                 return cm_fail(err, CM_E_INPUT, "duplicate register 0x%016llx",
                                (unsigned long long)s->regs[i].id);
+        s->regs_unsorted = false;
     }
     if (s->kver == CM_KVER_UNKNOWN && s->kernel)
         s->kver = cm_kver_parse(s->kernel);
@@ -176,7 +171,7 @@ int cm_snapshot_finish(struct cm_snapshot *s, cm_error *err)
 
 const struct cm_reg *cm_snapshot_find_reg(const struct cm_snapshot *s, uint64_t id)
 {
-    if (!regs_sorted(s)) {
+    if (s->regs_unsorted) {
         for (size_t i = 0; i < s->nregs; i++)
             if (s->regs[i].id == id)
                 return &s->regs[i];

@@ -151,6 +151,9 @@ struct cm_snapshot {
 
     /* bookkeeping for the add_* helpers */
     size_t cap_regs, cap_words, cap_caps, cap_cpuid, cap_cpuid_emulated, cap_msrs, cap_msr_index_list, cap_members;
+    /* an add_reg out of id order since the last cm_snapshot_finish: lookups
+     * must scan instead of bisect (kept so a lookup never re-checks the order) */
+    bool regs_unsorted;
 };
 
 #define CM_ARM64_MASKS_LEN 192
