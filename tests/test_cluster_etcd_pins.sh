@@ -39,7 +39,7 @@ for r in $(seq "$ROUNDS"); do
       jq -r '.info | "\(.generation) \(.digest)"' "$T/out.$i" >>"$T/winners"
     else
       # a loser is told who won: ModelExists with the generation it lost to
-      [ "$rc" = 2 ] && grep -q ModelExists "$T/err.$i" || fail "round $r, d$i: rc $rc $(cat "$T/err.$i")"
+      [ "$rc" = 2 ] && grep -q "is pinned already" "$T/err.$i" || fail "round $r, d$i: rc $rc $(cat "$T/err.$i")"
     fi
   done
   [ "$wins" -ge 1 ] || fail "round $r: no pin won"

@@ -53,7 +53,7 @@ ok "TLS with a client certificate: registered and pinned"
 jq -e '.registry.reachable == false and (.registry.error | length > 0) and (.members | length == 1)' "$T/nc.json" >/dev/null ||
   fail "the daemon without a client certificate: $(jq -c .registry "$T/nc.json")"
 rc=0; "$CPUMODELD" pin --socket "$T/nocert.sock" silver 2>"$T/err" || rc=$?
-[ "$rc" = 3 ] && grep -q RegistryUnreachable "$T/err" || fail "pin without a client certificate: rc $rc $(cat "$T/err")"
+[ "$rc" = 3 ] && grep -q "cluster registry (etcd) cannot be reached" "$T/err" || fail "pin without a client certificate: rc $rc $(cat "$T/err")"
 etcdctl --endpoints "$EP" "${tls[@]}" get --keys-only --prefix /cpumodeld/hosts/ | grep -q INTEL_ICELAKE_6.1 &&
   fail "a client without a certificate registered"
 ok "without the client certificate: etcd refuses, the daemon says so ($(jq -r .registry.error "$T/nc.json" | cut -c1-80)), pins refused"

@@ -39,7 +39,7 @@ cmp -s "$ST/host.json" "$T/host.before" || fail "host.json changed on a full dis
 rc=0; "$CPUMODELD" pin --socket "$S" --replace gold >"$T/pin" 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "a pin on a full disk claimed success"
 cmp -s "$ST/models/gold.json" "$T/gold.before" || fail "gold.json changed on a full disk"
-"$CPUMODELD" models --socket "$S" --json | jq -e '.[] | select(.name == "gold") | .generation == 1' >/dev/null ||
+"$CPUMODELD" models --socket "$S" --json | jq -e '.models[] | select(.name == "gold") | .generation == 1' >/dev/null ||
   fail "the daemon's gold moved on although nothing was written"
 [ -z "$(find "$ST" -name '.tmp-*')" ] || fail "temporary files left on a full disk: $(find "$ST" -name '.tmp-*')"
 ok "full disk: re-probe and pin fail with ENOSPC named, host.json and gold.json unchanged, no temporary file left"
@@ -59,8 +59,8 @@ kill -TERM "$PID"; wait "$PID" 2>/dev/null
 PID=$!
 PIDS+=("$PID")
 wait_ready --socket "$S" || fail "restart: $(cat "$T/d2.log")"
-"$CPUMODELD" models --socket "$S" --json | jq -e 'map(.name) | sort == ["a.json.tmp.1", "gold"]' >/dev/null ||
-  fail "pins after restart: $("$CPUMODELD" models --socket "$S" --json | jq -c 'map(.name)')"
+"$CPUMODELD" models --socket "$S" --json | jq -e '.models | map(.name) | sort == ["a.json.tmp.1", "gold"]' >/dev/null ||
+  fail "pins after restart: $("$CPUMODELD" models --socket "$S" --json | jq -c '.models | map(.name)')"
 for bad in .hidden -dash 'a/b' 'sp ace' "$(printf 'x%.0s' $(seq 65))"; do
   rc=0; "$CPUMODELD" pin --socket "$S" "$bad" >/dev/null 2>&1 || rc=$?
   [ "$rc" = 2 ] || fail "pin name '$bad' accepted (exit $rc)"

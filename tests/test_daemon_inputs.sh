@@ -93,10 +93,10 @@ for g in -1 0 9223372036854775807 18446744073709551615; do # the last two: INT64
   sed "s/424242/$g/" "$T/odd.json" >"$M/odd.json"
   kill -HUP "$LAST_PID"; sleep 0.5
   "$CPUMODELD" models --socket "$S" --json >"$T/models.json" || fail "models"
-  jq -e 'map(.name) | index("odd") | not' "$T/models.json" >/dev/null || fail "generation $g accepted"
+  jq -e '.models | map(.name) | index("odd") | not' "$T/models.json" >/dev/null || fail "generation $g accepted"
   [ "$(grep -c "odd.json: generation .* out of range" "$T/self.log")" -ge "$i" ] || fail "generation $g: no error logged"
 done
-jq -e '.[] | select(.name == "gold") | .generation == 2' "$T/models.json" >/dev/null ||
+jq -e '.models[] | select(.name == "gold") | .generation == 2' "$T/models.json" >/dev/null ||
   fail "gold went backwards: $(cat "$T/models.json")"
 grep -q "gold: generation 1 on disk is older than 2" "$T/self.log" || fail "the backwards generation is not named"
 ok "generations -1, 0, INT64_MAX and beyond refused; an older copy on disk never takes a model backwards"

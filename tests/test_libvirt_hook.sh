@@ -125,10 +125,10 @@ expect_rc 1 "a model not pinned here"
 ok "generation mismatch and a model not pinned here: vetoed with the reason"
 
 # --- content, not name: the label's digest must be the pinned model's
-PROD_DIGEST=$(jq -r '.[] | select(.name == "prod") | .digest' "$T/models.json")
+PROD_DIGEST=$(jq -r '.models[] | select(.name == "prod") | .digest' "$T/models.json")
 [[ "$PROD_DIGEST" == sha256:* ]] || fail "prod has no digest in cpumodeld models: $PROD_DIGEST"
 # the oracle: sha256 of a model known under another name is not prod's
-RICH_DIGEST=$(jq -r '.[] | select(.name == "rich") | .digest' "$T/models.json")
+RICH_DIGEST=$(jq -r '.models[] | select(.name == "rich") | .digest' "$T/models.json")
 [ "$RICH_DIGEST" != "$PROD_DIGEST" ] || fail "premise: prod and rich have one digest"
 domxml "$(ref name='"prod"' generation='"2"' digest="\"$PROD_DIGEST\"")" >"$T/prod-dig.xml"
 hook "$T/prod-dig.xml" guest1 migrate begin -

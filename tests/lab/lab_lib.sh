@@ -63,7 +63,7 @@ lab_tools() { # builds the build-host converter against the built library
         nm "$BIN/libcpumodel/libcpumodel.a" 2>/dev/null | grep -q __asan_ && san=-fsanitize=address,undefined
         ( flock 9
           cc -std=gnu11 -Wall -Wextra -Werror $san -I"$SRC/libcpumodel/include" -o "$CONVERT.$$" \
-             "$LABDIR/lab_convert.c" "$LABDIR/lab_lines.c" "$BIN/libcpumodel/libcpumodel.a" $(pkg-config --cflags --libs json-c) -lm &&
+             "$LABDIR/lab_convert.c" "$LABDIR/lab_lines.c" "$BIN/libcpumodel/libcpumodel.a" $(pkg-config --cflags --libs json-c gnutls) -lm &&
           mv "$CONVERT.$$" "$CONVERT" ) 9>"$BIN/lab/.convert.lock" || { fail "building lab_convert"; exit 1; }
     fi
 }
