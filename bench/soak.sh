@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 secs=${1:-600}
 build=${2:-build}
 fix=${CPUMODEL_FIXTURES:-tests/data/firecracker}
-[ -d "$fix" ] || fix=${CPUMODEL_SHARED_DIR:-../shared}/fixtures/firecracker
 work=$(mktemp -d /tmp/cpumodeld-soak.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 python3 bench/soak.py "$build/daemon/cpumodeld" "$fix" "$secs" "$work"

@@ -19,7 +19,6 @@ CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_FUZ
 cmake --build "$build" -j"$(nproc)" --target fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook >/dev/null
 
 fix=tests/data/firecracker
-[ -d "$fix" ] || fix=${CPUMODEL_SHARED_DIR:-../shared}/fixtures/firecracker
 seeds() { # seeds TARGET DIR: the seed corpus of one target
   local t=$1 d=$2
   mkdir -p "$d"
