@@ -925,6 +925,7 @@ static void registry_baseline_render(struct cmd_daemon *d, bool groups)
     for (size_t i = 0; i < cc.f->n; i++)
         slot->has_silent |= cc.f->res[i].status == CMD_SILENT;
     cmd_fanout_free(cc.f);
+    free(cc.other_arch);
     slot->version = cmd_cluster_version(d);
     uint64_t now = 0;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
