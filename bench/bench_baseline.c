@@ -141,7 +141,7 @@ static void run_row(struct cm_vector *seeds, size_t nseeds, cm_kver force_kver, 
     t0 = now_ms();
     struct cm_baseline b;
     cm_error err = {0};
-    cm_baseline_ex(pv, n, CM_BL_FIRST_REASON, &b, &err);
+    cm_baseline_ex(pv, n, CM_BL_LAZY, &b, &err);
     double verdicts = now_ms() - t0;
     double full = -1; /* every reason of 100,000 hosts is a report nobody reads whole: not rendered */
     if (n < 100000) {

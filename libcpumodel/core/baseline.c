@@ -128,7 +128,11 @@ int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flag
     out->assume.restore = flags & CM_BL_PLAN_AWARE ? CM_RESTORE_PLAN_AWARE : CM_RESTORE_ALL;
     out->verdicts = cm_xcalloc(n, sizeof(*out->verdicts));
     out->enforceable_everywhere = out->incompat.n == 0;
-    for (size_t h = 0; h < n; h++) {
+    if (flags & CM_BL_LAZY)
+        cm_verdicts(&out->model, hosts, n, &out->assume, out->verdicts);
+    for (size_t h = 0; h < n && (flags & CM_BL_LAZY); h++)
+        out->enforceable_everywhere &= out->verdicts[h].enforceable;
+    for (size_t h = 0; h < n && !(flags & CM_BL_LAZY); h++) {
         out->verdicts[h].enforceable = cm_enforce_rule(&out->model, hosts[h], &out->assume, 0,
                                                        &out->verdicts[h].reasons,
                                                        flags & CM_BL_FIRST_REASON ? 1 : 0, NULL);
@@ -137,6 +141,11 @@ int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flag
     if ((flags & CM_BL_GROUPS) && !out->enforceable_everywhere)
         compute_groups(out);
     return 0;
+}
+
+bool cm_baseline_host_reasons(const struct cm_baseline *b, size_t h, size_t max_errors, struct cm_reasons *out)
+{
+    return cm_enforce_rule(&b->model, b->hosts[h], &b->assume, 0, out, max_errors, NULL);
 }
 
 void cm_baseline_free(struct cm_baseline *b)

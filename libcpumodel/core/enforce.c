@@ -36,7 +36,27 @@ struct pass {
     struct cm_enforcement *out;  /* may be NULL (capabilities) */
     size_t nassumed;             /* writes allowed on an assumption (the driver said why) */
     char *assumed;               /* the first one's reason */
+    size_t nerrors;              /* errors found by this pass (text or not) */
+    struct cm_block *block;      /* the first of them, may be NULL */
 };
+
+/* Every error of the rule goes through here, text or not: the count decides
+ * when a first-reason pass stops and the first one is what blocks.  Rule and
+ * field words are static strings (policy names, arch tables). */
+static void blocked(struct pass *p, const char *rule, uint64_t reg, const char *field, bool has_values,
+                    uint64_t have, uint64_t want)
+{
+    if (!p->nerrors++ && p->block)
+        *p->block = (struct cm_block){
+            .rule = rule, .reg = reg, .field = field, .has_values = has_values, .have = have, .want = want};
+}
+
+/* The drivers' explanation buffer: none when no text is wanted (a verdict
+ * pass), so they format nothing. */
+static struct cm_buf *why_for(const struct pass *p, struct cm_buf *b)
+{
+    return p->reasons || p->out ? b : NULL;
+}
 
 static void note_cap(struct pass *p, size_t slot)
 {
@@ -86,13 +106,16 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
     bool identity = f->policy == CM_POL_IDENTITY;
     if (!identity && !cm_field_provides(f, have, want)) {
         struct cm_buf why = {0};
-        if (ops->restore_ignored && ops->restore_ignored(p->model, host, i, f, want, &why)) {
+        if (ops->restore_ignored && ops->restore_ignored(p->model, host, i, f, want, why_for(p, &why))) {
             cm_reason_addf(p->reasons, CM_SEV_INFO, host->name, ops, w->id, f->name, true, have, want,
                            "restore-ignored", "%s.%s: %s", w->name, f->name, why.s ? why.s : "");
             cm_buf_free(&why);
             return true;
         }
         cm_buf_free(&why);
+        blocked(p, cm_policy_name(f), w->id, f->name, true, have, want);
+        if (!p->reasons)
+            return false;
         if (f->width == 1 && f->policy == CM_POL_BITMAP) /* a feature flag: say it by name */
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
                            cm_policy_name(f), "%s.%s: %s lacks %s, which the model has", w->name, f->name,
@@ -108,7 +131,7 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
     }
     struct cm_buf whybuf = {0}, why = {0};
     uint32_t feat = 0;
-    enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, &whybuf, &feat) : CM_ENF_NO;
+    enum cm_enforce e = ops->enforce ? ops->enforce(host, i, f, have, want, why_for(p, &whybuf), &feat) : CM_ENF_NO;
     strip_prefix(&why, &whybuf, w->name, f->name);
     cm_buf_free(&whybuf);
     const char *sep = why.s ? ": " : "", *txt = why.s ? why.s : "";
@@ -137,6 +160,7 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
                            w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
                            txt);
         } else {
+            blocked(p, "restore-refused", w->id, f->name, true, have, want);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
                            "restore-refused",
                            "%s.%s: migration: a restore of 0x%llx is refused on %s (KVM_SET_ONE_REG: EINVAL), which "
@@ -155,6 +179,7 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
                            w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
                            txt);
         } else {
+            blocked(p, "not-writable", w->id, f->name, true, have, want);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
                            "not-writable", "%s.%s: cannot lower 0x%llx to 0x%llx on %s%s%s", w->name, f->name,
                            (unsigned long long)have, (unsigned long long)want, host->name, sep, txt);
@@ -176,6 +201,7 @@ static bool check_word(struct pass *p, size_t i)
     if (!host->present[i]) {
         if (cm_vector_has_reg(model, w->id))
             return true; /* a register: the register lists decide (ENOENT on restore) */
+        blocked(p, "missing-word", w->id, NULL, false, 0, 0);
         cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "missing-word",
                        "%s is in the model but %s does not report it", w->name, host->name);
         return false;
@@ -187,7 +213,8 @@ static bool check_word(struct pass *p, size_t i)
     uint64_t hval = host->val[i];
     if (ops->presented) {
         struct cm_buf why = {0};
-        if (!ops->presented(host, model, i, &hval, &why)) {
+        if (!ops->presented(host, model, i, &hval, why_for(p, &why))) {
+            blocked(p, "unpredictable", w->id, NULL, false, 0, 0);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, NULL, false, 0, 0, "unpredictable",
                            "%s: the value %s presents under the model cannot be predicted%s%s", w->name,
                            host->name, why.s ? ": " : "", why.s ? why.s : "");
@@ -196,6 +223,9 @@ static bool check_word(struct pass *p, size_t i)
         }
         cm_buf_free(&why);
     }
+    /* every field equal (and the raw bits): nothing to decide */
+    if (hval == model->val[i])
+        return true;
     bool ok = true;
     for (uint16_t fi = 0; fi < w->nfields; fi++)
         ok &= check_field(p, i, hval, &w->fields[fi]);
@@ -204,8 +234,10 @@ static bool check_word(struct pass *p, size_t i)
     if (hraw != mraw) {
         struct cm_buf why = {0};
         uint32_t feat = 0;
-        enum cm_enforce e = ops->enforce ? ops->enforce(host, i, NULL, hraw, mraw, &why, &feat) : CM_ENF_NO;
+        enum cm_enforce e = ops->enforce ? ops->enforce(host, i, NULL, hraw, mraw, why_for(p, &why), &feat)
+                                         : CM_ENF_NO;
         if (e == CM_ENF_NO || e == CM_ENF_HOST_VALUE) {
+            blocked(p, "raw-bits", w->id, "(raw bits)", true, hraw, mraw);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, "(raw bits)", true, hraw, mraw,
                            "raw-bits", "%s: bits 0x%llx not described by any field differ (host 0x%llx, model "
                            "0x%llx)%s%s",
@@ -222,23 +254,17 @@ static bool check_word(struct pass *p, size_t i)
     return ok;
 }
 
-static size_t new_errors(const struct cm_reasons *r, size_t from)
-{
-    size_t n = 0;
-    for (size_t k = from; k < r->n; k++)
-        n += r->v[k].sev == CM_SEV_ERROR;
-    return n;
-}
-
 static bool check_words(struct pass *p, size_t max_errors)
 {
     bool ok = true;
-    size_t start = p->reasons->n;
+    p->nerrors = 0; /* a second pass (init features left out) starts the verdict again */
+    if (p->block)
+        memset(p->block, 0, sizeof(*p->block));
     if (p->target)
         memcpy(p->target, p->host->val, p->host->ops->nwords * sizeof(uint64_t));
     for (size_t i = 0; i < p->host->ops->nwords; i++) {
         ok &= check_word(p, i);
-        if (!ok && max_errors && new_errors(p->reasons, start) >= max_errors)
+        if (!ok && max_errors && p->nerrors >= max_errors)
             break;
     }
     return ok;
@@ -268,6 +294,12 @@ enum cm_rollback cm_classify_extra(const struct cm_arch_ops *ops, const struct c
  * list: blocking, or (hidden / droppable) fine only for a plan-aware VMM. */
 static bool judge_missing(struct pass *p, uint64_t id, enum cm_rollback cls, const char *what, const char *why)
 {
+    if (cls == CM_RB_BLOCKING || (p->assume->restore == CM_RESTORE_ALL && p->host->ops->restore_fails_on_missing)) {
+        blocked(p, cls == CM_RB_BLOCKING ? "rollback-blocking" : "restore-all-enoent", id, NULL, false, 0, 0);
+        if (!p->reasons)
+            return false;
+    } else if (!p->reasons)
+        return true;
     const struct cm_arch_ops *ops = p->host->ops;
     const char *sep = why && *why ? ": " : "", *txt = why ? why : "";
     if (cls == CM_RB_BLOCKING) {
@@ -307,6 +339,8 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     const struct cm_arch_ops *ops = host->ops;
     bool ok = true;
     char name[96];
+    /* a verdict pass stops at what blocks */
+    bool verdict_only = !p->reasons && !p->out;
     uint64_t *vanish = NULL, *eff = NULL;
     size_t nvanish = 0, neff = 0;
     if (ops->vanishing)
@@ -316,7 +350,7 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     /* (a) the model's registers the host does not list: a guest saved under
      * the model carries them */
     const struct cm_snapshot *msnap = model->snap;
-    for (size_t r = 0; r < model->nregs; r++) {
+    for (size_t r = 0; r < model->nregs && !(verdict_only && !ok); r++) {
         uint64_t id = model->reg_ids[r];
         if (cm_ids_has(eff, neff, id))
             continue;
@@ -326,10 +360,12 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
         uint64_t wv = 0;
         enum cm_rollback cls = reg && (reg->flags & CM_REGF_NOVALUE)
                                    ? CM_RB_DROPPABLE /* a model's state register: the kernel defines it */
-                                   : cm_classify_extra(ops, msnap, host, id, &write, &wv, &why);
+                                   : cm_classify_extra(ops, msnap, host, id, &write, &wv, why_for(p, &why));
         struct cm_buf what = {0};
-        cm_buf_printf(&what, "%s does not list %s, which %s has%s", host->name, cm_regname(ops, id, name, sizeof(name)),
-                      model->name, write ? " (the source must write it first)" : "");
+        if (p->reasons)
+            cm_buf_printf(&what, "%s does not list %s, which %s has%s", host->name,
+                          cm_regname(ops, id, name, sizeof(name)), model->name,
+                          write ? " (the source must write it first)" : "");
         ok &= judge_missing(p, id, cls, what.s, why.s);
         cm_buf_free(&what);
         cm_buf_free(&why);
@@ -338,13 +374,14 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     /* (b) the host's registers the model does not list: a guest started here
      * would save them and another member could not restore them */
     size_t extra = 0, xcap = 0;
-    for (size_t r = 0; r < host->nregs; r++) {
+    for (size_t r = 0; r < host->nregs && !(verdict_only && !ok); r++) {
         uint64_t id = host->reg_ids[r];
         if (cm_vector_has_reg(model, id))
             continue;
         struct cm_buf why = {0};
         if (cm_ids_in(vanish, nvanish, id) || !cm_ids_has(eff, neff, id)) {
-            cm_buf_printf(&why, "leaves the register list with the feature the model hides");
+            if (p->out)
+                cm_buf_printf(&why, "leaves the register list with the feature the model hides");
             push_extra(p->out, &xcap, id, CM_RB_HIDDEN, false, 0, &why);
             continue;
         }
@@ -355,10 +392,12 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
         }
         bool write = false;
         uint64_t wv = 0;
-        enum cm_rollback cls = cm_classify_extra(ops, host->snap, model, id, &write, &wv, &why);
+        enum cm_rollback cls = cm_classify_extra(ops, host->snap, model, id, &write, &wv, why_for(p, &why));
         struct cm_buf what = {0};
-        cm_buf_printf(&what, "%s lists %s, which the model's kernels do not%s", host->name,
-                      cm_regname(ops, id, name, sizeof(name)), write ? " (droppable once the plan writes it)" : "");
+        if (p->reasons)
+            cm_buf_printf(&what, "%s lists %s, which the model's kernels do not%s", host->name,
+                          cm_regname(ops, id, name, sizeof(name)),
+                          write ? " (droppable once the plan writes it)" : "");
         ok &= judge_missing(p, id, cls, what.s, why.s);
         cm_buf_free(&what);
         push_extra(p->out, &xcap, id, cls, write && cls != CM_RB_BLOCKING, wv, &why);
@@ -378,12 +417,22 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     return ok;
 }
 
-bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
-                     unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out)
+/* The rule itself.  `reasons` NULL and `out` NULL: a verdict pass, no text
+ * formatted anywhere (the drivers get no explanation buffer); `block` then
+ * says what stopped it.  With text, the same decisions are made at the same
+ * places, each also written as a reason. */
+static bool enforce(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                    unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out,
+                    struct cm_block *block)
 {
     if (out)
         memset(out, 0, sizeof(*out));
+    if (block)
+        memset(block, 0, sizeof(*block));
+    struct pass p = {.model = model, .host = host, .assume = assume ? assume : &default_assume, .out = out,
+                     .block = block};
     if (model->ops != host->ops) {
+        blocked(&p, "arch", 0, NULL, false, 0, 0);
         cm_reason_addf(reasons, CM_SEV_ERROR, host->name, NULL, 0, NULL, false, 0, 0, "arch",
                        "%s is %s, the model is %s", host->name, cm_arch_name(host->ops->arch),
                        cm_arch_name(model->ops->arch));
@@ -392,22 +441,18 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
         return false;
     }
     const struct cm_arch_ops *ops = host->ops;
-    /* a host (or a model built with one) that cannot report its ID registers */
+    /* a side that cannot report its ID registers is named in every verdict it takes part in */
     if (reasons) {
         cm_note_unreported(reasons, model);
         cm_note_unreported(reasons, host);
     }
-    struct pass p = {.model = model, .host = host, .assume = assume ? assume : &default_assume, .out = out};
-    /* a side that cannot report its ID registers is named in every verdict it takes part in */
-    cm_note_unreported(reasons, model);
-    cm_note_unreported(reasons, host);
     if (out)
         out->target = cm_xcalloc(ops->nwords, sizeof(uint64_t));
     p.target = out ? out->target : NULL;
 
     /* 1. which init features must go; when none, this pass is the verdict */
     struct cm_reasons first = {0};
-    p.reasons = &first;
+    p.reasons = reasons ? &first : NULL;
     bool ok = check_words(&p, max_errors);
     uint32_t drops = p.drops;
     struct cm_vector after;
@@ -457,6 +502,18 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
         cm_vector_free(&after);
     }
     return ok;
+}
+
+bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                     unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out)
+{
+    return enforce(model, host, assume, flags, reasons, max_errors, out, NULL);
+}
+
+bool cm_enforce_verdict(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                        struct cm_block *block)
+{
+    return enforce(model, host, assume, 0, NULL, 1, NULL, block);
 }
 
 void cm_enforcement_free(struct cm_enforcement *e)

@@ -36,4 +36,10 @@ size_t cm_unreported_ids(const struct cm_vector *v, char *names, size_t len);
  * with one) when it has such registers; every verdict calls it per side. */
 void cm_note_unreported(struct cm_reasons *r, const struct cm_vector *v);
 
+/* Kinds of host (verdicts.c): equal kinds get one verdict.  The hash covers
+ * values, listed words and the scalar facts; equality every input of the
+ * enforcement rule (the register list and masks by content). */
+uint64_t cm_vector_kind_hash(const struct cm_vector *v);
+bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b);
+
 #endif

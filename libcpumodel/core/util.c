@@ -74,6 +74,8 @@ void cm_grow(void *vp, size_t *cap, size_t need, size_t sz)
 
 void cm_buf_printf(struct cm_buf *b, const char *fmt, ...)
 {
+    if (!b) /* no text wanted (a verdict pass): nothing formatted */
+        return;
     va_list ap;
     va_start(ap, fmt);
     va_list ap2;

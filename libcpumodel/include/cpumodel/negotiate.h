@@ -106,11 +106,30 @@ bool cm_enforce_rule(const struct cm_vector *model, const struct cm_vector *host
                      unsigned flags, struct cm_reasons *reasons, size_t max_errors, struct cm_enforcement *out);
 void cm_enforcement_free(struct cm_enforcement *e);
 
+/* What blocks a model on a host, without text: the first error the rule
+ * finds, the one a first-reason text pass (max_errors 1) writes first.  The
+ * words point into static tables (rule names, the arch's field names). */
+struct cm_block {
+    const char *rule;   /* "not-writable", "LOWER_SAFE", "restore-all-enoent", … (NULL: none) */
+    uint64_t reg;       /* the word / register id (0: none) */
+    const char *field;  /* NULL: the whole register */
+    bool has_values;
+    uint64_t have, want;
+};
+
+/* The same rule as cm_enforce_rule (one function runs both), as a verdict
+ * only: no reason text is formatted, by the core or the arch drivers.  False
+ * with *block filled when the model cannot be imposed on the host. */
+bool cm_enforce_verdict(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *assume,
+                        struct cm_block *block);
+
 /* ---- baseline ------------------------------------------------------------ */
 
 struct cm_host_verdict {
     bool enforceable;          /* the model can be imposed on this host */
-    struct cm_reasons reasons; /* why not (errors) and what the guest may notice (warnings) */
+    struct cm_block block;     /* CM_BL_LAZY: what blocks it (text: cm_baseline_host_reasons) */
+    struct cm_reasons reasons; /* why not (errors) and what the guest may notice (warnings);
+                                  empty with CM_BL_LAZY */
 };
 
 struct cm_group {
@@ -145,8 +164,20 @@ void cm_baseline_free(struct cm_baseline *b);
 #define CM_BL_FIRST_REASON 0x2u /* per host, stop at the first error (large clusters: the verdict,
                                    not the full list of reasons) */
 #define CM_BL_PLAN_AWARE 0x4u   /* members' VMMs apply the plan's register lists (else restore-all) */
+#define CM_BL_LAZY 0x8u        /* verdicts without text (enforceable + the blocking field), one rule per
+                                   kind of host; reasons rendered on demand (cm_baseline_host_reasons) */
 int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flags, struct cm_baseline *out,
                    cm_error *err);
+/* Host h's reasons, rendered now by the same rule: every one (max_errors 0)
+ * or up to max_errors errors (1: the reason for a one-line verdict).  Returns
+ * the verdict (equal to b->verdicts[h].enforceable). */
+bool cm_baseline_host_reasons(const struct cm_baseline *b, size_t h, size_t max_errors, struct cm_reasons *out);
+
+/* A text-free verdict per host (out[h].enforceable and .block; .reasons
+ * untouched), one rule evaluation per kind of host (hosts equal in every
+ * input of the rule share it). */
+void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
+                 const struct cm_assume *assume, struct cm_host_verdict *out);
 
 /* Merge only (no verdicts): out = merge(hosts). */
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,

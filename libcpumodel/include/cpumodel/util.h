@@ -39,6 +39,7 @@ struct cm_buf {
     char *s;
     size_t len, cap;
 };
+/* b NULL: nothing is formatted (a pass that wants no text). */
 void cm_buf_printf(struct cm_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cm_buf_free(struct cm_buf *b);
 /* Returns the string and resets the buffer (caller frees). Never NULL. */
