@@ -9,6 +9,13 @@
  * time of one plain pass reading every host's values (the memory-bandwidth
  * floor), with the ratio.  Target: 10,000 hosts <= 50 ms, <= 4 KiB per host.
  *
+ * Fleets are made of few kinds of host (VARIANTS perturbed variants per
+ * seed, see below): the verdicts are taken once per kind (cm_verdicts).
+ * verdicts_ms is the whole baseline as an orchestrator asks for it: merge +
+ * a text-free verdict per host (enforceable, and the field that blocks it:
+ * CM_BL_LAZY); reason text is rendered on demand, and reasons_ms adds every
+ * reason of every host rendered that way.
+ *
  * Two fleets: the dumps' own kernels (6.1/5.10: no writable ID registers, so
  * nearly every host gets a verdict with ~30 reasons — formatting those
  * dominates the full baseline), and the same silicon on 6.12 (writable ID
@@ -52,10 +59,20 @@ static uint64_t next_rand(void)
     return rng;
 }
 
+/* Kinds of host per seed: a fleet is a few CPU models, each in a few
+ * steppings / firmware / microcode levels, not 10,000 different machines.
+ * Each perturbed host is one of VARIANTS variants of its seed (the same
+ * variant is the same values), so a 10,000-host fleet has at most
+ * seeds x VARIANTS kinds. */
+#define VARIANTS 32
+
 /* Lowers a few fields the way a weaker host would: a smaller numeric level
- * or a missing feature bit. */
-static void perturb(struct cm_vector *v)
+ * or a missing feature bit.  `variant` fixes which (the same variant, the
+ * same fields). */
+static void perturb(struct cm_vector *v, uint64_t variant)
 {
+    uint64_t saved = rng;
+    rng = 0x2545f4914f6cdd1dULL * (variant + 1);
     const struct cm_arch_ops *ops = v->ops;
     for (int k = 0; k < 3; k++) {
         size_t w = next_rand() % ops->nwords;
@@ -69,6 +86,7 @@ static void perturb(struct cm_vector *v)
                                                   : (cur ? next_rand() % (cur + 1) : 0);
         v->val[w] = cm_field_put(f, v->val[w], low);
     }
+    rng = saved;
 }
 
 static int load(const char *path, struct cm_snapshot **s, struct cm_vector *v)
@@ -109,7 +127,7 @@ static void run_row(struct cm_vector *seeds, size_t nseeds, cm_kver force_kver, 
         cm_vector_share_regs(&v[i], &seeds[i % nseeds]); /* hosts of one kind share one register list */
         v[i].snap = NULL; /* the merged form stands alone */
         if (i >= nseeds)
-            perturb(&v[i]);
+            perturb(&v[i], (i % nseeds) * VARIANTS + next_rand() % VARIANTS);
         if (force_kver)
             v[i].kver = force_kver;
         free(v[i].name);

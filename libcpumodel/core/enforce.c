@@ -60,6 +60,8 @@ static struct cm_buf *why_for(const struct pass *p, struct cm_buf *b)
 
 static void note_cap(struct pass *p, size_t slot)
 {
+    if (!p->reasons && !p->out) /* a note, never part of the verdict */
+        return;
     const struct cm_arch_ops *ops = p->host->ops;
     const char *name = NULL;
     uint32_t cap = ops->write_needs_cap ? ops->write_needs_cap(slot, &name) : 0;
@@ -227,8 +229,10 @@ static bool check_word(struct pass *p, size_t i)
     if (hval == model->val[i])
         return true;
     bool ok = true;
+    uint64_t diff = hval ^ model->val[i];
     for (uint16_t fi = 0; fi < w->nfields; fi++)
-        ok &= check_field(p, i, hval, &w->fields[fi]);
+        if (diff & cm_field_mask(&w->fields[fi])) /* an equal field passes (check_field's first test) */
+            ok &= check_field(p, i, hval, &w->fields[fi]);
     uint64_t rawm = cm_word_raw_mask(w);
     uint64_t hraw = hval & rawm, mraw = model->val[i] & rawm;
     if (hraw != mraw) {

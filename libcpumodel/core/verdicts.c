@@ -33,7 +33,8 @@ static uint64_t bytes_hash(uint64_t h, const uint8_t *b, size_t n)
     return mix(h, tail);
 }
 
-/* Over what differs between kinds cheaply; equality below decides. */
+/* Over what differs between kinds cheaply; equality below decides.  Four
+ * independent lanes over the values, so the multiplies overlap. */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v)
 {
     size_t n = v->ops->nwords;
@@ -42,8 +43,14 @@ uint64_t cm_vector_kind_hash(const struct cm_vector *v)
     h = mix(h, v->host_flags);
     h = mix(h, v->nregs);
     h = mix(h, (uintptr_t)v->snap);
-    for (size_t i = 0; i < n; i++)
-        h = mix(h, v->val[i]);
+    uint64_t l[4] = {h, h ^ 1, h ^ 2, h ^ 3};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++)
+            l[k] = (l[k] ^ v->val[i + k]) * 0x9e3779b97f4a7c15ULL;
+    for (; i < n; i++)
+        l[0] = (l[0] ^ v->val[i]) * 0x9e3779b97f4a7c15ULL;
+    h = mix(mix(mix(mix(h, l[0]), l[1]), l[2]), l[3]);
     h = bytes_hash(h, v->present, n);
     return bytes_hash(h, v->novalue, n);
 }
@@ -65,33 +72,63 @@ bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b)
     return a->reg_ids == b->reg_ids || !memcmp(a->reg_ids, b->reg_ids, a->nregs * sizeof(uint64_t));
 }
 
+/* Open addressing over the kinds seen so far: 1 + index of a kind's first
+ * host, and its hash.  Sized by the kinds, not the hosts (a fleet of 10,000
+ * hosts of 50 kinds touches a few cache lines, not a table of 10,000). */
+struct kind_table {
+    uint32_t *first;
+    uint64_t *hash;
+    size_t cap, used;
+};
+
+static uint32_t *kind_slot(const struct kind_table *t, const struct cm_vector *const *hosts,
+                           const struct cm_vector *v, uint64_t hh)
+{
+    size_t s = hh & (t->cap - 1);
+    for (; t->first[s]; s = (s + 1) & (t->cap - 1))
+        if (t->hash[s] == hh && cm_vector_same_kind(hosts[t->first[s] - 1], v))
+            break;
+    return &t->first[s];
+}
+
+static void kind_grow(struct kind_table *t)
+{
+    struct kind_table n = {cm_xcalloc(t->cap * 2, sizeof(uint32_t)), cm_xmalloc(t->cap * 2 * sizeof(uint64_t)),
+                           t->cap * 2, t->used};
+    for (size_t s = 0; s < t->cap; s++) {
+        if (!t->first[s])
+            continue;
+        size_t d = t->hash[s] & (n.cap - 1);
+        while (n.first[d])
+            d = (d + 1) & (n.cap - 1);
+        n.first[d] = t->first[s];
+        n.hash[d] = t->hash[s];
+    }
+    free(t->first);
+    free(t->hash);
+    *t = n;
+}
+
 void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
                  const struct cm_assume *assume, struct cm_host_verdict *out)
 {
-    size_t cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
-    /* open addressing: slot -> 1 + index of the first host of a kind */
-    size_t *slot = cm_xcalloc(cap, sizeof(size_t));
-    uint64_t *slot_hash = cm_xmalloc(cap * sizeof(uint64_t));
+    struct kind_table t = {cm_xcalloc(256, sizeof(uint32_t)), cm_xmalloc(256 * sizeof(uint64_t)), 256, 0};
     for (size_t h = 0; h < n; h++) {
         uint64_t hh = cm_vector_kind_hash(hosts[h]);
-        size_t s = hh & (cap - 1);
-        for (; slot[s]; s = (s + 1) & (cap - 1)) {
-            size_t k = slot[s] - 1;
-            if (slot_hash[s] == hh && cm_vector_same_kind(hosts[k], hosts[h]))
-                break;
-        }
-        if (slot[s]) {
-            size_t k = slot[s] - 1;
-            out[h].enforceable = out[k].enforceable;
-            out[h].block = out[k].block;
+        uint32_t *first = kind_slot(&t, hosts, hosts[h], hh);
+        if (*first) {
+            out[h].enforceable = out[*first - 1].enforceable;
+            out[h].block = out[*first - 1].block;
             continue;
         }
-        slot[s] = h + 1;
-        slot_hash[s] = hh;
         out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
+        if (h >= UINT32_MAX - 1) /* beyond 4 billion hosts: no sharing, the rule per host */
+            continue;
+        *first = (uint32_t)h + 1;
+        t.hash[first - t.first] = hh;
+        if (++t.used * 2 > t.cap)
+            kind_grow(&t);
     }
-    free(slot);
-    free(slot_hash);
+    free(t.first);
+    free(t.hash);
 }

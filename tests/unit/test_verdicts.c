@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Fast verdicts (issue 14): the text-free verdict pass (cm_enforce_verdict,
+ * memoised per kind of host by cm_verdicts, CM_BL_LAZY baselines) decides
+ * exactly what the full text path (cm_enforce_rule with reasons) decides, on
+ * real data: every pair and triple and the whole set of the Firecracker
+ * dumps (arm64 4.14 / 5.10 / 6.1, x86_64 Intel and AMD on three kernels),
+ * the arm64 dumps again as Linux 6.12 hosts (writable ID registers), and the
+ * riscv64 lab snapshots (6.12 / 7.2, with and without Zba, V, Smnpm); under
+ * both VMM restore assumptions.  For every model and every host of the arch
+ * (members and not), also in fleets with repeated kinds under other names:
+ *   - the fast verdict equals the text path's, first-reason and full;
+ *   - the blocking field is the text path's first error (rule, register,
+ *     field, values);
+ *   - a lazy baseline has the verdicts of a full one, and its on-demand
+ *     reasons are the full one's reasons.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cpumodel/negotiate.h"
+#include "testlib.h"
+
+#define MAXH 12
+
+struct set {
+    struct cm_snapshot *snap[MAXH];
+    struct cm_vector vec[MAXH];
+    size_t n;
+};
+
+static void load_dumps(struct set *s, const char *const *names, size_t n, cm_kver force)
+{
+    cm_error err = {0};
+    for (size_t i = 0; i < n; i++) {
+        s->snap[i] = tl_load(names[i]);
+        if (force)
+            s->snap[i]->kver = force;
+        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
+    }
+    s->n = n;
+}
+
+static void load_riscv(struct set *s)
+{
+    static const char *const files[] = {"rv64-qemu-6.12.json", "rv64-qemu-7.2.json", "rv64-qemu-6.12-nozba.json",
+                                        "rv64-qemu-7.2-v-smnpm.json"};
+    const char *src = getenv("CPUMODEL_SOURCE_DIR");
+    cm_error err = {0};
+    for (size_t i = 0; i < 4; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/tests/fixtures/riscv64/%s", src ? src : CPUMODEL_SOURCE_DIR, files[i]);
+        ck_assert_msg(cm_snapshot_load(path, &s->snap[i], &err) == 0, "%s", err.msg);
+        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
+    }
+    s->n = 4;
+}
+
+static void free_set(struct set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        cm_vector_free(&s->vec[i]);
+        cm_snapshot_free(s->snap[i]);
+    }
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+struct tally {
+    size_t checked, enforceable, blocked;
+};
+
+/* The text path's verdict of `model` on `host` against the fast one. */
+static void check_one(const struct cm_vector *model, const struct cm_vector *host, const struct cm_assume *a,
+                      const struct cm_host_verdict *fast, struct tally *t)
+{
+    struct cm_reasons first = {0}, all = {0};
+    bool ok1 = cm_enforce_rule(model, host, a, 0, &first, 1, NULL);
+    bool ok = cm_enforce_rule(model, host, a, 0, &all, 0, NULL);
+    ck_assert_msg(ok1 == ok, "%s on %s: first-reason and full text verdicts differ", model->name, host->name);
+    ck_assert_msg(fast->enforceable == ok, "%s on %s: fast verdict %d, text path %d", model->name, host->name,
+                  fast->enforceable, ok);
+    t->checked++;
+    if (ok) {
+        t->enforceable++;
+        ck_assert_ptr_null(fast->block.rule);
+    } else {
+        t->blocked++;
+        const struct cm_reason *r = NULL;
+        for (size_t k = 0; k < first.n && !r; k++)
+            if (first.v[k].sev == CM_SEV_ERROR)
+                r = &first.v[k];
+        ck_assert_msg(r, "%s on %s: not enforceable without an error reason", model->name, host->name);
+        const struct cm_block *b = &fast->block;
+        ck_assert_msg(same_str(b->rule, r->rule) && b->reg == r->reg && same_str(b->field, r->field) &&
+                          b->has_values == r->has_values && b->have == r->have && b->want == r->want,
+                      "%s on %s: fast block %s 0x%llx %s, text path's first error %s 0x%llx %s (%s)", model->name,
+                      host->name, b->rule, (unsigned long long)b->reg, b->field ? b->field : "-", r->rule,
+                      (unsigned long long)r->reg, r->field ? r->field : "-", r->text);
+    }
+    cm_reasons_free(&first);
+    cm_reasons_free(&all);
+}
+
+/* Every host of the set, each twice more under another name (one copy
+ * sharing the register list, one with its own): the memo must give each
+ * copy the verdict its own evaluation gives. */
+static void check_model(const struct cm_vector *model, struct set *s, const struct cm_assume *a, struct tally *t)
+{
+    struct cm_vector copies[2 * MAXH];
+    const struct cm_vector *fleet[3 * MAXH];
+    size_t n = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        fleet[n++] = &s->vec[i];
+        for (int c = 0; c < 2; c++) {
+            struct cm_vector *v = &copies[2 * i + c];
+            cm_vector_copy(v, &s->vec[i]);
+            if (c)
+                cm_vector_share_regs(v, &s->vec[i]);
+            free(v->name);
+            v->name = cm_xasprintf("%s-copy%d", s->vec[i].name, c);
+            fleet[n++] = v;
+        }
+    }
+    struct cm_host_verdict *fast = cm_xcalloc(n, sizeof(*fast));
+    cm_verdicts(model, fleet, n, a, fast);
+    for (size_t h = 0; h < n; h++) {
+        struct cm_host_verdict one = {0};
+        one.enforceable = cm_enforce_verdict(model, fleet[h], a, &one.block);
+        ck_assert_int_eq(one.enforceable, fast[h].enforceable);
+        check_one(model, fleet[h], a, &fast[h], t);
+    }
+    free(fast);
+    for (size_t i = 0; i < 2 * s->n; i++)
+        cm_vector_free(&copies[i]);
+}
+
+/* A lazy baseline against a full one over the same members. */
+static void check_baseline(const struct cm_vector *const *members, size_t n, unsigned plan_aware, struct set *s,
+                           struct tally *t)
+{
+    cm_error err = {0};
+    struct cm_baseline full, lazy;
+    ck_assert_int_eq(cm_baseline_ex(members, n, plan_aware, &full, &err), 0);
+    ck_assert_int_eq(cm_baseline_ex(members, n, plan_aware | CM_BL_LAZY, &lazy, &err), 0);
+    ck_assert_int_eq(full.enforceable_everywhere, lazy.enforceable_everywhere);
+    for (size_t h = 0; h < n; h++) {
+        ck_assert_int_eq(full.verdicts[h].enforceable, lazy.verdicts[h].enforceable);
+        ck_assert_uint_eq(lazy.verdicts[h].reasons.n, 0);
+        struct cm_reasons rs = {0};
+        ck_assert_int_eq(cm_baseline_host_reasons(&lazy, h, 0, &rs), full.verdicts[h].enforceable);
+        ck_assert_uint_eq(rs.n, full.verdicts[h].reasons.n);
+        for (size_t k = 0; k < rs.n; k++)
+            ck_assert_str_eq(rs.v[k].text, full.verdicts[h].reasons.v[k].text);
+        cm_reasons_free(&rs);
+    }
+    check_model(&full.model, s, &full.assume, t);
+    cm_baseline_free(&full);
+    cm_baseline_free(&lazy);
+}
+
+static void check_set(struct set *s, const char *what)
+{
+    struct tally t = {0};
+    for (unsigned pa = 0; pa < 2; pa++) {
+        unsigned flags = pa ? CM_BL_PLAN_AWARE : 0;
+        const struct cm_vector *m[MAXH];
+        for (size_t i = 0; i < s->n; i++)
+            m[i] = &s->vec[i];
+        check_baseline(m, s->n, flags, s, &t);
+        for (size_t i = 0; i < s->n; i++)
+            check_baseline(&m[i], 1, flags, s, &t);
+        for (size_t i = 0; i < s->n; i++)
+            for (size_t j = i + 1; j < s->n; j++) {
+                const struct cm_vector *p[3] = {&s->vec[i], &s->vec[j]};
+                check_baseline(p, 2, flags, s, &t);
+                for (size_t k = j + 1; k < s->n && s->n <= 6; k++) {
+                    p[2] = &s->vec[k];
+                    check_baseline(p, 3, flags, s, &t);
+                }
+            }
+    }
+    fprintf(stderr, "%s: %zu verdicts equal (%zu enforceable, %zu blocked)\n", what, t.checked, t.enforceable,
+            t.blocked);
+    /* both outcomes occur, so the comparison could have failed either way */
+    ck_assert_uint_gt(t.enforceable, 0);
+    ck_assert_uint_gt(t.blocked, 0);
+}
+
+START_TEST(arm64_dumps)
+{
+    struct set s;
+    load_dumps(&s, tl_arm64_fixtures, 6, 0);
+    check_set(&s, "arm64 dumps");
+    free_set(&s);
+}
+END_TEST
+
+START_TEST(arm64_dumps_as_6_12)
+{
+    struct set s;
+    load_dumps(&s, tl_arm64_fixtures, 6, CM_KVER(6, 12));
+    check_set(&s, "arm64 dumps on 6.12");
+    free_set(&s);
+}
+END_TEST
+
+START_TEST(x86_dumps)
+{
+    struct set s;
+    load_dumps(&s, tl_x86_fixtures, 12, 0);
+    check_set(&s, "x86_64 dumps");
+    free_set(&s);
+}
+END_TEST
+
+START_TEST(riscv64_lab)
+{
+    struct set s;
+    load_riscv(&s);
+    check_set(&s, "riscv64 lab snapshots");
+    free_set(&s);
+}
+END_TEST
+
+int main(void)
+{
+    tl_require_fixtures();
+    Suite *s = suite_create("verdicts");
+    TCase *tc = tcase_create("fast_equals_text");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, arm64_dumps);
+    tcase_add_test(tc, arm64_dumps_as_6_12);
+    tcase_add_test(tc, x86_dumps);
+    tcase_add_test(tc, riscv64_lab);
+    suite_add_tcase(s, tc);
+    return tl_run(s);
+}
