@@ -179,6 +179,29 @@ bool cm_baseline_host_reasons(const struct cm_baseline *b, size_t h, size_t max_
 void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
                  const struct cm_assume *assume, struct cm_host_verdict *out);
 
+/* ---- incremental baseline (a registry's view of its cluster) -------------
+ * Hosts sit in numbered slots; setting (adding or replacing) or removing one
+ * re-merges log2(slots) partial merges and re-decides verdicts per kind of
+ * host, never per host.  The model and verdicts equal those of cm_baseline_ex
+ * (CM_BL_LAZY) over the hosts present; no groups, incompatibilities or notes
+ * (ask cm_baseline_ex for a report).  Hosts are borrowed: keep each alive
+ * while it sits in its slot. */
+struct cm_fleet;
+struct cm_fleet *cm_fleet_new(const struct cm_assume *assume); /* NULL: migration, restore-all */
+void cm_fleet_free(struct cm_fleet *f);
+/* Adds or replaces the host in `slot`; CM_E_MISMATCH for another arch. */
+int cm_fleet_set(struct cm_fleet *f, size_t slot, const struct cm_vector *host, cm_error *err);
+void cm_fleet_remove(struct cm_fleet *f, size_t slot);
+size_t cm_fleet_count(const struct cm_fleet *f);
+/* The merged model (NULL when empty); valid until the next set/remove. */
+const struct cm_vector *cm_fleet_model(const struct cm_fleet *f);
+/* Slot's verdict (NULL for an empty slot), decided on first ask after a change. */
+const struct cm_host_verdict *cm_fleet_verdict(struct cm_fleet *f, size_t slot);
+/* Decides every pending verdict now (what a change costs, for a caller that times it). */
+void cm_fleet_update_verdicts(struct cm_fleet *f);
+/* Slot's reasons, rendered now by the same rule (max_errors as cm_baseline_host_reasons). */
+bool cm_fleet_host_reasons(const struct cm_fleet *f, size_t slot, size_t max_errors, struct cm_reasons *out);
+
 /* Merge only (no verdicts): out = merge(hosts). */
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
              struct cm_reasons *notes, cm_error *err);
