@@ -254,7 +254,12 @@ int cmd_import(int argc, char **argv)
 }
 
 /* ---- baseline ---- */
-static void print_baseline_human(const struct cm_baseline *b, bool all)
+/* Text output renders reasons lazily: each host's while its line is written
+ * (cm_baseline_host_reasons, the same rule as the verdict), dropped after, so
+ * the first screen comes before the rest is rendered and memory stays that
+ * of the verdicts.  `max_errors` 1: one reason per failing host (large
+ * clusters without --all). */
+static void print_baseline_human(const struct cm_baseline *b, bool all, size_t max_errors)
 {
     const struct cm_vector *m = &b->model;
     const struct cm_arch_ops *ops = m->ops;
@@ -319,8 +324,12 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
         char kb[32];
         printf("%-28s %-34s %s\n", v->name, v->snap && v->snap->kernel ? v->snap->kernel : cm_kver_str(v->kver, kb, sizeof(kb)),
                b->verdicts[h].enforceable ? "yes" : "NO");
-        if (!b->verdicts[h].enforceable || all)
-            cli_print_reasons(stdout, &b->verdicts[h].reasons, "    ", all ? 0 : 5);
+        if (!b->verdicts[h].enforceable || all) {
+            struct cm_reasons rs = {0};
+            cm_baseline_host_reasons(b, h, max_errors, &rs);
+            cli_print_reasons(stdout, &rs, "    ", all ? 0 : 5);
+            cm_reasons_free(&rs);
+        }
     }
     if (b->incompat.n) {
         printf("\nIncompatibilities (no common value):\n");
@@ -369,7 +378,10 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
     cm_error err = {0};
     /* Large clusters: one reason per host (rendering every reason for
      * thousands of hosts costs seconds and hundreds of MiB); --all for all. */
-    unsigned flags = CM_BL_GROUPS | (n > CLI_FULL_REASONS_MAX && !o->all ? CM_BL_FIRST_REASON : 0) |
+    bool cut = n > CLI_FULL_REASONS_MAX && !o->all;
+    /* JSON carries every host's reasons (first one only when cut): an
+     * orchestrator reads them all.  Text renders them as it prints. */
+    unsigned flags = CM_BL_GROUPS | (o->json ? (cut ? CM_BL_FIRST_REASON : 0) : CM_BL_LAZY) |
                      (o->assume.restore == CM_RESTORE_PLAN_AWARE ? CM_BL_PLAN_AWARE : 0);
     if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
@@ -384,8 +396,8 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
             json_object_object_add(j, "first_reason_only", json_object_new_boolean(true));
         json_object_array_add(jarr, cli_json_wrap("baseline", j));
     } else {
-        print_baseline_human(&b, o->all);
-        if (flags & CM_BL_FIRST_REASON)
+        print_baseline_human(&b, o->all, cut ? 1 : 0);
+        if (cut)
             printf("\n(%zu hosts: first reason per host only; --all lists every reason)\n", n);
     }
     if (out) {
