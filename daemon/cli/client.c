@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_matrix.h"
+#include "matrix.h"
 #include "cli_util.h"
 #include "files.h"
 #include "paths.h"
