@@ -167,6 +167,13 @@ const char *a64_reg_name(uint64_t id, char *buf, size_t len);
 bool a64_reg_volatile(uint64_t id);
 const char *a64_init_feature_name(uint32_t bit);
 uint32_t a64_init_feature_group(uint32_t bit);
+/* The KVM capability that says KVM offers init feature `bit` (0: none). */
+uint32_t a64_init_feature_cap(uint32_t bit);
+/* The init features a probe requests: PSCI 0.2, plus (when `all`) every
+ * optional feature whose capability has_cap() confirms, whole groups only. */
+uint32_t a64_init_features_offered(bool all, bool (*has_cap)(void *ctx, uint32_t cap), void *ctx);
+/* `f` without the groups it holds only part of (KVM_ARM_VCPU_INIT: EINVAL). */
+uint32_t a64_init_features_whole(uint32_t f);
 bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
                    struct cm_buf *why);
 void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);
