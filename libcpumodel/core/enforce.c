@@ -487,34 +487,41 @@ bool cm_enforceable_ex(const struct cm_vector *model, const struct cm_vector *ho
     return cm_enforce_rule(model, host, assume, 0, reasons, max_errors, NULL);
 }
 
+/* The assumption names, one table per enum: name and parse read the same one. */
+static const char *const reading_names[] = {[CM_READ_MIGRATION] = "migration", [CM_READ_BOOT] = "boot"};
+static const char *const restore_names[] = {[CM_RESTORE_ALL] = "restore-all", [CM_RESTORE_PLAN_AWARE] = "plan-aware"};
+
+/* index of `s` in names[n], or -1 */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (names[i] && !strcmp(names[i], s))
+            return (int)i;
+    return -1;
+}
+
 const char *cm_reading_name(enum cm_reading r)
 {
-    return r == CM_READ_BOOT ? "boot" : "migration";
+    return (size_t)r < CM_ARRAY_SIZE(reading_names) ? reading_names[r] : reading_names[CM_READ_MIGRATION];
 }
 
 const char *cm_restore_name(enum cm_restore r)
 {
-    return r == CM_RESTORE_PLAN_AWARE ? "plan-aware" : "restore-all";
+    return (size_t)r < CM_ARRAY_SIZE(restore_names) ? restore_names[r] : restore_names[CM_RESTORE_ALL];
 }
 
 bool cm_reading_parse(const char *s, enum cm_reading *out)
 {
-    if (!strcmp(s, "migration"))
-        *out = CM_READ_MIGRATION;
-    else if (!strcmp(s, "boot"))
-        *out = CM_READ_BOOT;
-    else
-        return false;
-    return true;
+    int i = name_index(reading_names, CM_ARRAY_SIZE(reading_names), s);
+    if (i >= 0)
+        *out = (enum cm_reading)i;
+    return i >= 0;
 }
 
 bool cm_restore_parse(const char *s, enum cm_restore *out)
 {
-    if (!strcmp(s, "restore-all"))
-        *out = CM_RESTORE_ALL;
-    else if (!strcmp(s, "plan-aware"))
-        *out = CM_RESTORE_PLAN_AWARE;
-    else
-        return false;
-    return true;
+    int i = name_index(restore_names, CM_ARRAY_SIZE(restore_names), s);
+    if (i >= 0)
+        *out = (enum cm_restore)i;
+    return i >= 0;
 }
