@@ -134,6 +134,26 @@ int a64_mask_index(uint64_t id);
 /* Field of a word by name (NULL if none). */
 const struct cm_field *a64_field(const struct cm_word *w, const char *name);
 
+/* Field value meanings and MIDR implementers (value_table.c, generated from
+ * data/arm64/field_values.md; looked up by arm64_values.c). */
+struct a64_value_meaning {
+    const char *word, *field;
+    uint8_t value;
+    const char *meaning;
+};
+extern const struct a64_value_meaning a64_value_meanings[];
+extern const size_t a64_n_value_meanings;
+struct a64_implementer {
+    uint8_t code;
+    const char *vendor;
+};
+extern const struct a64_implementer a64_implementers[];
+extern const size_t a64_n_implementers;
+/* The cm_arm64_ops.value_meaning hook. */
+bool a64_value_meaning(const struct cm_word *w, const struct cm_field *f, uint64_t v, char *buf, size_t len);
+/* The vendor of MIDR_EL1.Implementer code `code` ("Arm"), NULL if unknown. */
+const char *a64_implementer_name(uint8_t code);
+
 /* Init-feature effects (arm64_initfeat.c): which fields a feature controls
  * and the value they take when the feature is left out. */
 struct a64_init_effect {
