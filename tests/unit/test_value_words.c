@@ -11,7 +11,8 @@
  *   LSE; ISAR0.SHA2 2 = SHA512; ISAR1.APA = QARMA5 address authentication;
  *   MIDR implementer 0x41 = Arm, 0x51 = Qualcomm, 0xC0 = Ampere.
  * Then the same words in real reasons: compare and merge of the Firecracker
- * dumps (Neoverse N1 vs V1, AMD Milan vs Intel Skylake).
+ * dumps (Neoverse N1 vs V1, AMD Milan vs Intel Skylake), and a rollback plan
+ * names its destination kernel.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,34 @@ START_TEST(merge_names_x86_vendors)
 }
 END_TEST
 
+/* A rollback plan (a 6.1 host restricted to a 5.10 model, so the guest can
+ * move back to 5.10) names 5.10 -- the destination -- in every rollback
+ * write and class text, never the host's own kernel. */
+START_TEST(rollback_names_the_destination)
+{
+    struct cm_vector model;
+    struct cm_snapshot *sm = tl_vec("ARM_NEOVERSE_N1_5.10", &model), *host = tl_load("ARM_NEOVERSE_N1_6.1");
+    struct cm_plan p;
+    cm_error err = {0};
+    ck_assert_int_eq(cm_plan_make(&model, host, &p, &err), 0);
+    size_t writes = 0;
+    for (size_t i = 0; i < p.nwrites; i++)
+        if (p.writes[i].why && !strncmp(p.writes[i].why, "rollback:", 9)) {
+            writes++;
+            ck_assert_msg(strstr(p.writes[i].why, "Linux 5.10") && !strstr(p.writes[i].why, "6.1"), "%s",
+                          p.writes[i].why);
+        }
+    ck_assert_uint_ge(writes, 1); /* the hypercall bitmaps 5.10 does not have */
+    ck_assert_uint_ge(p.nrollback, 1);
+    for (size_t i = 0; i < p.nrollback; i++)
+        ck_assert_msg(!p.rollback[i].why || !strstr(p.rollback[i].why, "unknown"), "%s", p.rollback[i].why);
+    cm_plan_free(&p);
+    cm_vector_free(&model);
+    cm_snapshot_free(sm);
+    cm_snapshot_free(host);
+}
+END_TEST
+
 int main(void)
 {
     tl_require_fixtures();
@@ -171,6 +200,7 @@ int main(void)
     tcase_add_test(tc, value_text_falls_back_to_hex);
     tcase_add_test(tc, compare_reasons_in_words);
     tcase_add_test(tc, merge_names_x86_vendors);
+    tcase_add_test(tc, rollback_names_the_destination);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }
