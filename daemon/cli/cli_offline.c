@@ -288,7 +288,7 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
                                                       : "VMMs restoring every saved register (restore-all)");
 
     size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
-    printf("%-22s %-16s %-8s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
+    printf("%-20s %-16s %-24s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
     size_t shown = 0;
     for (size_t i = 0; i < ops->nwords; i++) {
         if (!m->present[i] || m->novalue[i])
@@ -299,7 +299,17 @@ static void print_baseline_human(const struct cm_baseline *b, bool all)
             size_t k = cm_limited_by(b->hosts, b->nhosts, m, i, f, idx);
             if (!k && !all)
                 continue;
-            int used = printf("%-22s %-16s 0x%-6llx ", w->name, f->name, (unsigned long long)cm_field_get(f, m->val[i]));
+            /* the value in words where the driver knows them (vendors, field meanings) and they fit
+             * the column; the reasons below carry the long ones */
+            char vb[96], meaning[96];
+            uint64_t mv = cm_field_get(f, m->val[i]);
+            if (strlen(cm_value_text(ops, w, f, mv, vb, sizeof(vb))) > 24) {
+                if (ops->value_meaning && ops->value_meaning(w, f, mv, meaning, sizeof(meaning)) && strlen(meaning) <= 24)
+                    snprintf(vb, sizeof(vb), "%s", meaning); /* a vendor: "AuthenticAMD" */
+                else
+                    cm_field_value_text(f, mv, vb, sizeof(vb));
+            }
+            int used = printf("%-20s %-16s %-24s ", w->name, f->name, vb);
             const char **lim = cm_xmalloc((k + 1) * sizeof(*lim));
             for (size_t j = 0; j < k; j++)
                 lim[j] = b->hosts[idx[j]]->name;

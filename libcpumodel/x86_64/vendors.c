@@ -54,8 +54,8 @@ bool cm_x86_value_meaning(const struct cm_word *w, const struct cm_field *f, uin
     }
     text[4] = 0;
     const char *vendor = cm_x86_vendor_name(f, (uint32_t)v);
-    if (vendor)
-        snprintf(buf, len, "\"%s\" of %s", text, vendor);
+    if (vendor) /* the whole vendor string says more than its piece */
+        snprintf(buf, len, "%s", vendor);
     else
         snprintf(buf, len, "\"%s\"", text);
     return true;
