@@ -580,8 +580,16 @@ static void print_plan_human(const struct cm_plan *p)
         printf("\n0. The VMM must enable %s (%u) on the VM (KVM_ENABLE_CAP) before creating vCPUs, or the identity "
                "writes below are refused\n",
                p->enable_cap_names[i] ? p->enable_cap_names[i] : "a capability", p->enable_caps[i]);
-    if (p->drop_init_features)
-        printf("\n1. KVM_ARM_VCPU_INIT: leave out feature bits 0x%x\n", p->drop_init_features);
+    if (p->drop_init_features) { /* arm64 only: the driver's init-feature table names them */
+        const struct cm_arch_ops *a64 = cm_arch_ops(CM_ARCH_ARM64);
+        printf("\n1. KVM_ARM_VCPU_INIT: leave out");
+        for (uint32_t bit = 0; bit < 32; bit++)
+            if (p->drop_init_features & (1u << bit)) {
+                const char *name = a64 && a64->init_feature_name ? a64->init_feature_name(bit) : NULL;
+                printf(" %s (bit %u)", name ? name : "feature", bit);
+            }
+        printf(" = 0x%x\n", p->drop_init_features);
+    }
     printf("\n%s. Register writes before the first KVM_RUN, in this order:\n", p->drop_init_features ? "2" : "1");
     if (!p->nwrites)
         printf("   (none: the host already presents the model)\n");
