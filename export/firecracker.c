@@ -20,21 +20,8 @@
 
 #include "export.h"
 #include "fc_template.h"
+#include "arm64/arm64.h"
 #include "x86_64/x86.h"
-
-/* KVM_ARM_VCPU_INIT feature bit -> the capability that says KVM offers it
- * (include/uapi/linux/kvm.h, arch/arm64/include/uapi/asm/kvm.h). */
-static const struct {
-    uint32_t bit;
-    unsigned cap;
-} arm64_feature_caps[] = {
-    {1, 93},  /* EL1_32BIT       KVM_CAP_ARM_EL1_32BIT */
-    {2, 102}, /* PSCI_0_2        KVM_CAP_ARM_PSCI_0_2 */
-    {3, 126}, /* PMU_V3          KVM_CAP_ARM_PMU_V3 */
-    {4, 170}, /* SVE             KVM_CAP_ARM_SVE */
-    {5, 171}, /* PTRAUTH_ADDRESS KVM_CAP_ARM_PTRAUTH_ADDRESS */
-    {6, 172}, /* PTRAUTH_GENERIC KVM_CAP_ARM_PTRAUTH_GENERIC */
-};
 
 /* The bits of word `slot` the model decides. */
 static uint64_t fixed_mask(const struct cm_word *w)
@@ -94,10 +81,10 @@ static int arm64_template(const struct cm_export_req *req, struct json_object *t
 
     struct json_object *caps = json_object_new_array();
     uint32_t kept = m->has_vcpu_features ? m->vcpu_features & ~drop : 0;
-    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_feature_caps); i++)
-        if (kept & (1u << arm64_feature_caps[i].bit)) {
+    for (uint32_t bit = 0; bit < 32; bit++) /* the capability each kept init feature needs (the driver's table) */
+        if ((kept & (1u << bit)) && a64_init_feature_cap(bit)) {
             char c[16];
-            snprintf(c, sizeof(c), "%u", arm64_feature_caps[i].cap);
+            snprintf(c, sizeof(c), "%u", a64_init_feature_cap(bit));
             json_object_array_add(caps, json_object_new_string(c));
         }
     json_object_object_add(t, "kvm_capabilities", caps);

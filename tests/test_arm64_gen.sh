@@ -33,3 +33,18 @@ if python3 "$src/tools/gen_arm64_idregs.py" "$bad" >/dev/null 2>"$bad/err"; then
 fi
 grep -q "LRCPC" "$bad/err" || { echo "FAIL: generator error does not name the field: $(cat "$bad/err")" >&2; exit 1; }
 echo "ok: idreg_table.c matches the generator"
+
+# The field-value meanings and implementer names (value_table.c) likewise come
+# from data/arm64/field_values.md through tools/gen_arm64_values.py.
+python3 "$src/tools/gen_arm64_values.py" "$ref" >"$tmp" || { echo "FAIL: value generator failed" >&2; exit 1; }
+if ! diff -u "$src/libcpumodel/arm64/value_table.c" "$tmp"; then
+    echo "FAIL: libcpumodel/arm64/value_table.c differs from the generator output (regenerate it)" >&2
+    exit 1
+fi
+cp "$ref/field_values.md" "$bad/field_values.md"
+echo "| ID_AA64PFR0_EL1 | SVE | 0x0 | NI | twice |" >>"$bad/field_values.md"
+if python3 "$src/tools/gen_arm64_values.py" "$bad" >/dev/null 2>"$bad/err"; then
+    echo "FAIL: value generator accepted a duplicate row" >&2
+    exit 1
+fi
+echo "ok: value_table.c matches the generator"

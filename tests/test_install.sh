@@ -173,6 +173,11 @@ if [ -f "$deb" ]; then
   check "the packaged unit starts /usr/sbin/cpumodeld with /etc/cpumodeld/cpumodeld.conf" \
     'grep -qx "ExecStart=/usr/sbin/cpumodeld serve --config /etc/cpumodeld/cpumodeld.conf" "$D/usr/lib/systemd/system/cpumodeld.service"'
   check "the packaged hook execs /usr/sbin/cpumodeld" 'grep -q "^exec /usr/sbin/cpumodeld libvirt-hook" "$D/usr/libexec/cpumodeld/libvirt-qemu-hook"'
+  # the enabling line docs/libvirt.md and README.md give links the file the package installs
+  for doc in docs/libvirt.md README.md; do
+    link=$(sed -n 's|^ *ln -s \([^ ]*\) /etc/libvirt/hooks/qemu.d/cpumodeld.*|\1|p' "$src/$doc" | head -1)
+    check "$doc enables the hook with a link to the packaged file (${link:-no ln -s line})" '[ -n "$link" ] && [ -x "$D$link" ]'
+  done
   mkroot "$D"
   verify_units "$D" "$D/usr/share/man"; rc=$?
   check "systemd-analyze verify of the packaged units: $(head -3 "$T/verify.log")" '[ $rc = 0 ] && [ ! -s "$T/verify.log" ]'

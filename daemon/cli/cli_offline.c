@@ -293,7 +293,7 @@ static void print_baseline_human(const struct cm_baseline *b, bool all, size_t m
                                                       : "VMMs restoring every saved register (restore-all)");
 
     size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
-    printf("%-22s %-16s %-8s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
+    printf("%-20s %-16s %-24s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
     size_t shown = 0;
     for (size_t i = 0; i < ops->nwords; i++) {
         if (!m->present[i] || m->novalue[i])
@@ -304,7 +304,17 @@ static void print_baseline_human(const struct cm_baseline *b, bool all, size_t m
             size_t k = cm_limited_by(b->hosts, b->nhosts, m, i, f, idx);
             if (!k && !all)
                 continue;
-            int used = printf("%-22s %-16s 0x%-6llx ", w->name, f->name, (unsigned long long)cm_field_get(f, m->val[i]));
+            /* the value in words where the driver knows them (vendors, field meanings) and they fit
+             * the column; the reasons below carry the long ones */
+            char vb[96], meaning[96];
+            uint64_t mv = cm_field_get(f, m->val[i]);
+            if (strlen(cm_value_text(ops, w, f, mv, vb, sizeof(vb))) > 24) {
+                if (ops->value_meaning && ops->value_meaning(w, f, mv, meaning, sizeof(meaning)) && strlen(meaning) <= 24)
+                    snprintf(vb, sizeof(vb), "%s", meaning); /* a vendor: "AuthenticAMD" */
+                else
+                    cm_field_value_text(f, mv, vb, sizeof(vb));
+            }
+            int used = printf("%-20s %-16s %-24s ", w->name, f->name, vb);
             const char **lim = cm_xmalloc((k + 1) * sizeof(*lim));
             for (size_t j = 0; j < k; j++)
                 lim[j] = b->hosts[idx[j]]->name;
@@ -587,8 +597,16 @@ static void print_plan_human(const struct cm_plan *p)
         printf("\n0. The VMM must enable %s (%u) on the VM (KVM_ENABLE_CAP) before creating vCPUs, or the identity "
                "writes below are refused\n",
                p->enable_cap_names[i] ? p->enable_cap_names[i] : "a capability", p->enable_caps[i]);
-    if (p->drop_init_features)
-        printf("\n1. KVM_ARM_VCPU_INIT: leave out feature bits 0x%x\n", p->drop_init_features);
+    if (p->drop_init_features) { /* arm64 only: the driver's init-feature table names them */
+        const struct cm_arch_ops *a64 = cm_arch_ops(CM_ARCH_ARM64);
+        printf("\n1. KVM_ARM_VCPU_INIT: leave out");
+        for (uint32_t bit = 0; bit < 32; bit++)
+            if (p->drop_init_features & (1u << bit)) {
+                const char *name = a64 && a64->init_feature_name ? a64->init_feature_name(bit) : NULL;
+                printf(" %s (bit %u)", name ? name : "feature", bit);
+            }
+        printf(" = 0x%x\n", p->drop_init_features);
+    }
     printf("\n%s. Register writes before the first KVM_RUN, in this order:\n", p->drop_init_features ? "2" : "1");
     if (!p->nwrites)
         printf("   (none: the host already presents the model)\n");

@@ -134,6 +134,26 @@ int a64_mask_index(uint64_t id);
 /* Field of a word by name (NULL if none). */
 const struct cm_field *a64_field(const struct cm_word *w, const char *name);
 
+/* Field value meanings and MIDR implementers (value_table.c, generated from
+ * data/arm64/field_values.md; looked up by arm64_values.c). */
+struct a64_value_meaning {
+    const char *word, *field;
+    uint8_t value;
+    const char *meaning;
+};
+extern const struct a64_value_meaning a64_value_meanings[];
+extern const size_t a64_n_value_meanings;
+struct a64_implementer {
+    uint8_t code;
+    const char *vendor;
+};
+extern const struct a64_implementer a64_implementers[];
+extern const size_t a64_n_implementers;
+/* The cm_arm64_ops.value_meaning hook. */
+bool a64_value_meaning(const struct cm_word *w, const struct cm_field *f, uint64_t v, char *buf, size_t len);
+/* The vendor of MIDR_EL1.Implementer code `code` ("Arm"), NULL if unknown. */
+const char *a64_implementer_name(uint8_t code);
+
 /* Init-feature effects (arm64_initfeat.c): which fields a feature controls
  * and the value they take when the feature is left out. */
 struct a64_init_effect {
@@ -167,6 +187,13 @@ const char *a64_reg_name(uint64_t id, char *buf, size_t len);
 bool a64_reg_volatile(uint64_t id);
 const char *a64_init_feature_name(uint32_t bit);
 uint32_t a64_init_feature_group(uint32_t bit);
+/* The KVM capability that says KVM offers init feature `bit` (0: none). */
+uint32_t a64_init_feature_cap(uint32_t bit);
+/* The init features a probe requests: PSCI 0.2, plus (when `all`) every
+ * optional feature whose capability has_cap() confirms, whole groups only. */
+uint32_t a64_init_features_offered(bool all, bool (*has_cap)(void *ctx, uint32_t cap), void *ctx);
+/* `f` without the groups it holds only part of (KVM_ARM_VCPU_INIT: EINVAL). */
+uint32_t a64_init_features_whole(uint32_t f);
 bool a64_presented(const struct cm_vector *host, const struct cm_vector *model, size_t slot, uint64_t *value,
                    struct cm_buf *why);
 void a64_effective_regs(const struct cm_vector *host, const struct cm_vector *model, uint64_t **ids, size_t *n);

@@ -32,6 +32,7 @@ const struct cm_arch_ops cm_arm64_ops = {
     .reg_volatile = a64_reg_volatile,
     .init_feature_name = a64_init_feature_name,
     .init_feature_group = a64_init_feature_group,
+    .value_meaning = a64_value_meaning,
     .plan_extra = NULL,
     .pinned = a64_pinned,
     .groups = a64_field_groups,

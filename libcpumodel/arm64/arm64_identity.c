@@ -34,10 +34,10 @@
 #include <string.h>
 
 #include "arm64/arm64.h"
+#include "cpumodel/kvm_compat.h"
 
 #define KVER_IMPID CM_KVER(6, 15)
 #define KVER_CACHE CM_KVER(6, 3)
-#define CAP_ARM_WRITABLE_IMP_ID_REGS 239
 #define FACT_IMPID CM_FACT_ARM64_WRITABLE_IMP_ID_REGS
 
 #define CLIDR_RES0 (~0ULL << 47)
@@ -53,7 +53,7 @@ static bool impid_writable(const struct cm_vector *host, const char **basis)
                              : "the host's fact arm64.writable_imp_id_regs says no";
         return fact->value != 0;
     }
-    const struct cm_cap *c = s ? cm_snapshot_find_cap(s, CAP_ARM_WRITABLE_IMP_ID_REGS) : NULL;
+    const struct cm_cap *c = s ? cm_snapshot_find_cap(s, KVM_CAP_ARM_WRITABLE_IMP_ID_REGS) : NULL;
     if (c) {
         bool on = (c->has_vm ? c->vm : c->sys) > 0;
         *basis = on ? "the host's KVM reports KVM_CAP_ARM_WRITABLE_IMP_ID_REGS"
@@ -154,7 +154,7 @@ uint32_t a64_write_needs_cap(size_t slot, const char **name)
 {
     if (slot < CM_ARM64_NWORDS && cm_arm64_words[slot].aux == A64_W_IMPID) {
         *name = "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS";
-        return CAP_ARM_WRITABLE_IMP_ID_REGS;
+        return KVM_CAP_ARM_WRITABLE_IMP_ID_REGS;
     }
     return 0;
 }

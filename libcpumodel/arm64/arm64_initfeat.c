@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arm64/arm64.h"
+#include "cpumodel/kvm_compat.h"
 
 const struct a64_init_effect a64_init_effects[] = {
     {A64_FEAT_PSCI_0_2, A64_PSCI_VERSION, "version", 0x1},   /* only PSCI 0.1 without it */
@@ -84,21 +85,56 @@ void a64_drop_init_feature(struct cm_vector *v, uint32_t bit)
         v->vcpu_features &= bit == A64_FEAT_PTRAUTH_ADDRESS ? ~A64_FEAT_PTRAUTH_MASK : ~(1u << bit);
 }
 
-static const char *const feature_names[] = {
-    [A64_FEAT_POWER_OFF] = "POWER_OFF",
-    [A64_FEAT_EL1_32BIT] = "EL1_32BIT",
-    [A64_FEAT_PSCI_0_2] = "PSCI_0_2",
-    [A64_FEAT_PMU_V3] = "PMU_V3",
-    [A64_FEAT_SVE] = "SVE",
-    [A64_FEAT_PTRAUTH_ADDRESS] = "PTRAUTH_ADDRESS",
-    [A64_FEAT_PTRAUTH_GENERIC] = "PTRAUTH_GENERIC",
-    [A64_FEAT_HAS_EL2] = "HAS_EL2",
-    [A64_FEAT_HAS_EL2_E2H0] = "HAS_EL2_E2H0",
+/* The one table of KVM_ARM_VCPU_INIT features[0] bits (KVM-FACTS §A.3.4;
+ * arch/arm64/include/uapi/asm/kvm.h): the name, the capability that says KVM
+ * offers the feature (include/uapi/linux/kvm.h), and whether the probe asks
+ * for it whenever KVM offers it (the optional features a host can give a
+ * guest; PSCI 0.2 is always requested, EL1_32BIT / EL2 change the guest's
+ * execution state and are never assumed).  The probe, the verifier, the lab
+ * and the Firecracker export all read this table. */
+static const struct {
+    const char *name;
+    uint32_t cap;
+    bool optional;
+} features[] = {
+    [A64_FEAT_POWER_OFF] = {"POWER_OFF", 0, false},
+    [A64_FEAT_EL1_32BIT] = {"EL1_32BIT", KVM_CAP_ARM_EL1_32BIT, false},
+    [A64_FEAT_PSCI_0_2] = {"PSCI_0_2", KVM_CAP_ARM_PSCI_0_2, false},
+    [A64_FEAT_PMU_V3] = {"PMU_V3", KVM_CAP_ARM_PMU_V3, true},
+    [A64_FEAT_SVE] = {"SVE", KVM_CAP_ARM_SVE, true},
+    [A64_FEAT_PTRAUTH_ADDRESS] = {"PTRAUTH_ADDRESS", KVM_CAP_ARM_PTRAUTH_ADDRESS, true},
+    [A64_FEAT_PTRAUTH_GENERIC] = {"PTRAUTH_GENERIC", KVM_CAP_ARM_PTRAUTH_GENERIC, true},
+    [A64_FEAT_HAS_EL2] = {"HAS_EL2", KVM_CAP_ARM_EL2, false},
+    [A64_FEAT_HAS_EL2_E2H0] = {"HAS_EL2_E2H0", KVM_CAP_ARM_EL2_E2H0, false},
 };
 
 const char *a64_init_feature_name(uint32_t bit)
 {
-    return bit < CM_ARRAY_SIZE(feature_names) ? feature_names[bit] : NULL;
+    return bit < CM_ARRAY_SIZE(features) ? features[bit].name : NULL;
+}
+
+uint32_t a64_init_feature_cap(uint32_t bit)
+{
+    return bit < CM_ARRAY_SIZE(features) ? features[bit].cap : 0;
+}
+
+uint32_t a64_init_features_offered(bool all, bool (*has_cap)(void *ctx, uint32_t cap), void *ctx)
+{
+    uint32_t f = 1u << A64_FEAT_PSCI_0_2;
+    for (uint32_t bit = 0; all && bit < CM_ARRAY_SIZE(features); bit++)
+        if (features[bit].optional && has_cap(ctx, features[bit].cap))
+            f |= 1u << bit;
+    return a64_init_features_whole(f);
+}
+
+uint32_t a64_init_features_whole(uint32_t f)
+{
+    for (uint32_t bit = 0; bit < 32; bit++) {
+        uint32_t g = a64_init_feature_group(bit);
+        if ((f & (1u << bit)) && (f & g) != g)
+            f &= ~g;
+    }
+    return f;
 }
 
 /* KVM_ARM_VCPU_INIT refuses one pointer-auth bit without the other (A.3.4):

@@ -148,9 +148,13 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
                                       const uint64_t *value, bool *write, uint64_t *write_value,
                                       struct cm_buf *why)
 {
-    char name[64], k[32], s[32];
+    char name[64], k[48], s[32];
     a64_reg_name(id, name, sizeof(name));
-    cm_kver_str(model->kver, k, sizeof(k));
+    /* the destination of a rollback: the model's (oldest) kernel */
+    if (model->kver == CM_KVER_UNKNOWN)
+        snprintf(k, sizeof(k), "the model's kernel");
+    else
+        snprintf(k, sizeof(k), "Linux %s", cm_kver_str(model->kver, s, sizeof(s)));
     if (write)
         *write = false;
 
@@ -167,7 +171,7 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
                               feature_hidden[i].field, (unsigned long long)mv);
                 return CM_RB_HIDDEN;
             }
-            cm_buf_printf(why, "%s: the model hides the feature but the register holds 0x%llx, which Linux %s "
+            cm_buf_printf(why, "%s: the model hides the feature but the register holds 0x%llx, which %s "
                                "cannot restore",
                           name, value ? (unsigned long long)*value : 0ULL, k);
             return CM_RB_BLOCKING;
@@ -186,12 +190,12 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
         if (implicit_values[i].id != id)
             continue;
         if (model->kver != CM_KVER_UNKNOWN && cm_kver_cmp(model->kver, implicit_values[i].absent_before) >= 0) {
-            cm_buf_printf(why, "%s: Linux %s should list it (listed since %s) but the model lacks it", name, k,
+            cm_buf_printf(why, "%s: %s should list it (listed since %s) but the model lacks it", name, k,
                           cm_kver_str(implicit_values[i].absent_before, s, sizeof(s)));
             return CM_RB_BLOCKING;
         }
         if (value && *value == implicit_values[i].value) {
-            cm_buf_printf(why, "%s: 0x%llx is what Linux %s behaves as (%s)", name,
+            cm_buf_printf(why, "%s: 0x%llx is what %s behaves as (%s)", name,
                           (unsigned long long)implicit_values[i].value, k, implicit_values[i].why);
             return CM_RB_DROPPABLE;
         }
@@ -202,7 +206,7 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
                           (unsigned long long)implicit_values[i].value, implicit_values[i].why);
             return CM_RB_DROPPABLE;
         }
-        cm_buf_printf(why, "%s: holds 0x%llx but Linux %s behaves as 0x%llx and cannot restore it", name,
+        cm_buf_printf(why, "%s: holds 0x%llx but %s behaves as 0x%llx and cannot restore it", name,
                       value ? (unsigned long long)*value : 0ULL, k, (unsigned long long)implicit_values[i].value);
         return CM_RB_BLOCKING;
     }
@@ -226,7 +230,7 @@ enum cm_rollback a64_classify_missing(const struct cm_snapshot *host, const stru
         }
     }
 
-    cm_buf_printf(why, "%s: listed by %s (Linux %s) but not by the model's kernel (Linux %s): its value cannot be "
+    cm_buf_printf(why, "%s: listed by %s (Linux %s) but not by the model's kernel (%s): its value cannot be "
                        "restored there",
                   name, cm_snapshot_name(host), cm_kver_str(host->kver, s, sizeof(s)), k);
     return CM_RB_BLOCKING;

@@ -123,11 +123,11 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
                            cm_policy_name(f), "%s.%s: %s lacks %s, which the model has", w->name, f->name,
                            host->name, f->name);
         else {
-            char hb[64], wb[64];
+            char hb[128], wb[128];
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
                            cm_policy_name(f), "%s.%s: %s offers %s, the model needs %s (%s)", w->name, f->name,
-                           host->name, cm_field_value_text(f, have, hb, sizeof(hb)),
-                           cm_field_value_text(f, want, wb, sizeof(wb)), cm_policy_name(f));
+                           host->name, cm_value_text(ops, w, f, have, hb, sizeof(hb)),
+                           cm_value_text(ops, w, f, want, wb, sizeof(wb)), cm_policy_name(f));
         }
         return false;
     }
@@ -137,6 +137,9 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
     strip_prefix(&why, &whybuf, w->name, f->name);
     cm_buf_free(&whybuf);
     const char *sep = why.s ? ": " : "", *txt = why.s ? why.s : "";
+    char hb[128], wb[128]; /* the two values in words (arm64 field meanings, x86 vendors) */
+    cm_value_text(ops, w, f, have, hb, sizeof(hb));
+    cm_value_text(ops, w, f, want, wb, sizeof(wb));
     bool ok = true;
     switch (e) {
     case CM_ENF_SAME:
@@ -157,18 +160,15 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
         if (p->assume->reading == CM_READ_BOOT) {
             cm_reason_addf(p->reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want,
                            "boot-sees-host-value",
-                           "%s.%s: fresh boot: a guest started on %s sees the host's 0x%llx, not the model's "
-                           "0x%llx%s%s",
-                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
-                           txt);
+                           "%s.%s: fresh boot: a guest started on %s sees the host's %s, not the model's %s%s%s",
+                           w->name, f->name, host->name, hb, wb, sep, txt);
         } else {
             blocked(p, "restore-refused", w->id, f->name, true, have, want);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
                            "restore-refused",
-                           "%s.%s: migration: a restore of 0x%llx is refused on %s (KVM_SET_ONE_REG: EINVAL), which "
-                           "only takes its own 0x%llx%s%s",
-                           w->name, f->name, (unsigned long long)want, host->name, (unsigned long long)have, sep,
-                           txt);
+                           "%s.%s: migration: a restore of %s is refused on %s (KVM_SET_ONE_REG: EINVAL), which "
+                           "only takes its own %s%s%s",
+                           w->name, f->name, wb, host->name, hb, sep, txt);
             ok = false;
         }
         break;
@@ -176,15 +176,14 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
         if (identity) {
             cm_reason_addf(p->reasons, CM_SEV_WARNING, host->name, ops, w->id, f->name, true, have, want,
                            "identity",
-                           "%s.%s: %s presents 0x%llx where the model has 0x%llx; the guest will see the host's "
+                           "%s.%s: %s presents %s where the model has %s; the guest will see the host's "
                            "value%s%s",
-                           w->name, f->name, host->name, (unsigned long long)have, (unsigned long long)want, sep,
-                           txt);
+                           w->name, f->name, host->name, hb, wb, sep, txt);
         } else {
             blocked(p, "not-writable", w->id, f->name, true, have, want);
             cm_reason_addf(p->reasons, CM_SEV_ERROR, host->name, ops, w->id, f->name, true, have, want,
-                           "not-writable", "%s.%s: cannot lower 0x%llx to 0x%llx on %s%s%s", w->name, f->name,
-                           (unsigned long long)have, (unsigned long long)want, host->name, sep, txt);
+                           "not-writable", "%s.%s: cannot lower %s to %s on %s%s%s", w->name, f->name, hb, wb,
+                           host->name, sep, txt);
             ok = false;
         }
         break;
@@ -548,34 +547,41 @@ bool cm_enforceable_ex(const struct cm_vector *model, const struct cm_vector *ho
     return cm_enforce_rule(model, host, assume, 0, reasons, max_errors, NULL);
 }
 
+/* The assumption names, one table per enum: name and parse read the same one. */
+static const char *const reading_names[] = {[CM_READ_MIGRATION] = "migration", [CM_READ_BOOT] = "boot"};
+static const char *const restore_names[] = {[CM_RESTORE_ALL] = "restore-all", [CM_RESTORE_PLAN_AWARE] = "plan-aware"};
+
+/* index of `s` in names[n], or -1 */
+static int name_index(const char *const *names, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (names[i] && !strcmp(names[i], s))
+            return (int)i;
+    return -1;
+}
+
 const char *cm_reading_name(enum cm_reading r)
 {
-    return r == CM_READ_BOOT ? "boot" : "migration";
+    return (size_t)r < CM_ARRAY_SIZE(reading_names) ? reading_names[r] : reading_names[CM_READ_MIGRATION];
 }
 
 const char *cm_restore_name(enum cm_restore r)
 {
-    return r == CM_RESTORE_PLAN_AWARE ? "plan-aware" : "restore-all";
+    return (size_t)r < CM_ARRAY_SIZE(restore_names) ? restore_names[r] : restore_names[CM_RESTORE_ALL];
 }
 
 bool cm_reading_parse(const char *s, enum cm_reading *out)
 {
-    if (!strcmp(s, "migration"))
-        *out = CM_READ_MIGRATION;
-    else if (!strcmp(s, "boot"))
-        *out = CM_READ_BOOT;
-    else
-        return false;
-    return true;
+    int i = name_index(reading_names, CM_ARRAY_SIZE(reading_names), s);
+    if (i >= 0)
+        *out = (enum cm_reading)i;
+    return i >= 0;
 }
 
 bool cm_restore_parse(const char *s, enum cm_restore *out)
 {
-    if (!strcmp(s, "restore-all"))
-        *out = CM_RESTORE_ALL;
-    else if (!strcmp(s, "plan-aware"))
-        *out = CM_RESTORE_PLAN_AWARE;
-    else
-        return false;
-    return true;
+    int i = name_index(restore_names, CM_ARRAY_SIZE(restore_names), s);
+    if (i >= 0)
+        *out = (enum cm_restore)i;
+    return i >= 0;
 }

@@ -2,6 +2,7 @@
 /* The merge algebra of one field (arm64_ftr_safe_value() and friends). */
 #include <stdio.h>
 
+#include "cpumodel/arch.h"
 #include "cpumodel/field.h"
 
 static int64_t sext(const struct cm_field *f, uint64_t v)
@@ -104,5 +105,16 @@ const char *cm_field_value_text(const struct cm_field *f, uint64_t v, char *buf,
         snprintf(buf, n, "0x%llx (-1: not implemented)", (unsigned long long)v);
     else
         snprintf(buf, n, "0x%llx", (unsigned long long)v);
+    return buf;
+}
+
+const char *cm_value_text(const struct cm_arch_ops *ops, const struct cm_word *w, const struct cm_field *f,
+                          uint64_t v, char *buf, size_t n)
+{
+    char meaning[96];
+    if (ops && w && ops->value_meaning && ops->value_meaning(w, f, v, meaning, sizeof(meaning)))
+        snprintf(buf, n, "0x%llx (%s)", (unsigned long long)v, meaning);
+    else
+        cm_field_value_text(f, v, buf, n);
     return buf;
 }

@@ -20,28 +20,11 @@
 #include "cpumodel/arch.h"
 #include "cpumodel/snapshot.h"
 
-/* Run-to-run noise that must never be compared, used only while the arm64
- * driver (cm_arm64_ops.reg_volatile) is absent.  KVM-FACTS §A.1 "Timer
- * registers" and tests/lab/README.md: the virtual timer's TIMER_CNT/TIMER_CVAL
- * ids (uapi names swapped against their sysreg encodings) and PTIMER_CNT,
- * which is CNTPCT_EL0. */
-static const uint64_t arm64_volatile_fallback[] = {
-    0x603000000013df1aULL, /* KVM_REG_ARM_TIMER_CNT, encoding (3,3,14,3,2) */
-    0x603000000013df02ULL, /* KVM_REG_ARM_TIMER_CVAL, encoding (3,3,14,0,2) */
-    0x603000000013df01ULL, /* KVM_REG_ARM_PTIMER_CNT = CNTPCT_EL0 (3,3,14,0,1) */
-};
-
+/* Run-to-run noise is the driver's fact (cm_arch_ops.reg_volatile). */
 static bool reg_is_volatile(enum cm_arch arch, uint64_t id)
 {
     const struct cm_arch_ops *ops = cm_arch_ops(arch);
-    if (ops && ops->reg_volatile)
-        return ops->reg_volatile(id);
-    if (arch != CM_ARCH_ARM64)
-        return false;
-    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_volatile_fallback); i++)
-        if (arm64_volatile_fallback[i] == id)
-            return true;
-    return false;
+    return ops && ops->reg_volatile && ops->reg_volatile(id);
 }
 
 /* The x86 CPUID output registers as Firecracker names them. */

@@ -166,18 +166,19 @@ static __attribute__((noinline)) void fold_word(const struct cm_vector *const *h
             val = cm_field_put(f, val, m);
             continue;
         }
+        char at[128], bt[128]; /* values in words: vendors by name, field meanings */
+        cm_value_text(ops, w, f, a, at, sizeof(at));
+        cm_value_text(ops, w, f, b, bt, sizeof(bt));
         if (f->policy == CM_POL_IDENTITY) {
             cm_reason_addf(notes, CM_SEV_WARNING, hosts[h]->name, ops, w->id, f->name, true, b, a, "identity",
-                           "%s.%s differs (%s has 0x%llx, %s has 0x%llx); the model carries no value for it",
-                           w->name, f->name, hosts[0]->name, (unsigned long long)a, hosts[h]->name,
-                           (unsigned long long)b);
+                           "%s.%s differs (%s has %s, %s has %s); the model carries no value for it", w->name,
+                           f->name, hosts[0]->name, at, hosts[h]->name, bt);
             out->novalue[slot] = 1;
             return;
         }
         cm_reason_addf(incompat, CM_SEV_ERROR, hosts[h]->name, ops, w->id, f->name, true, b, a, cm_policy_name(f),
-                       "%s.%s has no common value: %s has 0x%llx, %s has 0x%llx (policy %s)", w->name, f->name,
-                       hosts[0]->name, (unsigned long long)a, hosts[h]->name, (unsigned long long)b,
-                       cm_policy_name(f));
+                       "%s.%s has no common value: %s has %s, %s has %s (policy %s)", w->name, f->name,
+                       hosts[0]->name, at, hosts[h]->name, bt, cm_policy_name(f));
     }
     out->val[slot] = val;
 }

@@ -53,6 +53,17 @@ static char *describe_change(const struct cm_word *w, uint64_t old_value, uint64
     return cm_buf_steal(&b);
 }
 
+/* Why a rollback write: the destination is the model's kernel (the older
+ * one the guest must be able to move to), named when the model knows it. */
+static char *rollback_why(const struct cm_vector *model, uint64_t value)
+{
+    char k[32];
+    if (model->kver == CM_KVER_UNKNOWN)
+        return cm_xasprintf("rollback: the model's kernel behaves as 0x%llx", (unsigned long long)value);
+    return cm_xasprintf("rollback: Linux %s (the model's kernel) behaves as 0x%llx",
+                        cm_kver_str(model->kver, k, sizeof(k)), (unsigned long long)value);
+}
+
 int cm_plan_make(const struct cm_vector *model, const struct cm_snapshot *host, struct cm_plan *p, cm_error *err)
 {
     return cm_plan_make_ex(model, host, NULL, p, err);
@@ -117,8 +128,7 @@ int cm_plan_make_ex(const struct cm_vector *model, const struct cm_snapshot *hos
             if (!dup && old_value != x->write_value)
                 add_write(p, &wcap, ops, x->id, wi >= 0 ? ops->words[wi].order : CM_ORDER_OTHER, old_value,
                           x->write_value,
-                          cm_xasprintf("rollback: the older kernel behaves as 0x%llx",
-                                       (unsigned long long)x->write_value));
+                          rollback_why(model, x->write_value));
         }
         cm_grow(&p->rollback, &rcap, p->nrollback + 1, sizeof(*p->rollback));
         p->rollback[p->nrollback++] = (struct cm_rollback_reg){

@@ -28,10 +28,6 @@ int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *
 /* Creates vCPU 0 on vm_fd with KVM_ARM_PREFERRED_TARGET and `features`
  * (finalising SVE when it is one of them); returns the vCPU fd. */
 int cm_arm64_vcpu_create(int vm_fd, uint32_t features, uint32_t *target, cm_error *err);
-bool cm_arm64_reg_volatile(uint64_t id);
-#endif
-#if defined(__riscv)
-bool cm_riscv_reg_volatile(uint64_t id); /* timer.time */
 #endif
 
 /* Plan verification on a scratch VM of this host (verify_<arch>.c): like the

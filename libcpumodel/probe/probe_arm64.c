@@ -31,58 +31,37 @@
  * (KVM-FACTS §D "migration-relevant, arm64"); the common code asks both the
  * system fd and the VM fd. */
 static const struct cm_kvm_cap arm64_caps[] = {
-    {93, "KVM_CAP_ARM_EL1_32BIT"},
-    {102, "KVM_CAP_ARM_PSCI_0_2"},
-    {126, "KVM_CAP_ARM_PMU_V3"},
-    {127, "KVM_CAP_VCPU_ATTRIBUTES"},
-    {144, "KVM_CAP_ARM_USER_IRQ"},
-    {158, "KVM_CAP_ARM_INJECT_SERROR_ESR"},
-    {165, "KVM_CAP_ARM_VM_IPA_SIZE"}, /* the IPA size limit: a VM's IPA bits must fit the destination */
-    {170, "KVM_CAP_ARM_SVE"},
-    {171, "KVM_CAP_ARM_PTRAUTH_ADDRESS"},
-    {172, "KVM_CAP_ARM_PTRAUTH_GENERIC"},
-    {174, "KVM_CAP_ARM_IRQ_LINE_LAYOUT_2"},
-    {177, "KVM_CAP_ARM_NISV_TO_USER"},
-    {178, "KVM_CAP_ARM_INJECT_EXT_DABT"},
-    {187, "KVM_CAP_STEAL_TIME"},
-    {198, "KVM_CAP_PTP_KVM"},
-    {205, "KVM_CAP_ARM_MTE"},
-    {216, "KVM_CAP_ARM_SYSTEM_SUSPEND"},
-    {227, "KVM_CAP_COUNTER_OFFSET"},
-    {230, "KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES"},
-    {239, "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS"},
-    {240, "KVM_CAP_ARM_EL2"},
-    {241, "KVM_CAP_ARM_EL2_E2H0"},
-    {245, "KVM_CAP_ARM_SEA_TO_USER"},
+    {KVM_CAP_ARM_EL1_32BIT, "KVM_CAP_ARM_EL1_32BIT"},
+    {KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2"},
+    {KVM_CAP_ARM_PMU_V3, "KVM_CAP_ARM_PMU_V3"},
+    {KVM_CAP_VCPU_ATTRIBUTES, "KVM_CAP_VCPU_ATTRIBUTES"},
+    {KVM_CAP_ARM_USER_IRQ, "KVM_CAP_ARM_USER_IRQ"},
+    {KVM_CAP_ARM_INJECT_SERROR_ESR, "KVM_CAP_ARM_INJECT_SERROR_ESR"},
+    {KVM_CAP_ARM_VM_IPA_SIZE, "KVM_CAP_ARM_VM_IPA_SIZE"}, /* the IPA size limit: a VM's IPA bits must fit the destination */
+    {KVM_CAP_ARM_SVE, "KVM_CAP_ARM_SVE"},
+    {KVM_CAP_ARM_PTRAUTH_ADDRESS, "KVM_CAP_ARM_PTRAUTH_ADDRESS"},
+    {KVM_CAP_ARM_PTRAUTH_GENERIC, "KVM_CAP_ARM_PTRAUTH_GENERIC"},
+    {KVM_CAP_ARM_IRQ_LINE_LAYOUT_2, "KVM_CAP_ARM_IRQ_LINE_LAYOUT_2"},
+    {KVM_CAP_ARM_NISV_TO_USER, "KVM_CAP_ARM_NISV_TO_USER"},
+    {KVM_CAP_ARM_INJECT_EXT_DABT, "KVM_CAP_ARM_INJECT_EXT_DABT"},
+    {KVM_CAP_STEAL_TIME, "KVM_CAP_STEAL_TIME"},
+    {KVM_CAP_PTP_KVM, "KVM_CAP_PTP_KVM"},
+    {KVM_CAP_ARM_MTE, "KVM_CAP_ARM_MTE"},
+    {KVM_CAP_ARM_SYSTEM_SUSPEND, "KVM_CAP_ARM_SYSTEM_SUSPEND"},
+    {KVM_CAP_COUNTER_OFFSET, "KVM_CAP_COUNTER_OFFSET"},
+    {KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES, "KVM_CAP_ARM_SUPPORTED_REG_MASK_RANGES"},
+    {KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS"},
+    {KVM_CAP_ARM_EL2, "KVM_CAP_ARM_EL2"},
+    {KVM_CAP_ARM_EL2_E2H0, "KVM_CAP_ARM_EL2_E2H0"},
+    {KVM_CAP_ARM_SEA_TO_USER, "KVM_CAP_ARM_SEA_TO_USER"},
 };
 
-/* Optional init features: taken when the capability says KVM offers them.
- * Ptrauth address and generic must be requested together (§A.3.4). */
-static const struct {
-    uint32_t bits;
-    uint32_t cap, cap2;
-} arm64_opt_features[] = {
-    {1u << KVM_ARM_VCPU_PMU_V3, KVM_CAP_ARM_PMU_V3, 0},
-    {1u << KVM_ARM_VCPU_SVE, KVM_CAP_ARM_SVE, 0},
-    {(1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS) | (1u << KVM_ARM_VCPU_PTRAUTH_GENERIC), KVM_CAP_ARM_PTRAUTH_ADDRESS,
-     KVM_CAP_ARM_PTRAUTH_GENERIC},
-};
-
-/* Run-to-run noise (lab README): virtual timer CNT/CVAL (their uapi names are
- * swapped against the sysreg encodings) and the physical counter. */
-static const uint64_t arm64_volatile_regs[] = {
-    0x603000000013DF1AULL, /* KVM_REG_ARM_TIMER_CNT  (3,3,14,3,2) */
-    0x603000000013DF02ULL, /* KVM_REG_ARM_TIMER_CVAL (3,3,14,0,2) */
-    0x603000000013DF01ULL, /* KVM_REG_ARM_PTIMER_CNT = CNTPCT_EL0 (3,3,14,0,1) */
-};
-
-bool cm_arm64_reg_volatile(uint64_t id)
-{
-    for (size_t i = 0; i < CM_ARRAY_SIZE(arm64_volatile_regs); i++)
-        if (arm64_volatile_regs[i] == id)
-            return true;
-    return false;
-}
+/* The driver's A64_FEAT_* bits (arm64.h) are the uapi's KVM_ARM_VCPU_* ones. */
+_Static_assert(A64_FEAT_PSCI_0_2 == KVM_ARM_VCPU_PSCI_0_2, "PSCI_0_2 bit");
+_Static_assert(A64_FEAT_PMU_V3 == KVM_ARM_VCPU_PMU_V3, "PMU_V3 bit");
+_Static_assert(A64_FEAT_SVE == KVM_ARM_VCPU_SVE, "SVE bit");
+_Static_assert(A64_FEAT_PTRAUTH_ADDRESS == KVM_ARM_VCPU_PTRAUTH_ADDRESS, "PTRAUTH_ADDRESS bit");
+_Static_assert(A64_FEAT_PTRAUTH_GENERIC == KVM_ARM_VCPU_PTRAUTH_GENERIC, "PTRAUTH_GENERIC bit");
 
 static int64_t check_ext(int fd, uint32_t cap)
 {
@@ -90,16 +69,17 @@ static int64_t check_ext(int fd, uint32_t cap)
     return r < 0 ? 0 : r;
 }
 
+static bool kvm_has_cap(void *kvm_fd, uint32_t cap)
+{
+    return check_ext(*(int *)kvm_fd, cap) > 0;
+}
+
 int cm_probe_arm64_features(int kvm_fd, bool all, uint32_t *features, cm_error *err)
 {
     if (!check_ext(kvm_fd, KVM_CAP_ARM_PSCI_0_2))
         return cm_fail(err, CM_E_NOTSUP, "KVM_CAP_ARM_PSCI_0_2 is missing: this KVM is too old");
-    uint32_t f = 1u << KVM_ARM_VCPU_PSCI_0_2;
-    for (size_t i = 0; all && i < CM_ARRAY_SIZE(arm64_opt_features); i++)
-        if (check_ext(kvm_fd, arm64_opt_features[i].cap) &&
-            (!arm64_opt_features[i].cap2 || check_ext(kvm_fd, arm64_opt_features[i].cap2)))
-            f |= arm64_opt_features[i].bits;
-    *features = f;
+    /* the init-feature table is the driver's (arm64_initfeat.c) */
+    *features = a64_init_features_offered(all, kvm_has_cap, &kvm_fd);
     return 0;
 }
 
@@ -139,7 +119,7 @@ int cm_probe_arm64_base_count(int kvm_fd, size_t *n, cm_error *err)
     int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
     if (vm < 0)
         return cm_fail(err, CM_E_KVM, "KVM_CREATE_VM: %s", strerror(errno));
-    int vcpu = cm_arm64_vcpu_create(vm, 1u << KVM_ARM_VCPU_PSCI_0_2, NULL, err);
+    int vcpu = cm_arm64_vcpu_create(vm, 1u << A64_FEAT_PSCI_0_2, NULL, err);
     int r = -1;
     if (vcpu >= 0) {
         _cleanup_free_ uint64_t *ids = NULL;
@@ -290,7 +270,7 @@ static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
     struct cm_snapshot *s = c->s;
     bool all = c->opts ? c->opts->arm64_all_features : true;
 
-    uint32_t features;
+    uint32_t features = 0;
     if (cm_probe_arm64_features(c->kvm, all, &features, err) < 0)
         return -1;
     uint32_t target = 0;
@@ -301,7 +281,7 @@ static int arm64_probe(struct cm_probe_ctx *c, cm_error *err)
     s->vcpu_features = features;
     s->preferred_target = target;
 
-    int r = cm_onereg_read_all(vcpu, s, cm_arm64_reg_volatile, err);
+    int r = cm_onereg_read_all(vcpu, s, cm_arm64_ops.reg_volatile, err);
     close(vcpu);
     if (r < 0)
         return -1;

@@ -26,18 +26,12 @@
 
 /* Migration-relevant riscv capabilities besides the generic ones (§D). */
 static const struct cm_kvm_cap riscv_caps[] = {
-    {207, "KVM_CAP_VM_GPA_BITS"}, /* the destination must have at least as many */
-    {242, "KVM_CAP_RISCV_MP_STATE_RESET"},
+    {KVM_CAP_VM_GPA_BITS, "KVM_CAP_VM_GPA_BITS"}, /* the destination must have at least as many */
+    {KVM_CAP_RISCV_MP_STATE_RESET, "KVM_CAP_RISCV_MP_STATE_RESET"},
 };
 
 /* config registers (§B.1) */
 #define RV_CONFIG(n) (0x8030000001000000ULL | (n))
-
-/* timer.time changes run to run (lab README) */
-bool cm_riscv_reg_volatile(uint64_t id)
-{
-    return id == 0x8030000004000001ULL;
-}
 
 static int riscv_probe(struct cm_probe_ctx *c, cm_error *err)
 {
@@ -48,7 +42,7 @@ static int riscv_probe(struct cm_probe_ctx *c, cm_error *err)
     int vcpu = ioctl(c->vm, KVM_CREATE_VCPU, 0UL);
     if (vcpu < 0)
         return cm_fail(err, CM_E_KVM, "KVM_CREATE_VCPU: %s", strerror(errno));
-    int r = cm_onereg_read_all(vcpu, s, cm_riscv_reg_volatile, err);
+    int r = cm_onereg_read_all(vcpu, s, cm_riscv64_ops.reg_volatile, err);
     close(vcpu);
     if (r < 0) {
         if (strstr(err->msg, "KVM_GET_REG_LIST: Invalid argument"))

@@ -68,25 +68,12 @@ static const struct cm_kvm_cap x86_caps[] = {
     {KVM_CAP_X86_GUEST_MODE, "KVM_CAP_X86_GUEST_MODE"},
 };
 
-/* MSRs whose value changes from read to read: listed, never compared. */
-static const uint32_t volatile_msrs[] = {
-    0x10, /* IA32_TSC */
-};
-
 /* State MSRs a VMM carries in KVM_GET_SREGS instead of the MSR list, so
  * KVM_GET_MSR_INDEX_LIST does not name them; ONE_REG reads them (§C.2). */
 static const uint32_t sregs_msrs[] = {
     0x1b,       /* IA32_APICBASE (sregs.apic_base) */
     0xc0000080, /* IA32_EFER (sregs.efer) */
 };
-
-static bool msr_is_volatile(uint32_t index)
-{
-    for (size_t i = 0; i < CM_ARRAY_SIZE(volatile_msrs); i++)
-        if (volatile_msrs[i] == index)
-            return true;
-    return false;
-}
 
 /* Largest tables we accept: far above any kernel (60 CPUID entries, ~50 MSRs
  * on 6.18) but bounded so a broken kernel cannot make us allocate forever. */
@@ -257,7 +244,7 @@ static int probe_onereg_msrs(struct cm_probe_ctx *c, int vcpu, cm_error *err)
         if (r < 0)
             return cm_fail(err, CM_E_KVM, "KVM_GET_ONE_REG 0x%016llx (MSR 0x%x): %s (errno %ld)",
                            (unsigned long long)id, index, strerror((int)-r), -r);
-        if (cm_snapshot_add_reg(c->s, id, &val, msr_is_volatile(index) ? CM_REGF_VOLATILE : 0, err) < 0)
+        if (cm_snapshot_add_reg(c->s, id, &val, cm_x86_64_ops.reg_volatile(id) ? CM_REGF_VOLATILE : 0, err) < 0)
             return -1;
     }
     return 0;

@@ -21,6 +21,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "arm64/arm64.h"
 #include "cpumodel/kvm_compat.h"
 #include "probe/onereg.h"
 
@@ -55,14 +56,11 @@ static bool arm64_check_only(uint64_t id)
 int cm_verify_arm64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_vector *model,
                          struct cm_reasons *mismatches, struct cm_snapshot **readback, cm_error *err)
 {
-    uint32_t features;
+    uint32_t features = 0;
     if (cm_probe_arm64_features(kvm_fd, true, &features, err) < 0)
         return -1;
-    features &= ~plan->drop_init_features;
     /* ptrauth address/generic only go together (§A.3.4) */
-    const uint32_t pa = (1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS) | (1u << KVM_ARM_VCPU_PTRAUTH_GENERIC);
-    if ((features & pa) != pa)
-        features &= ~pa;
+    features = a64_init_features_whole(features & ~plan->drop_init_features);
 
     int vm = ioctl(kvm_fd, KVM_CREATE_VM, 0UL);
     if (vm < 0)
@@ -88,10 +86,10 @@ int cm_verify_arm64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm_v
         close(vm);
         return cm_fail_prefix(err, "verify");
     }
-    static const struct cm_verify_arch va = {
+    const struct cm_verify_arch va = {
         .arch = "arm64",
         .check_only = arm64_check_only,
-        .is_volatile = cm_arm64_reg_volatile,
+        .is_volatile = cm_arm64_ops.reg_volatile, /* the driver's one list */
     };
     int r = cm_onereg_verify(vcpu, &va, plan, model, mismatches, readback, err);
     if (r >= 0 && readback && *readback) {

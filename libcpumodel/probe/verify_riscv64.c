@@ -35,10 +35,10 @@ int cm_verify_riscv64_ex(int kvm_fd, const struct cm_plan *plan, const struct cm
         close(vm);
         return cm_fail(err, CM_E_KVM, "verify: KVM_CREATE_VCPU: %s", strerror(e));
     }
-    static const struct cm_verify_arch va = {
+    const struct cm_verify_arch va = {
         .arch = "riscv64",
         .check_only = NULL,
-        .is_volatile = cm_riscv_reg_volatile,
+        .is_volatile = cm_riscv64_ops.reg_volatile, /* the driver's one list */
     };
     int r = cm_onereg_verify(vcpu, &va, plan, model, mismatches, readback, err);
     close(vcpu);

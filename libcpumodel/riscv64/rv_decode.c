@@ -14,6 +14,7 @@
  */
 #include <string.h>
 
+#include "cpumodel/kvm_compat.h"
 #include "rv_internal.h"
 
 static int check_feature_reg(const struct cm_reg *r, uint64_t value, long *slot, cm_error *err)
@@ -60,7 +61,7 @@ static int check_feature_reg(const struct cm_reg *r, uint64_t value, long *slot,
 
 int rv_decode(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err)
 {
-    const struct cm_cap *cap = cm_snapshot_find_cap(s, RV_CAP_SET_HGATP_MODE);
+    const struct cm_cap *cap = cm_snapshot_find_cap(s, KVM_CAP_RISCV_SET_HGATP_MODE) /* satp_mode becomes writable */;
     if (cap && (cap->has_vm ? cap->vm : cap->sys) > 0)
         v->host_flags |= RV_HF_SET_HGATP;
     for (size_t i = 0; i < s->nregs; i++) {

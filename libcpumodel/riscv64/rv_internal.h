@@ -112,8 +112,6 @@ struct rv_config {
 /* config mvendorid/marchid/mimpid are writable (before first run) since 6.2. */
 #define RV_IDENT_WRITABLE_KVER CM_KVER(6, 2)
 
-/* KVM_CAP_RISCV_SET_HGATP_MODE (post-6.19, unverified): satp_mode becomes writable */
-#define RV_CAP_SET_HGATP_MODE 247u
 /* cm_vector.host_flags */
 #define RV_HF_SET_HGATP 0x1u
 

@@ -169,15 +169,6 @@ static int x86_encode(const struct cm_vector *m, struct cm_snapshot *out, cm_err
 
 /* ---- enforce ----------------------------------------------------------- */
 
-static void vendor_text(uint32_t v, char out[5])
-{
-    for (int i = 0; i < 4; i++) {
-        char c = (char)((v >> (8 * i)) & 0xff);
-        out[i] = c >= 0x20 && c < 0x7f ? c : '?';
-    }
-    out[4] = 0;
-}
-
 static enum cm_enforce enforce_cpuid(const struct cm_word *w, const struct cm_field *f, uint64_t have,
                                      uint64_t want, struct cm_buf *why)
 {
@@ -194,10 +185,10 @@ static enum cm_enforce enforce_cpuid(const struct cm_word *w, const struct cm_fi
     case CM_POL_IGNORE:
         return CM_ENF_SAME;
     case CM_POL_EQUAL: {
-        char a[5], b[5];
-        vendor_text((uint32_t)have, a);
-        vendor_text((uint32_t)want, b);
-        cm_buf_printf(why, "the CPU vendor cannot be changed (host \"%s\", model \"%s\"): a guest runs the "
+        char a[48], b[48];
+        cm_x86_value_meaning(w, f, have, a, sizeof(a));
+        cm_x86_value_meaning(w, f, want, b, sizeof(b));
+        cm_buf_printf(why, "the CPU vendor cannot be changed (host %s, model %s): a guest runs the "
                            "vendor's instructions and MSRs natively", a, b);
         return CM_ENF_NO;
     }
@@ -406,4 +397,5 @@ const struct cm_arch_ops cm_x86_64_ops = {
     .reg_volatile = x86_reg_volatile,
     .init_feature_name = NULL,
     .plan_extra = cm_x86_plan_extra,
+    .value_meaning = cm_x86_value_meaning,
 };

@@ -140,4 +140,10 @@ struct cm_x86_msr_info {
 };
 const struct cm_x86_msr_info *cm_x86_msr_info(uint32_t index);
 
+/* Vendors by name (vendors.c): the vendor whose CPUID leaf-0 piece in field f
+ * (vendor[0:3], [4:7], [8:11]) is v, NULL if none; the cm_x86_64_ops
+ * value_meaning hook ("AuthenticAMD"; an unknown vendor's piece as "\"Abcd\""). */
+const char *cm_x86_vendor_name(const struct cm_field *f, uint32_t v);
+bool cm_x86_value_meaning(const struct cm_word *w, const struct cm_field *f, uint64_t v, char *buf, size_t len);
+
 #endif

@@ -40,6 +40,9 @@
 #include <linux/kvm.h>
 
 #include "cpumodel/kvm_compat.h"
+#if defined(__aarch64__)
+#include "arm64/arm64.h"
+#endif
 #include "cpumodel/negotiate.h"
 #include "probe/arch_probe.h"
 #include "probe/onereg.h"
@@ -97,16 +100,28 @@ static void free_plan(struct cm_plan *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* run-to-run registers: the arch driver's list (cm_arch_ops.reg_volatile) */
+static bool lab_reg_volatile(uint64_t id)
+{
+#if defined(__aarch64__)
+    return cm_arm64_ops.reg_volatile(id);
+#elif defined(__riscv)
+    return cm_riscv64_ops.reg_volatile(id);
+#else
+    (void)id;
+    return false;
+#endif
+}
+
 static const struct cm_verify_arch lab_va = {
 #if defined(__aarch64__)
     .arch = "arm64",
-    .is_volatile = cm_arm64_reg_volatile,
 #elif defined(__riscv)
     .arch = "riscv64",
-    .is_volatile = cm_riscv_reg_volatile,
 #else
     .arch = "none",
 #endif
+    .is_volatile = lab_reg_volatile,
 };
 
 /* A fresh VM and its vCPU 0 (arm64: with `features`); the vCPU fd, or
@@ -154,12 +169,8 @@ static uint32_t source_features(int kvm, const struct cm_plan *p)
     uint32_t f = 0;
     if (cm_probe_arm64_features(kvm, true, &f, &err) < 0)
         return 0;
-    f &= ~p->drop_init_features;
     /* pointer authentication: address and generic only together */
-    const uint32_t pa = (1u << KVM_ARM_VCPU_PTRAUTH_ADDRESS) | (1u << KVM_ARM_VCPU_PTRAUTH_GENERIC);
-    if ((f & pa) != pa)
-        f &= ~pa;
-    return f;
+    return a64_init_features_whole(f & ~p->drop_init_features);
 #else
     (void)kvm;
     (void)p;

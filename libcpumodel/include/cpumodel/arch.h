@@ -162,9 +162,21 @@ struct cm_arch_ops {
     /* Optional extra plan output (x86: the CPUID table for KVM_SET_CPUID2).
      * Returns a json_object or NULL. */
     struct json_object *(*plan_extra)(const struct cm_vector *model, const struct cm_snapshot *host);
+
+    /* What value v of field f of word w means, in words, for reasons
+     * ("not implemented", "LSE atomics", "Arm"): writes buf and returns true,
+     * or false when the driver's table has no meaning for it (the value is
+     * then shown in hex alone).  May be NULL. */
+    bool (*value_meaning)(const struct cm_word *w, const struct cm_field *f, uint64_t v, char *buf, size_t len);
 };
 
 const struct cm_arch_ops *cm_arch_ops(enum cm_arch arch); /* NULL when no driver */
+
+/* A field value for reasons: "0x1 (LSE atomics)" with the driver's meaning,
+ * else cm_field_value_text() ("0x0", or "0xf (-1: not implemented)" for a
+ * signed field).  ops and w may be NULL.  Returns buf. */
+const char *cm_value_text(const struct cm_arch_ops *ops, const struct cm_word *w, const struct cm_field *f,
+                          uint64_t v, char *buf, size_t n);
 
 /* Drivers (each arch directory defines one). */
 extern const struct cm_arch_ops cm_arm64_ops;
