@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "cluster_answer.h"
 #include "cluster_http.h"
 
 struct cmd_cluster {
@@ -52,51 +53,9 @@ struct cmd_cluster {
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64_encode(const char *in, size_t len)
-{
-    char *out = cm_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
-    const unsigned char *p = (const unsigned char *)in;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-        *o++ = b64chars[v >> 18 & 63];
-        *o++ = b64chars[v >> 12 & 63];
-        *o++ = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
-        *o++ = i + 2 < len ? b64chars[v & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
-
-static char *b64_decode(const char *in, size_t *outlen)
-{
-    size_t n = strlen(in);
-    char *out = cm_xmalloc(n / 4 * 3 + 4);
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n && in[i] != '='; i++) {
-        const char *c = strchr(b64chars, in[i]);
-        if (!c || !in[i]) {
-            free(out);
-            return NULL;
-        }
-        acc = acc << 6 | (uint32_t)(c - b64chars);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)(acc >> bits & 0xff);
-        }
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return out;
-}
-
 static struct json_object *jb64(const char *s)
 {
-    _cleanup_free_ char *e = b64_encode(s, strlen(s));
+    _cleanup_free_ char *e = ca_b64_encode(s, strlen(s));
     return json_object_new_string(e);
 }
 
@@ -105,21 +64,6 @@ static struct json_object *jint(int64_t v)
     char buf[32];
     snprintf(buf, sizeof(buf), "%" PRId64, v);
     return json_object_new_string(buf); /* the gateway's int64 is a string */
-}
-
-static int64_t jget_int(struct json_object *o, const char *key)
-{
-    struct json_object *x;
-    if (!o || !json_object_object_get_ex(o, key, &x))
-        return 0;
-    return json_object_is_type(x, json_type_string) ? strtoll(json_object_get_string(x), NULL, 10)
-                                                    : json_object_get_int64(x);
-}
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-    struct json_object *x;
-    return o && json_object_object_get_ex(o, key, &x) ? x : NULL;
 }
 
 static char *key_of(const struct cmd_cluster *cl, const char *rel)
@@ -363,7 +307,7 @@ static void on_granted(void *userdata, struct json_object *reply, const char *er
 {
     struct cmd_cluster *cl = userdata;
     cl->reg_req = NULL;
-    int64_t id = jget_int(reply, "ID");
+    int64_t id = ca_lease_granted(reply);
     if (error || !id) {
         set_unreachable(cl, error ? error : "lease grant: no lease ID");
         return;
@@ -401,7 +345,7 @@ static void on_keepalive(void *userdata, struct json_object *reply, const char *
     }
     cl->ka_attempt = 0;
     set_reachable(cl);
-    if (jget_int(jget(reply, "result"), "TTL") <= 0) {
+    if (ca_keepalive_ttl(reply) <= 0) {
         /* the lease ended (etcd was out of reach longer than the TTL): a
          * new one, and the liveness key again */
         fprintf(stderr, "cpumodeld: lease %" PRId64 " expired; registering again\n", cl->lease);
@@ -422,30 +366,22 @@ static void keepalive_start(struct cmd_cluster *cl)
 
 static void apply_kv(struct cmd_cluster *cl, struct json_object *kv, bool deleted)
 {
-    const char *k64 = json_object_get_string(jget(kv, "key"));
-    size_t klen, vlen = 0;
-    _cleanup_free_ char *key = k64 ? b64_decode(k64, &klen) : NULL;
-    if (!key || strncmp(key, cl->prefix, strlen(cl->prefix)))
+    struct ca_kv_seen seen;
+    if (!ca_apply_kv(cl->d, &cl->view, cl->prefix, kv, deleted, &seen))
         return;
-    const char *rel = key + strlen(cl->prefix);
-    _cleanup_free_ char *value = NULL;
-    if (!deleted) {
-        const char *v64 = json_object_get_string(jget(kv, "value"));
-        value = b64_decode(v64 ? v64 : "", &vlen);
-        if (!value)
-            return;
-    }
-    int64_t rev = jget_int(kv, "mod_revision");
-    cm_error err = {0};
-    if (cluster_view_apply(cl->d, &cl->view, rel, value, vlen, rev, &err) < 0)
-        fprintf(stderr, "cpumodeld: registry key %s ignored: %s\n", key, err.msg);
-    if (deleted && !strncmp(rel, "live/", 5) && strcmp(rel + 5, self_name(cl))) {
-        struct cluster_host *h = cluster_view_host(&cl->view, rel + 5);
+    if (seen.mod_revision > cl->revision)
+        cl->revision = seen.mod_revision;
+    free(seen.key);
+}
+
+/* Hosts whose liveness key just went: the first daemon to see it writes when. */
+static void silenced(struct cmd_cluster *cl, char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cluster_host *h = strcmp(names[i], self_name(cl)) ? cluster_view_host(&cl->view, names[i]) : NULL;
         if (h)
             mark_silent(cl, h);
     }
-    if (rev > cl->revision)
-        cl->revision = rev;
 }
 
 /* ---- the watch ------------------------------------------------------------ */
@@ -455,34 +391,29 @@ static void sync_start(struct cmd_cluster *cl);
 static void on_watch_object(void *userdata, struct json_object *o)
 {
     struct cmd_cluster *cl = userdata;
-    struct json_object *r = jget(o, "result");
-    if (!r)
-        return;
-    if (json_object_get_boolean(jget(r, "canceled"))) {
-        int64_t compact = jget_int(r, "compact_revision");
+    struct ca_watch w = {0};
+    ca_apply_watch(cl->d, &cl->view, cl->prefix, o, &w);
+    switch (w.kind) {
+    case CA_WATCH_CANCELED:
         fprintf(stderr, "cpumodeld: registry watch canceled%s\n",
-                compact ? " (revision compacted): full resync" : "");
+                w.compact_revision ? " (revision compacted): full resync" : "");
         ch_cancel(cl->watch_req);
         cl->watch_req = NULL;
-        if (compact)
+        if (w.compact_revision)
             sync_start(cl);
-        return;
-    }
-    struct json_object *events = jget(r, "events");
-    size_t n = events ? json_object_array_length(events) : 0;
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *e = json_object_array_get_idx(events, i);
-        const char *type = json_object_get_string(jget(e, "type"));
-        apply_kv(cl, jget(e, "kv"), type && !strcmp(type, "DELETE"));
-    }
-    if (n)
+        break;
+    case CA_WATCH_EVENTS:
+        silenced(cl, w.silenced, w.nsilenced);
         changed(cl);
-    else if (!json_object_get_boolean(jget(r, "created"))) {
-        /* a progress notification: everything up to its revision was sent */
-        int64_t rev = jget_int(jget(r, "header"), "revision");
-        if (rev > cl->revision)
-            cl->revision = rev;
+        /* fall through: the revision */
+    case CA_WATCH_PROGRESS: /* a progress notification: everything up to its revision was sent */
+        if (w.revision > cl->revision)
+            cl->revision = w.revision;
+        break;
+    case CA_WATCH_CREATED:
+    case CA_WATCH_OTHER: break;
     }
+    ca_watch_clear(&w);
 }
 
 static void on_watch_end(void *userdata, struct json_object *reply, const char *error)
@@ -511,9 +442,7 @@ static void watch_start(struct cmd_cluster *cl)
 
 struct sync_state {
     struct cluster_view view;
-    char **models; /* model names seen */
-    size_t nmodels, cap;
-    int64_t revision;
+    struct ca_range range; /* the revision of the first page, model names seen */
 };
 
 static void sync_page(struct cmd_cluster *cl, const char *from);
@@ -523,9 +452,7 @@ static void sync_free(struct sync_state *s)
     if (!s)
         return;
     cluster_view_free(&s->view);
-    for (size_t i = 0; i < s->nmodels; i++)
-        free(s->models[i]);
-    free(s->models);
+    ca_range_clear(&s->range);
     free(s);
 }
 
@@ -541,48 +468,17 @@ static void on_sync_page(void *userdata, struct json_object *reply, const char *
         return;
     }
     set_reachable(cl);
-    if (!s->revision)
-        s->revision = jget_int(jget(reply, "header"), "revision");
-    struct json_object *kvs = jget(reply, "kvs");
-    size_t n = kvs ? json_object_array_length(kvs) : 0;
-    _cleanup_free_ char *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *kv = json_object_array_get_idx(kvs, i);
-        size_t klen, vlen;
-        const char *k64 = json_object_get_string(jget(kv, "key"));
-        char *key = k64 ? b64_decode(k64, &klen) : NULL;
-        const char *v64 = json_object_get_string(jget(kv, "value"));
-        _cleanup_free_ char *value = b64_decode(v64 ? v64 : "", &vlen);
-        if (!key || !value) {
-            free(key);
-            continue;
-        }
-        const char *rel = key + strlen(cl->prefix);
-        cm_error err = {0};
-        if (cluster_view_apply(cl->d, &s->view, rel, value, vlen, jget_int(kv, "mod_revision"), &err) < 0)
-            fprintf(stderr, "cpumodeld: registry key %s ignored: %s\n", key, err.msg);
-        if (!strncmp(rel, "models/", 7)) {
-            cm_grow(&s->models, &s->cap, s->nmodels + 1, sizeof(char *));
-            s->models[s->nmodels++] = cm_xstrdup(rel + 7);
-        }
-        free(last);
-        last = key;
-    }
-    if (json_object_get_boolean(jget(reply, "more")) && last) {
-        /* the next page starts right after the last key */
-        size_t l = strlen(last);
-        char *next = cm_xmalloc(l + 2);
-        memcpy(next, last, l + 1);
-        sync_page(cl, next);
-        free(next);
+    ca_apply_range(cl->d, &s->view, cl->prefix, reply, &s->range);
+    if (s->range.more) {
+        sync_page(cl, s->range.last_key);
         return;
     }
     /* complete: the new view replaces the old one in one step */
     for (size_t i = cl->d->nmodels; i-- > 0;) {
         const char *name = cl->d->models[i].name;
         bool seen = false;
-        for (size_t j = 0; j < s->nmodels && !seen; j++)
-            seen = !strcmp(s->models[j], name);
+        for (size_t j = 0; j < s->range.nmodels && !seen; j++)
+            seen = !strcmp(s->range.models[j], name);
         if (!seen) {
             cm_error err = {0};
             cmd_model_unlink(cl->d, name, &err);
@@ -592,7 +488,7 @@ static void on_sync_page(void *userdata, struct json_object *reply, const char *
     cluster_view_free(&cl->view);
     cl->view = s->view;
     memset(&s->view, 0, sizeof(s->view));
-    cl->revision = s->revision;
+    cl->revision = s->range.revision;
     sync_free(s);
     cl->sync = NULL;
     cl->synced = true;
@@ -616,14 +512,14 @@ static void sync_page(struct cmd_cluster *cl, const char *from)
     struct json_object *b = json_object_new_object();
     if (from) {
         size_t l = strlen(from);
-        _cleanup_free_ char *k = b64_encode(from, l + 1); /* includes the NUL */
+        _cleanup_free_ char *k = ca_b64_encode(from, l + 1); /* includes the NUL */
         json_object_object_add(b, "key", json_object_new_string(k));
     } else
         json_object_object_add(b, "key", jb64(cl->prefix));
     json_object_object_add(b, "range_end", jb64(end));
     json_object_object_add(b, "limit", jint(SYNC_PAGE));
-    if (cl->sync->revision)
-        json_object_object_add(b, "revision", jint(cl->sync->revision));
+    if (cl->sync->range.revision)
+        json_object_object_add(b, "revision", jint(cl->sync->range.revision));
     cl->sync_req = ch_call(cl->http, "/v3/kv/range", b, cl->timeout_ms * 4, on_sync_page, cl);
 }
 
@@ -845,25 +741,9 @@ static struct json_object *one(const char *k, const char *v)
 
 static void write_send(struct write_call *w);
 
-/* The current value of the model key from a failed transaction. */
-static struct json_object *failure_kv(struct json_object *reply)
-{
-    struct json_object *rs = jget(reply, "responses");
-    struct json_object *r0 = rs ? json_object_array_get_idx(rs, 0) : NULL;
-    struct json_object *kvs = jget(jget(r0, "response_range"), "kvs");
-    return kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
-}
-
 static bool value_is_mine(const struct write_call *w, struct json_object *kv)
 {
-    size_t vlen;
-    const char *v64 = json_object_get_string(jget(kv, "value"));
-    _cleanup_free_ char *v = v64 ? b64_decode(v64, &vlen) : NULL;
-    struct json_object *o = v ? vl_parse(v, vlen, 1024, (char[64]){0}, 64) : NULL;
-    const char *id = json_object_get_string(jget(o, "pin_id"));
-    bool mine = id && !strcmp(id, w->pin_id);
-    json_object_put(o);
-    return mine;
+    return ca_value_has_pin_id(kv, w->pin_id);
 }
 
 static void on_write(void *userdata, struct json_object *reply, const char *error);
@@ -878,7 +758,7 @@ static void walk_history(struct write_call *w, int64_t before);
 static void on_walk(void *userdata, struct json_object *reply, const char *error)
 {
     struct write_call *w = userdata;
-    struct json_object *kvs = jget(reply, "kvs");
+    struct json_object *kvs = ca_get(reply, "kvs");
     struct json_object *kv = kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
     if (error || !kv) {
         char msg[600];
@@ -890,7 +770,7 @@ static void on_walk(void *userdata, struct json_object *reply, const char *error
         write_free(w);
         return;
     }
-    int64_t rev = jget_int(kv, "mod_revision");
+    int64_t rev = ca_int(kv, "mod_revision");
     if (value_is_mine(w, kv) || rev <= w->expected) {
         /* either it is ours (won, then overwritten by later pins), or the
          * walk reached the value we compared against: we lost */
@@ -936,18 +816,20 @@ static void on_write(void *userdata, struct json_object *reply, const char *erro
         return;
     }
     set_reachable(cl);
-    bool ok = json_object_get_boolean(jget(reply, "succeeded"));
-    int64_t rev = jget_int(jget(reply, "header"), "revision");
-    struct json_object *cur = ok ? NULL : failure_kv(reply);
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    bool ok = t.succeeded;
+    int64_t rev = t.revision;
+    struct json_object *cur = ok ? NULL : t.current;
     if (w->kind == W_PIN && !ok && cur) {
         /* a retry after a lost reply finds its own value: it won */
         if (value_is_mine(w, cur)) {
             ok = true;
-            rev = jget_int(cur, "mod_revision");
-        } else if (w->ambiguous && jget_int(cur, "mod_revision") > w->expected) {
+            rev = ca_int(cur, "mod_revision");
+        } else if (w->ambiguous && ca_int(cur, "mod_revision") > w->expected) {
             apply_kv(cl, cur, false);
             changed(cl);
-            walk_history(w, jget_int(cur, "mod_revision"));
+            walk_history(w, ca_int(cur, "mod_revision"));
             return;
         }
     }

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "cluster_answer.h"
 #include "cluster_http.h"
 #include "cpumodel/util.h"
 
@@ -106,15 +107,9 @@ static void stream_deliver(struct ch_req *r)
             break;
         size_t n = (size_t)(nl - (r->data + start));
         if (n) {
-            struct json_tokener *tok = json_tokener_new_ex(1024);
-            struct json_object *o = json_tokener_parse_ex(tok, r->data + start, (int)n);
-            bool bad = !o || json_tokener_get_error(tok) != json_tokener_success;
-            json_tokener_free(tok);
-            struct json_object *e;
-            if (bad || json_object_object_get_ex(o, "error", &e)) {
-                char msg[512];
-                snprintf(msg, sizeof(msg), "stream: %s", bad ? "malformed object" : json_object_to_json_string(e));
-                json_object_put(o);
+            char msg[512];
+            struct json_object *o = ca_parse_line(r->data + start, n, msg, sizeof(msg));
+            if (!o) {
                 ch_done_fn done = r->done;
                 void *ud = r->userdata;
                 req_drop(r);
@@ -153,21 +148,11 @@ static void finish(struct ch_req *r, CURLcode code)
         snprintf(msg, sizeof(msg), "%s: the stream ended", c->endpoints[r->endpoint]);
         error = msg;
     } else {
-        struct json_tokener *tok = json_tokener_new_ex(1024);
-        reply = r->len ? json_tokener_parse_ex(tok, r->data, (int)r->len) : NULL;
-        if (reply && json_tokener_get_error(tok) != json_tokener_success) {
-            json_object_put(reply);
-            reply = NULL;
-        }
-        json_tokener_free(tok);
-        struct json_object *m;
-        if (status != 200 || !reply) {
-            const char *what = reply && json_object_object_get_ex(reply, "message", &m) ? json_object_get_string(m)
-                                                                                       : "no JSON reply";
-            snprintf(msg, sizeof(msg), "%s: HTTP %ld: %s", c->endpoints[r->endpoint], status, what);
+        char why[320];
+        reply = ca_parse_body(r->data, r->len, status, why, sizeof(why));
+        if (!reply) {
+            snprintf(msg, sizeof(msg), "%s: %s", c->endpoints[r->endpoint], why);
             error = msg;
-            json_object_put(reply);
-            reply = NULL;
             if (status >= 500 || status == 0)
                 endpoint_failed(c, r->endpoint);
         }
