@@ -60,6 +60,9 @@ struct cmd_cluster;
 int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err); /* no-op for static peers */
 void cmd_cluster_free(struct cmd_daemon *d);
 void cmd_cluster_host_changed(struct cmd_daemon *d);        /* this host re-probed: register again */
+/* SIGHUP, d->cfg reloaded: new endpoints, prefix or TLS files take effect;
+ * then as cmd_cluster_host_changed */
+void cmd_cluster_reload(struct cmd_daemon *d);
 struct cluster_view *cmd_cluster_view(struct cmd_daemon *d);
 /* Registry (io.cpumodeld.varlink): backend, reachable, since, revision, error */
 struct json_object *cmd_cluster_status(struct cmd_daemon *d);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster.h"
@@ -49,6 +50,9 @@ struct cmd_cluster {
     uint64_t version; /* view.version + reachability + this host */
     double baseline_ms; /* the last whole-registry baseline: compute + encode */
     struct cmd_cluster_reply replies[2];
+    char *settings; /* what reaches the registry (endpoints, prefix, TLS files): a reload compares it */
+    struct ch_client **retired; /* replaced by a reload, freed once their writes are answered */
+    size_t nretired, rcap;
 };
 
 /* ---- small helpers -------------------------------------------------------- */
@@ -405,7 +409,9 @@ static void on_watch_object(void *userdata, struct json_object *o)
     case CA_WATCH_EVENTS:
         silenced(cl, w.silenced, w.nsilenced);
         changed(cl);
-        /* fall through: the revision */
+        if (w.revision > cl->revision)
+            cl->revision = w.revision;
+        break;
     case CA_WATCH_PROGRESS: /* a progress notification: everything up to its revision was sent */
         if (w.revision > cl->revision)
             cl->revision = w.revision;
@@ -542,6 +548,11 @@ static uint64_t tick_usec(const struct cmd_cluster *cl)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_cluster *cl = userdata;
+    for (size_t i = cl->nretired; i-- > 0;)
+        if (!ch_client_busy(cl->retired[i])) {
+            ch_client_free(cl->retired[i]);
+            cl->retired[i] = cl->retired[--cl->nretired];
+        }
     if (!cl->synced || (!cl->sync_req && cl->sync)) {
         if (!cl->sync)
             sync_start(cl);
@@ -561,6 +572,51 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 
 /* ---- setup ---------------------------------------------------------------- */
 
+/* The endpoints and prefix of a configuration, checked. */
+static int parse_settings(const struct cmd_config *cfg, struct cmd_strv *eps, const char **prefix, cm_error *err)
+{
+    if (!cfg->etcd_endpoints || !*cfg->etcd_endpoints)
+        return cm_fail(err, CM_E_INPUT, "cluster = etcd needs etcd_endpoints = URL,...");
+    *prefix = cfg->etcd_prefix ? cfg->etcd_prefix : "/cpumodeld/";
+    if (!**prefix || (*prefix)[strlen(*prefix) - 1] != '/')
+        return cm_fail(err, CM_E_INPUT, "etcd_prefix: '%s' must end with '/'", *prefix);
+    _cleanup_free_ char *list = cm_xstrdup(cfg->etcd_endpoints);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8)) {
+            cmd_strv_free(eps);
+            return cm_fail(err, CM_E_INPUT, "etcd_endpoints: '%s' is not an http:// or https:// URL", t);
+        }
+        cmd_strv_add(eps, t);
+    }
+    return 0;
+}
+
+/* What reaches the registry, as text: a line with the prefix and the
+ * endpoints, then each TLS file with its identity and time (a certificate
+ * renewed in place counts as a change). */
+static char *settings_of(const struct cmd_config *cfg, const struct cmd_strv *eps, const char *prefix)
+{
+    char *s = cm_xstrdup(prefix);
+    for (size_t i = 0; i < eps->n; i++) {
+        char *n = cm_xasprintf("%s|%s", s, eps->v[i]);
+        free(s);
+        s = n;
+    }
+    const char *files[] = {cfg->etcd_cert, cfg->etcd_key, cfg->etcd_cacert};
+    for (size_t i = 0; i < CM_ARRAY_SIZE(files); i++) {
+        struct stat st = {0};
+        if (files[i])
+            stat(files[i], &st);
+        char *n = cm_xasprintf("%s%s%s:%llu:%lld.%09ld:%lld", s, i ? "|" : "\n", files[i] ? files[i] : "-", (unsigned long long)st.st_ino,
+                               (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_size);
+        free(s);
+        s = n;
+    }
+    return s;
+}
+
 int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
 {
     const struct cmd_config *cfg = &d->cfg;
@@ -568,23 +624,10 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
         return 0;
     if (strcmp(cfg->cluster, "etcd"))
         return cm_fail(err, CM_E_INPUT, "cluster: '%s' is not static or etcd", cfg->cluster);
-    if (!cfg->etcd_endpoints || !*cfg->etcd_endpoints)
-        return cm_fail(err, CM_E_INPUT, "cluster = etcd needs etcd_endpoints = URL,...");
-    const char *prefix = cfg->etcd_prefix ? cfg->etcd_prefix : "/cpumodeld/";
-    if (!*prefix || prefix[strlen(prefix) - 1] != '/')
-        return cm_fail(err, CM_E_INPUT, "etcd_prefix: '%s' must end with '/'", prefix);
     struct cmd_strv eps = {0};
-    _cleanup_free_ char *list = cm_xstrdup(cfg->etcd_endpoints);
-    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8)) {
-            cm_fail(err, CM_E_INPUT, "etcd_endpoints: '%s' is not an http:// or https:// URL", t);
-            cmd_strv_free(&eps);
-            return -1;
-        }
-        cmd_strv_add(&eps, t);
-    }
+    const char *prefix;
+    if (parse_settings(cfg, &eps, &prefix, err) < 0)
+        return -1;
     if (!cmd_model_name_ok(cm_snapshot_name(d->host.snap))) {
         cmd_strv_free(&eps);
         return cm_fail(err, CM_E_INPUT, "host name '%s' cannot be a registry key ([A-Za-z0-9._-], 64 at most)",
@@ -593,6 +636,7 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
     struct cmd_cluster *cl = cm_xcalloc(1, sizeof(*cl));
     cl->d = d;
     cl->prefix = cm_xstrdup(prefix);
+    cl->settings = settings_of(cfg, &eps, prefix);
     cl->ttl_s = cfg->etcd_lease_ttl_s;
     cl->timeout_ms = cfg->etcd_timeout_ms;
     cl->unreachable_since = time(NULL);
@@ -614,12 +658,93 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
     return 0;
 }
 
+/* SIGHUP: d->cfg is the new configuration.  New endpoints or a new prefix
+ * may be another registry: a fresh HTTP client, a full sync (the old view
+ * answers meanwhile, writes wait for the sync) and a new lease and
+ * registration there; the old lease is left to expire, so this host turns
+ * silent in the registry it left.  New TLS files (other paths, or renewed in
+ * place): a fresh client for the same registry, the watch resumed from the
+ * last revision, the lease kept.  Writes in flight finish on the old client
+ * (their retries go to the new one).  The backend itself (static or etcd)
+ * changes only with a restart: switching would drop or orphan the pins. */
+void cmd_cluster_reload(struct cmd_daemon *d)
+{
+    struct cmd_cluster *cl = d->cluster;
+    const struct cmd_config *cfg = &d->cfg;
+    bool want_etcd = cfg->cluster && !strcmp(cfg->cluster, "etcd");
+    if (want_etcd != (cl != NULL)) {
+        fprintf(stderr, "cpumodeld: reload: cluster = %s takes a restart (still %s)\n", cfg->cluster ? cfg->cluster : "static",
+                cl ? "etcd" : "static");
+        if (cl)
+            cmd_cluster_host_changed(d);
+        return;
+    }
+    if (!cl)
+        return;
+    cl->timeout_ms = cfg->etcd_timeout_ms;
+    cl->ttl_s = cfg->etcd_lease_ttl_s; /* from the next lease on */
+    struct cmd_strv eps = {0};
+    const char *prefix;
+    cm_error err = {0};
+    if (parse_settings(cfg, &eps, &prefix, &err) < 0) {
+        fprintf(stderr, "cpumodeld: reload: %s (keeping the running etcd settings)\n", err.msg);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    _cleanup_free_ char *settings = settings_of(cfg, &eps, prefix);
+    if (!strcmp(settings, cl->settings)) {
+        cmd_strv_free(&eps);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    struct ch_tls tls = {cfg->etcd_cert, cfg->etcd_key, cfg->etcd_cacert};
+    struct ch_client *http = ch_client_new(d->event, eps.v, eps.n, &tls, &err);
+    cmd_strv_free(&eps);
+    if (!http) {
+        fprintf(stderr, "cpumodeld: reload: %s (keeping the running etcd settings)\n", err.msg);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    /* the first line is the registry (prefix, endpoints), the second how it is reached (TLS) */
+    size_t reg = strcspn(settings, "\n");
+    bool same_registry = reg == strcspn(cl->settings, "\n") && !strncmp(settings, cl->settings, reg);
+    ch_cancel(cl->sync_req);
+    ch_cancel(cl->watch_req);
+    ch_cancel(cl->ka_req);
+    ch_cancel(cl->reg_req);
+    cl->sync_req = cl->watch_req = cl->ka_req = cl->reg_req = NULL;
+    sync_free(cl->sync);
+    cl->sync = NULL;
+    cm_grow(&cl->retired, &cl->rcap, cl->nretired + 1, sizeof(*cl->retired));
+    cl->retired[cl->nretired++] = cl->http;
+    cl->http = http;
+    free(cl->settings);
+    cl->settings = cm_xstrdup(settings);
+    if (same_registry) {
+        fprintf(stderr, "cpumodeld: reload: new TLS files for the registry: reconnecting\n");
+    } else {
+        fprintf(stderr, "cpumodeld: reload: registry now %s%s: syncing\n", ch_client_endpoint(http), prefix);
+        cm_snapshot_set_str(&cl->prefix, prefix);
+        cl->synced = false;
+        cl->registered = false;
+        cl->lease = 0;
+        cm_snapshot_set_str(&cl->error, "reconfigured: not synced with the new registry yet");
+    }
+    cl->ka_attempt = 0;
+    changed(cl);
+    sd_event_source_set_time_relative(cl->tick, 0); /* at once */
+}
+
 void cmd_cluster_free(struct cmd_daemon *d)
 {
     struct cmd_cluster *cl = d->cluster;
     if (!cl)
         return;
     ch_client_free(cl->http); /* drops every request: no callback runs */
+    for (size_t i = 0; i < cl->nretired; i++)
+        ch_client_free(cl->retired[i]);
+    free(cl->retired);
+    free(cl->settings);
     sync_free(cl->sync);
     cluster_view_free(&cl->view);
     sd_event_source_disable_unref(cl->tick);

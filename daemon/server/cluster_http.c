@@ -332,6 +332,11 @@ const char *ch_client_endpoint(const struct ch_client *c)
     return c->endpoints[c->cur];
 }
 
+bool ch_client_busy(const struct ch_client *c)
+{
+    return c->reqs != NULL;
+}
+
 static struct ch_req *start(struct ch_client *c, const char *path, struct json_object *body, long timeout_ms,
                             bool stream, ch_object_fn on_object, ch_done_fn done, void *userdata)
 {
