@@ -43,7 +43,8 @@ struct cmd_cluster {
     int64_t revision; /* every change up to here is in the view */
     int64_t lease;
     bool registered;
-    struct ch_req *sync_req, *watch_req, *ka_req, *reg_req;
+    struct ch_req *sync_req, *watch_req, *ka_req, *reg_req, *gc_req;
+    time_t gc_last; /* the last collection of unreferenced contents */
     struct sync_state *sync;
     sd_event_source *tick, *refresh;
     int ka_attempt;
@@ -249,6 +250,8 @@ static const char *self_name(const struct cmd_cluster *cl)
     return cm_snapshot_name(cl->d->host.snap);
 }
 
+static void register_put(struct cmd_cluster *cl, bool with_content);
+
 static void on_registered(void *userdata, struct json_object *reply, const char *error)
 {
     struct cmd_cluster *cl = userdata;
@@ -258,6 +261,13 @@ static void on_registered(void *userdata, struct json_object *reply, const char 
         return;
     }
     set_reachable(cl);
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    if (!t.succeeded) { /* the content this view had was collected meanwhile: send it along */
+        fprintf(stderr, "cpumodeld: registry: this host's snapshot content was collected meanwhile; sending it\n");
+        register_put(cl, true);
+        return;
+    }
     if (!cl->registered)
         fprintf(stderr, "cpumodeld: registered %s in the registry (lease %" PRId64 ", TTL %d s)\n", self_name(cl),
                 cl->lease, cl->ttl_s);
@@ -265,8 +275,10 @@ static void on_registered(void *userdata, struct json_object *reply, const char 
 }
 
 /* The snapshot content (unless the registry has it), the record and the
- * liveness key, in one transaction. */
-static void register_put(struct cmd_cluster *cl)
+ * liveness key, in one transaction.  Without the content, the transaction
+ * requires it to exist: a collector may delete a content no record points
+ * at (gc_start), and a record must never point at a missing one. */
+static void register_put(struct cmd_cluster *cl, bool with_content)
 {
     struct cmd_daemon *d = cl->d;
     const char *me = self_name(cl);
@@ -283,12 +295,21 @@ static void register_put(struct cmd_cluster *cl)
     bool have_blob = false;
     for (size_t i = 0; i < cl->view.nblobs; i++)
         have_blob |= !strcmp(cl->view.blobs[i]->content, content);
-    if (!have_blob) {
+    _cleanup_free_ char *crel = cm_xasprintf("snapshots/%s", content);
+    _cleanup_free_ char *ck = key_of(cl, crel);
+    struct json_object *cmp = NULL;
+    if (!have_blob || with_content) {
         struct json_object *blob = cluster_snapshot_blob(d->host.snap);
-        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", content);
-        _cleanup_free_ char *k = key_of(cl, rel);
-        json_object_array_add(ok, op_put(k, json_object_to_json_string_ext(blob, JSON_C_TO_STRING_PLAIN), 0));
+        json_object_array_add(ok, op_put(ck, json_object_to_json_string_ext(blob, JSON_C_TO_STRING_PLAIN), 0));
         json_object_put(blob);
+    } else {
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "key", jb64(ck));
+        json_object_object_add(c, "target", json_object_new_string("VERSION"));
+        json_object_object_add(c, "result", json_object_new_string("GREATER"));
+        json_object_object_add(c, "version", jint(0));
+        cmp = json_object_new_array();
+        json_object_array_add(cmp, c);
     }
     struct json_object *rec =
         host_record(me, content, digest, h && h->registered && *h->registered ? h->registered : now, now, NULL);
@@ -304,7 +325,7 @@ static void register_put(struct cmd_cluster *cl)
     json_object_array_add(ok, op_put(lk, json_object_to_json_string_ext(live, JSON_C_TO_STRING_PLAIN), cl->lease));
     json_object_put(live);
     ch_cancel(cl->reg_req);
-    cl->reg_req = ch_call(cl->http, "/v3/kv/txn", txn(NULL, ok, NULL), cl->timeout_ms, on_registered, cl);
+    cl->reg_req = ch_call(cl->http, "/v3/kv/txn", txn(cmp, ok, NULL), cl->timeout_ms, on_registered, cl);
 }
 
 static void on_granted(void *userdata, struct json_object *reply, const char *error)
@@ -318,7 +339,7 @@ static void on_granted(void *userdata, struct json_object *reply, const char *er
     }
     set_reachable(cl);
     cl->lease = id;
-    register_put(cl);
+    register_put(cl, false);
 }
 
 static void register_start(struct cmd_cluster *cl)
@@ -537,6 +558,68 @@ static void sync_start(struct cmd_cluster *cl)
     sync_page(cl, NULL);
 }
 
+/* ---- collecting unreferenced snapshot contents ---------------------------- */
+
+static void on_gc(void *userdata, struct json_object *reply, const char *error)
+{
+    struct cmd_cluster *cl = userdata;
+    cl->gc_req = NULL;
+    if (error)
+        return; /* the next tick's requests say whether etcd is reachable */
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    if (t.succeeded)
+        fprintf(stderr, "cpumodeld: collected unreferenced snapshot contents at revision %" PRId64 "\n", t.revision);
+}
+
+/* Snapshot contents that no host record points at any more (pins hold their
+ * model themselves) are deleted by one daemon, the first live host by name
+ * in its view, at most once per lease TTL.  One transaction, conditioned on
+ * every record under hosts/ being older than the revision this view is
+ * complete at (so no record written since can point at them) and on each
+ * content being the one seen; a registration that relies on a content
+ * without sending it requires the content to exist (register_put).  etcd
+ * orders the two: either the record came first and the collection fails,
+ * or the collection came first and the registration sends the content. */
+static void gc_start(struct cmd_cluster *cl)
+{
+    time_t now = time(NULL);
+    if (cl->gc_req || !cl->synced || !cl->reachable || !cl->registered || now - cl->gc_last < cl->ttl_s)
+        return;
+    cl->gc_last = now;
+    const char *collector = NULL;
+    for (size_t i = 0; i < cl->view.nhosts && !collector; i++)
+        if (cl->view.hosts[i]->live)
+            collector = cl->view.hosts[i]->name;
+    if (!collector || strcmp(collector, self_name(cl)))
+        return;
+    struct json_object *cmp = json_object_new_array(), *ok = json_object_new_array();
+    for (size_t i = 0; i < cl->view.nblobs; i++) {
+        struct cluster_blob *b = cl->view.blobs[i];
+        if (cluster_blob_referenced(&cl->view, b) || !b->mod_revision)
+            continue;
+        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", b->content);
+        _cleanup_free_ char *k = key_of(cl, rel);
+        json_object_array_add(cmp, cmp_rev(k, "MOD", b->mod_revision));
+        json_object_array_add(ok, op_delete(k));
+    }
+    if (!json_object_array_length(ok)) {
+        json_object_put(cmp);
+        json_object_put(ok);
+        return;
+    }
+    _cleanup_free_ char *hosts = key_of(cl, "hosts/");
+    _cleanup_free_ char *end = prefix_end(hosts);
+    struct json_object *c = json_object_new_object();
+    json_object_object_add(c, "key", jb64(hosts));
+    json_object_object_add(c, "range_end", jb64(end));
+    json_object_object_add(c, "target", json_object_new_string("MOD"));
+    json_object_object_add(c, "result", json_object_new_string("LESS"));
+    json_object_object_add(c, "mod_revision", jint(cl->revision + 1));
+    json_object_array_add(cmp, c);
+    cl->gc_req = ch_call(cl->http, "/v3/kv/txn", txn(cmp, ok, NULL), cl->timeout_ms, on_gc, cl);
+}
+
 /* ---- the tick ------------------------------------------------------------- */
 
 static uint64_t tick_usec(const struct cmd_cluster *cl)
@@ -562,10 +645,11 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         if (!cl->lease)
             register_start(cl);
         else if (!cl->registered)
-            register_put(cl);
+            register_put(cl, false);
         else if (!cl->ka_req)
             keepalive_start(cl);
     }
+    gc_start(cl);
     sd_event_source_set_time_relative(s, tick_usec(cl));
     return 0;
 }
@@ -712,7 +796,8 @@ void cmd_cluster_reload(struct cmd_daemon *d)
     ch_cancel(cl->watch_req);
     ch_cancel(cl->ka_req);
     ch_cancel(cl->reg_req);
-    cl->sync_req = cl->watch_req = cl->ka_req = cl->reg_req = NULL;
+    ch_cancel(cl->gc_req);
+    cl->sync_req = cl->watch_req = cl->ka_req = cl->reg_req = cl->gc_req = NULL;
     sync_free(cl->sync);
     cl->sync = NULL;
     cm_grow(&cl->retired, &cl->rcap, cl->nretired + 1, sizeof(*cl->retired));
@@ -764,7 +849,7 @@ void cmd_cluster_host_changed(struct cmd_daemon *d)
         return;
     changed(cl);
     if (cl->lease && cl->synced)
-        register_put(cl);
+        register_put(cl, false);
 }
 
 struct cluster_view *cmd_cluster_view(struct cmd_daemon *d)
