@@ -53,6 +53,23 @@ until_ok 15 no_unused || fail "X was not collected: $(state)"
 grep -q "collected unreferenced snapshot contents" "$T"/d*.log || fail "no daemon says it collected"
 ok "an unreferenced content is collected within a few lease TTLs; a referenced one is kept"
 
+# --- a registration from a view that still has a content the collector just deleted:
+# d1 is stopped while X is stored, then collected; resumed with X to register
+content_of() { ectl get --print-value-only "/cpumodeld/hosts/$1" | jq -r .content; }
+cp "$T/X.2.json" "$F2"; kill -HUP "$P2"
+until_ok 10 eval '[ "$(state | jq ".have | length")" = 3 ]' || fail "X was not stored again: $(state)"
+xc=$(content_of ZFLIP2)
+kill -STOP "$P1"
+cp "$T/Y.2.json" "$F2"; kill -HUP "$P2"
+until_ok 15 eval 'state | jq -e --arg x "$xc" ".have | index(\$x) | not" >/dev/null' || { kill -CONT "$P1"; fail "X was not collected: $(state)"; }
+cp "$T/X.1.json" "$F1"
+kill -HUP "$P1"; kill -CONT "$P1"
+until_ok 15 eval '[ "$(content_of ZFLIP1)" = "$xc" ]' || fail "d1 did not register with X: $(state)"
+state | jq -e '.missing == []' >/dev/null || fail "d1's record points at a missing content: $(state)"
+how="its view had seen the deletion"
+grep -q "collected meanwhile; sending it" "$T/d1.log" && how="its transaction failed on the missing content and was sent again with it"
+ok "a registration relying on a content collected meanwhile: the content is back in etcd ($how)"
+
 # --- the race: switching snapshots while the collector runs
 : >"$T/violations"
 ( while [ ! -e "$T/stop" ]; do
