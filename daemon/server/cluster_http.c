@@ -101,6 +101,8 @@ static void endpoint_failed(struct ch_client *c, size_t which)
 static void stream_deliver(struct ch_req *r)
 {
     size_t start = 0;
+    if (!r->len) /* nothing arrived (a stream cut before its first byte): data may be NULL */
+        return;
     while (!r->dead) {
         char *nl = memchr(r->data + start, '\n', r->len - start);
         if (!nl)
