@@ -2,7 +2,8 @@
 # The etcd backend over TLS with client certificates (etcd's own
 # --cacert/--cert/--key as etcd_cacert/etcd_cert/etcd_key): a daemon with
 # the client certificate registers and pins; one without it is refused by
-# etcd, says so, and refuses pins.  Certificates are made here with openssl.
+# etcd, says so, and refuses pins, until its configuration names the
+# certificate and SIGHUP makes it take effect.  Certificates are made here with openssl.
 source "$(dirname "$0")/daemon_lib.sh"
 ETCD_N=1
 source "$(dirname "$0")/etcd_lib.sh"
@@ -37,8 +38,11 @@ until_ok 20 etcdctl --endpoints "$EP" "${tls[@]}" get x || fail "etcd with TLS d
 start_daemon good --snapshot "$(fixture INTEL_SKYLAKE_6.1)" --socket "$T/good.sock" --set cluster=etcd \
   --set "etcd_endpoints=$EP" --set "etcd_cacert=$C/ca.pem" --set "etcd_cert=$C/client.pem" \
   --set "etcd_key=$C/client.key" --set etcd_lease_ttl_s=2 --set etcd_timeout_ms=1000
-start_daemon nocert --snapshot "$(fixture INTEL_ICELAKE_6.1)" --socket "$T/nocert.sock" --set cluster=etcd \
-  --set "etcd_endpoints=$EP" --set "etcd_cacert=$C/ca.pem" --set etcd_lease_ttl_s=2 --set etcd_timeout_ms=1000
+# from a file, so that a reload can give it the certificate (below)
+printf 'cluster = etcd\netcd_endpoints = %s\netcd_cacert = %s\netcd_lease_ttl_s = 2\netcd_timeout_ms = 1000\n' \
+  "$EP" "$C/ca.pem" >"$T/nocert.conf"
+start_daemon nocert --config "$T/nocert.conf" --snapshot "$(fixture INTEL_ICELAKE_6.1)" --socket "$T/nocert.sock"
+NOCERT=$LAST_PID
 wait_ready --socket "$T/good.sock" || fail "daemon (client certificate)"
 wait_ready --socket "$T/nocert.sock" || fail "daemon (no client certificate)"
 
@@ -57,3 +61,15 @@ rc=0; "$CPUMODELD" pin --socket "$T/nocert.sock" silver 2>"$T/err" || rc=$?
 etcdctl --endpoints "$EP" "${tls[@]}" get --keys-only --prefix /cpumodeld/hosts/ | grep -q INTEL_ICELAKE_6.1 &&
   fail "a client without a certificate registered"
 ok "without the client certificate: etcd refuses, the daemon says so ($(jq -r .registry.error "$T/nc.json" | cut -c1-80)), pins refused"
+
+# --- SIGHUP with the certificate in the configuration: it takes effect
+printf 'etcd_cert = %s\netcd_key = %s\n' "$C/client.pem" "$C/client.key" >>"$T/nocert.conf"
+kill -HUP "$NOCERT"
+registered2() { etcdctl --endpoints "$EP" "${tls[@]}" get --print-value-only /cpumodeld/live/INTEL_ICELAKE_6.1 | grep -q lease; }
+until_ok 15 registered2 || fail "SIGHUP with a client certificate: not registered: $("$CPUMODELD" baseline --socket "$T/nocert.sock" --json | jq -c .registry)"
+until_ok 10 "$CPUMODELD" pin --socket "$T/nocert.sock" silver || fail "pin after the certificate was configured"
+etcdctl --endpoints "$EP" "${tls[@]}" get --print-value-only /cpumodeld/models/silver | jq -e '.generation == 1' >/dev/null ||
+  fail "silver is not in etcd"
+"$CPUMODELD" models --socket "$T/nocert.sock" --json | jq -e '[.models[].name] | index("gold")' >/dev/null ||
+  fail "the reconfigured daemon does not see the registry's pins"
+ok "SIGHUP after adding etcd_cert/etcd_key to the configuration: registered, sees gold, pinned silver"

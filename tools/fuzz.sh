@@ -2,7 +2,8 @@
 # tools/fuzz.sh [SECONDS] [BUILD_DIR]: builds the libFuzzer targets (fuzz/,
 # clang + ASan + UBSan) and runs each for SECONDS (default 60), seeded from
 # the fixtures (snapshots, Firecracker dumps, configs, domain XML, Varlink
-# calls).  New inputs go to BUILD_DIR/corpus/TARGET; a crash stops with
+# calls, etcd answers recorded from a real etcd).  New inputs go to
+# BUILD_DIR/corpus/TARGET; a crash stops with
 # the reproducer's path.  Prints executions per target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +17,7 @@ if ! clang -fsanitize=fuzzer "${TMPDIR:-/tmp}/fz$$.c" -o "${TMPDIR:-/tmp}/fz$$" 
 fi
 rm -f "${TMPDIR:-/tmp}/fz$$"*
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_FUZZ=ON -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd >/dev/null
 
 fix=tests/data/firecracker
 seeds() { # seeds TARGET DIR: the seed corpus of one target
@@ -30,10 +31,11 @@ seeds() { # seeds TARGET DIR: the seed corpus of one target
     fuzz_hook) cp tests/fixtures/libvirt/*.xml "$d"/ 2>/dev/null || true
       printf '<domain><metadata><cpumodeld:model xmlns:cpumodeld="https://cpumodeld.invalid/xmlns/1" name="gold" generation="2"/></metadata></domain>' >"$d/seed.xml" ;;
     fuzz_varlink) cp fuzz/seeds/varlink/* "$d"/ ;;
+    fuzz_etcd) cp fuzz/seeds/etcd/* "$d"/ ;;
   esac
 }
 status=0
-for t in fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook; do
+for t in fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd; do
   corpus=$build/corpus/$t
   seeds "$t" "$corpus"
   log=$build/$t.log

@@ -13,6 +13,7 @@
  * snapshot has its digest (hosts of one hardware generation). */
 struct cluster_blob {
     char *content;
+    int64_t mod_revision; /* of snapshots/CONTENT */
     struct cm_snapshot *snap; /* without host name and time */
     struct cm_vector vec;
 };
@@ -47,6 +48,8 @@ struct cluster_host *cluster_view_host(struct cluster_view *v, const char *name)
 int cluster_view_apply(struct cmd_daemon *d, struct cluster_view *v, const char *rel, const char *value, size_t len,
                        int64_t mod_revision, cm_error *err);
 void cluster_view_free(struct cluster_view *v);
+/* Does any host record point at this content? (pins hold their model themselves) */
+bool cluster_blob_referenced(const struct cluster_view *v, const struct cluster_blob *b);
 time_t cluster_host_silent_since(const struct cluster_host *h);
 
 /* the registry's form of a snapshot and the key it is stored under:
@@ -60,6 +63,9 @@ struct cmd_cluster;
 int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err); /* no-op for static peers */
 void cmd_cluster_free(struct cmd_daemon *d);
 void cmd_cluster_host_changed(struct cmd_daemon *d);        /* this host re-probed: register again */
+/* SIGHUP, d->cfg reloaded: new endpoints, prefix or TLS files take effect;
+ * then as cmd_cluster_host_changed */
+void cmd_cluster_reload(struct cmd_daemon *d);
 struct cluster_view *cmd_cluster_view(struct cmd_daemon *d);
 /* Registry (io.cpumodeld.varlink): backend, reachable, since, revision, error */
 struct json_object *cmd_cluster_status(struct cmd_daemon *d);

@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cluster.h"
+#include "cluster_answer.h"
 #include "cluster_http.h"
 
 struct cmd_cluster {
@@ -41,62 +43,24 @@ struct cmd_cluster {
     int64_t revision; /* every change up to here is in the view */
     int64_t lease;
     bool registered;
-    struct ch_req *sync_req, *watch_req, *ka_req, *reg_req;
+    struct ch_req *sync_req, *watch_req, *ka_req, *reg_req, *gc_req;
+    time_t gc_last; /* the last collection of unreferenced contents */
     struct sync_state *sync;
     sd_event_source *tick, *refresh;
     int ka_attempt;
     uint64_t version; /* view.version + reachability + this host */
     double baseline_ms; /* the last whole-registry baseline: compute + encode */
     struct cmd_cluster_reply replies[2];
+    char *settings; /* what reaches the registry (endpoints, prefix, TLS files): a reload compares it */
+    struct ch_client **retired; /* replaced by a reload, freed once their writes are answered */
+    size_t nretired, rcap;
 };
 
 /* ---- small helpers -------------------------------------------------------- */
 
-static const char b64chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static char *b64_encode(const char *in, size_t len)
-{
-    char *out = cm_xmalloc(4 * ((len + 2) / 3) + 1), *o = out;
-    const unsigned char *p = (const unsigned char *)in;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0) | (i + 2 < len ? p[i + 2] : 0);
-        *o++ = b64chars[v >> 18 & 63];
-        *o++ = b64chars[v >> 12 & 63];
-        *o++ = i + 1 < len ? b64chars[v >> 6 & 63] : '=';
-        *o++ = i + 2 < len ? b64chars[v & 63] : '=';
-    }
-    *o = '\0';
-    return out;
-}
-
-static char *b64_decode(const char *in, size_t *outlen)
-{
-    size_t n = strlen(in);
-    char *out = cm_xmalloc(n / 4 * 3 + 4);
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n && in[i] != '='; i++) {
-        const char *c = strchr(b64chars, in[i]);
-        if (!c || !in[i]) {
-            free(out);
-            return NULL;
-        }
-        acc = acc << 6 | (uint32_t)(c - b64chars);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (char)(acc >> bits & 0xff);
-        }
-    }
-    out[o] = '\0';
-    *outlen = o;
-    return out;
-}
-
 static struct json_object *jb64(const char *s)
 {
-    _cleanup_free_ char *e = b64_encode(s, strlen(s));
+    _cleanup_free_ char *e = ca_b64_encode(s, strlen(s));
     return json_object_new_string(e);
 }
 
@@ -105,21 +69,6 @@ static struct json_object *jint(int64_t v)
     char buf[32];
     snprintf(buf, sizeof(buf), "%" PRId64, v);
     return json_object_new_string(buf); /* the gateway's int64 is a string */
-}
-
-static int64_t jget_int(struct json_object *o, const char *key)
-{
-    struct json_object *x;
-    if (!o || !json_object_object_get_ex(o, key, &x))
-        return 0;
-    return json_object_is_type(x, json_type_string) ? strtoll(json_object_get_string(x), NULL, 10)
-                                                    : json_object_get_int64(x);
-}
-
-static struct json_object *jget(struct json_object *o, const char *key)
-{
-    struct json_object *x;
-    return o && json_object_object_get_ex(o, key, &x) ? x : NULL;
 }
 
 static char *key_of(const struct cmd_cluster *cl, const char *rel)
@@ -301,6 +250,8 @@ static const char *self_name(const struct cmd_cluster *cl)
     return cm_snapshot_name(cl->d->host.snap);
 }
 
+static void register_put(struct cmd_cluster *cl, bool with_content);
+
 static void on_registered(void *userdata, struct json_object *reply, const char *error)
 {
     struct cmd_cluster *cl = userdata;
@@ -310,6 +261,13 @@ static void on_registered(void *userdata, struct json_object *reply, const char 
         return;
     }
     set_reachable(cl);
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    if (!t.succeeded) { /* the content this view had was collected meanwhile: send it along */
+        fprintf(stderr, "cpumodeld: registry: this host's snapshot content was collected meanwhile; sending it\n");
+        register_put(cl, true);
+        return;
+    }
     if (!cl->registered)
         fprintf(stderr, "cpumodeld: registered %s in the registry (lease %" PRId64 ", TTL %d s)\n", self_name(cl),
                 cl->lease, cl->ttl_s);
@@ -317,8 +275,10 @@ static void on_registered(void *userdata, struct json_object *reply, const char 
 }
 
 /* The snapshot content (unless the registry has it), the record and the
- * liveness key, in one transaction. */
-static void register_put(struct cmd_cluster *cl)
+ * liveness key, in one transaction.  Without the content, the transaction
+ * requires it to exist: a collector may delete a content no record points
+ * at (gc_start), and a record must never point at a missing one. */
+static void register_put(struct cmd_cluster *cl, bool with_content)
 {
     struct cmd_daemon *d = cl->d;
     const char *me = self_name(cl);
@@ -335,12 +295,21 @@ static void register_put(struct cmd_cluster *cl)
     bool have_blob = false;
     for (size_t i = 0; i < cl->view.nblobs; i++)
         have_blob |= !strcmp(cl->view.blobs[i]->content, content);
-    if (!have_blob) {
+    _cleanup_free_ char *crel = cm_xasprintf("snapshots/%s", content);
+    _cleanup_free_ char *ck = key_of(cl, crel);
+    struct json_object *cmp = NULL;
+    if (!have_blob || with_content) {
         struct json_object *blob = cluster_snapshot_blob(d->host.snap);
-        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", content);
-        _cleanup_free_ char *k = key_of(cl, rel);
-        json_object_array_add(ok, op_put(k, json_object_to_json_string_ext(blob, JSON_C_TO_STRING_PLAIN), 0));
+        json_object_array_add(ok, op_put(ck, json_object_to_json_string_ext(blob, JSON_C_TO_STRING_PLAIN), 0));
         json_object_put(blob);
+    } else {
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "key", jb64(ck));
+        json_object_object_add(c, "target", json_object_new_string("VERSION"));
+        json_object_object_add(c, "result", json_object_new_string("GREATER"));
+        json_object_object_add(c, "version", jint(0));
+        cmp = json_object_new_array();
+        json_object_array_add(cmp, c);
     }
     struct json_object *rec =
         host_record(me, content, digest, h && h->registered && *h->registered ? h->registered : now, now, NULL);
@@ -356,21 +325,21 @@ static void register_put(struct cmd_cluster *cl)
     json_object_array_add(ok, op_put(lk, json_object_to_json_string_ext(live, JSON_C_TO_STRING_PLAIN), cl->lease));
     json_object_put(live);
     ch_cancel(cl->reg_req);
-    cl->reg_req = ch_call(cl->http, "/v3/kv/txn", txn(NULL, ok, NULL), cl->timeout_ms, on_registered, cl);
+    cl->reg_req = ch_call(cl->http, "/v3/kv/txn", txn(cmp, ok, NULL), cl->timeout_ms, on_registered, cl);
 }
 
 static void on_granted(void *userdata, struct json_object *reply, const char *error)
 {
     struct cmd_cluster *cl = userdata;
     cl->reg_req = NULL;
-    int64_t id = jget_int(reply, "ID");
+    int64_t id = ca_lease_granted(reply);
     if (error || !id) {
         set_unreachable(cl, error ? error : "lease grant: no lease ID");
         return;
     }
     set_reachable(cl);
     cl->lease = id;
-    register_put(cl);
+    register_put(cl, false);
 }
 
 static void register_start(struct cmd_cluster *cl)
@@ -401,7 +370,7 @@ static void on_keepalive(void *userdata, struct json_object *reply, const char *
     }
     cl->ka_attempt = 0;
     set_reachable(cl);
-    if (jget_int(jget(reply, "result"), "TTL") <= 0) {
+    if (ca_keepalive_ttl(reply) <= 0) {
         /* the lease ended (etcd was out of reach longer than the TTL): a
          * new one, and the liveness key again */
         fprintf(stderr, "cpumodeld: lease %" PRId64 " expired; registering again\n", cl->lease);
@@ -422,30 +391,22 @@ static void keepalive_start(struct cmd_cluster *cl)
 
 static void apply_kv(struct cmd_cluster *cl, struct json_object *kv, bool deleted)
 {
-    const char *k64 = json_object_get_string(jget(kv, "key"));
-    size_t klen, vlen = 0;
-    _cleanup_free_ char *key = k64 ? b64_decode(k64, &klen) : NULL;
-    if (!key || strncmp(key, cl->prefix, strlen(cl->prefix)))
+    struct ca_kv_seen seen;
+    if (!ca_apply_kv(cl->d, &cl->view, cl->prefix, kv, deleted, &seen))
         return;
-    const char *rel = key + strlen(cl->prefix);
-    _cleanup_free_ char *value = NULL;
-    if (!deleted) {
-        const char *v64 = json_object_get_string(jget(kv, "value"));
-        value = b64_decode(v64 ? v64 : "", &vlen);
-        if (!value)
-            return;
-    }
-    int64_t rev = jget_int(kv, "mod_revision");
-    cm_error err = {0};
-    if (cluster_view_apply(cl->d, &cl->view, rel, value, vlen, rev, &err) < 0)
-        fprintf(stderr, "cpumodeld: registry key %s ignored: %s\n", key, err.msg);
-    if (deleted && !strncmp(rel, "live/", 5) && strcmp(rel + 5, self_name(cl))) {
-        struct cluster_host *h = cluster_view_host(&cl->view, rel + 5);
+    if (seen.mod_revision > cl->revision)
+        cl->revision = seen.mod_revision;
+    free(seen.key);
+}
+
+/* Hosts whose liveness key just went: the first daemon to see it writes when. */
+static void silenced(struct cmd_cluster *cl, char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cluster_host *h = strcmp(names[i], self_name(cl)) ? cluster_view_host(&cl->view, names[i]) : NULL;
         if (h)
             mark_silent(cl, h);
     }
-    if (rev > cl->revision)
-        cl->revision = rev;
 }
 
 /* ---- the watch ------------------------------------------------------------ */
@@ -455,34 +416,31 @@ static void sync_start(struct cmd_cluster *cl);
 static void on_watch_object(void *userdata, struct json_object *o)
 {
     struct cmd_cluster *cl = userdata;
-    struct json_object *r = jget(o, "result");
-    if (!r)
-        return;
-    if (json_object_get_boolean(jget(r, "canceled"))) {
-        int64_t compact = jget_int(r, "compact_revision");
+    struct ca_watch w = {0};
+    ca_apply_watch(cl->d, &cl->view, cl->prefix, o, &w);
+    switch (w.kind) {
+    case CA_WATCH_CANCELED:
         fprintf(stderr, "cpumodeld: registry watch canceled%s\n",
-                compact ? " (revision compacted): full resync" : "");
+                w.compact_revision ? " (revision compacted): full resync" : "");
         ch_cancel(cl->watch_req);
         cl->watch_req = NULL;
-        if (compact)
+        if (w.compact_revision)
             sync_start(cl);
-        return;
-    }
-    struct json_object *events = jget(r, "events");
-    size_t n = events ? json_object_array_length(events) : 0;
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *e = json_object_array_get_idx(events, i);
-        const char *type = json_object_get_string(jget(e, "type"));
-        apply_kv(cl, jget(e, "kv"), type && !strcmp(type, "DELETE"));
-    }
-    if (n)
+        break;
+    case CA_WATCH_EVENTS:
+        silenced(cl, w.silenced, w.nsilenced);
         changed(cl);
-    else if (!json_object_get_boolean(jget(r, "created"))) {
-        /* a progress notification: everything up to its revision was sent */
-        int64_t rev = jget_int(jget(r, "header"), "revision");
-        if (rev > cl->revision)
-            cl->revision = rev;
+        if (w.revision > cl->revision)
+            cl->revision = w.revision;
+        break;
+    case CA_WATCH_PROGRESS: /* a progress notification: everything up to its revision was sent */
+        if (w.revision > cl->revision)
+            cl->revision = w.revision;
+        break;
+    case CA_WATCH_CREATED:
+    case CA_WATCH_OTHER: break;
     }
+    ca_watch_clear(&w);
 }
 
 static void on_watch_end(void *userdata, struct json_object *reply, const char *error)
@@ -511,9 +469,7 @@ static void watch_start(struct cmd_cluster *cl)
 
 struct sync_state {
     struct cluster_view view;
-    char **models; /* model names seen */
-    size_t nmodels, cap;
-    int64_t revision;
+    struct ca_range range; /* the revision of the first page, model names seen */
 };
 
 static void sync_page(struct cmd_cluster *cl, const char *from);
@@ -523,9 +479,7 @@ static void sync_free(struct sync_state *s)
     if (!s)
         return;
     cluster_view_free(&s->view);
-    for (size_t i = 0; i < s->nmodels; i++)
-        free(s->models[i]);
-    free(s->models);
+    ca_range_clear(&s->range);
     free(s);
 }
 
@@ -541,48 +495,17 @@ static void on_sync_page(void *userdata, struct json_object *reply, const char *
         return;
     }
     set_reachable(cl);
-    if (!s->revision)
-        s->revision = jget_int(jget(reply, "header"), "revision");
-    struct json_object *kvs = jget(reply, "kvs");
-    size_t n = kvs ? json_object_array_length(kvs) : 0;
-    _cleanup_free_ char *last = NULL;
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *kv = json_object_array_get_idx(kvs, i);
-        size_t klen, vlen;
-        const char *k64 = json_object_get_string(jget(kv, "key"));
-        char *key = k64 ? b64_decode(k64, &klen) : NULL;
-        const char *v64 = json_object_get_string(jget(kv, "value"));
-        _cleanup_free_ char *value = b64_decode(v64 ? v64 : "", &vlen);
-        if (!key || !value) {
-            free(key);
-            continue;
-        }
-        const char *rel = key + strlen(cl->prefix);
-        cm_error err = {0};
-        if (cluster_view_apply(cl->d, &s->view, rel, value, vlen, jget_int(kv, "mod_revision"), &err) < 0)
-            fprintf(stderr, "cpumodeld: registry key %s ignored: %s\n", key, err.msg);
-        if (!strncmp(rel, "models/", 7)) {
-            cm_grow(&s->models, &s->cap, s->nmodels + 1, sizeof(char *));
-            s->models[s->nmodels++] = cm_xstrdup(rel + 7);
-        }
-        free(last);
-        last = key;
-    }
-    if (json_object_get_boolean(jget(reply, "more")) && last) {
-        /* the next page starts right after the last key */
-        size_t l = strlen(last);
-        char *next = cm_xmalloc(l + 2);
-        memcpy(next, last, l + 1);
-        sync_page(cl, next);
-        free(next);
+    ca_apply_range(cl->d, &s->view, cl->prefix, reply, &s->range);
+    if (s->range.more) {
+        sync_page(cl, s->range.last_key);
         return;
     }
     /* complete: the new view replaces the old one in one step */
     for (size_t i = cl->d->nmodels; i-- > 0;) {
         const char *name = cl->d->models[i].name;
         bool seen = false;
-        for (size_t j = 0; j < s->nmodels && !seen; j++)
-            seen = !strcmp(s->models[j], name);
+        for (size_t j = 0; j < s->range.nmodels && !seen; j++)
+            seen = !strcmp(s->range.models[j], name);
         if (!seen) {
             cm_error err = {0};
             cmd_model_unlink(cl->d, name, &err);
@@ -592,7 +515,7 @@ static void on_sync_page(void *userdata, struct json_object *reply, const char *
     cluster_view_free(&cl->view);
     cl->view = s->view;
     memset(&s->view, 0, sizeof(s->view));
-    cl->revision = s->revision;
+    cl->revision = s->range.revision;
     sync_free(s);
     cl->sync = NULL;
     cl->synced = true;
@@ -616,14 +539,14 @@ static void sync_page(struct cmd_cluster *cl, const char *from)
     struct json_object *b = json_object_new_object();
     if (from) {
         size_t l = strlen(from);
-        _cleanup_free_ char *k = b64_encode(from, l + 1); /* includes the NUL */
+        _cleanup_free_ char *k = ca_b64_encode(from, l + 1); /* includes the NUL */
         json_object_object_add(b, "key", json_object_new_string(k));
     } else
         json_object_object_add(b, "key", jb64(cl->prefix));
     json_object_object_add(b, "range_end", jb64(end));
     json_object_object_add(b, "limit", jint(SYNC_PAGE));
-    if (cl->sync->revision)
-        json_object_object_add(b, "revision", jint(cl->sync->revision));
+    if (cl->sync->range.revision)
+        json_object_object_add(b, "revision", jint(cl->sync->range.revision));
     cl->sync_req = ch_call(cl->http, "/v3/kv/range", b, cl->timeout_ms * 4, on_sync_page, cl);
 }
 
@@ -633,6 +556,68 @@ static void sync_start(struct cmd_cluster *cl)
         return;
     cl->sync = cm_xcalloc(1, sizeof(*cl->sync));
     sync_page(cl, NULL);
+}
+
+/* ---- collecting unreferenced snapshot contents ---------------------------- */
+
+static void on_gc(void *userdata, struct json_object *reply, const char *error)
+{
+    struct cmd_cluster *cl = userdata;
+    cl->gc_req = NULL;
+    if (error)
+        return; /* the next tick's requests say whether etcd is reachable */
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    if (t.succeeded)
+        fprintf(stderr, "cpumodeld: collected unreferenced snapshot contents at revision %" PRId64 "\n", t.revision);
+}
+
+/* Snapshot contents that no host record points at any more (pins hold their
+ * model themselves) are deleted by one daemon, the first live host by name
+ * in its view, at most once per lease TTL.  One transaction, conditioned on
+ * every record under hosts/ being older than the revision this view is
+ * complete at (so no record written since can point at them) and on each
+ * content being the one seen; a registration that relies on a content
+ * without sending it requires the content to exist (register_put).  etcd
+ * orders the two: either the record came first and the collection fails,
+ * or the collection came first and the registration sends the content. */
+static void gc_start(struct cmd_cluster *cl)
+{
+    time_t now = time(NULL);
+    if (cl->gc_req || !cl->synced || !cl->reachable || !cl->registered || now - cl->gc_last < cl->ttl_s)
+        return;
+    cl->gc_last = now;
+    const char *collector = NULL;
+    for (size_t i = 0; i < cl->view.nhosts && !collector; i++)
+        if (cl->view.hosts[i]->live)
+            collector = cl->view.hosts[i]->name;
+    if (!collector || strcmp(collector, self_name(cl)))
+        return;
+    struct json_object *cmp = json_object_new_array(), *ok = json_object_new_array();
+    for (size_t i = 0; i < cl->view.nblobs; i++) {
+        struct cluster_blob *b = cl->view.blobs[i];
+        if (cluster_blob_referenced(&cl->view, b) || !b->mod_revision)
+            continue;
+        _cleanup_free_ char *rel = cm_xasprintf("snapshots/%s", b->content);
+        _cleanup_free_ char *k = key_of(cl, rel);
+        json_object_array_add(cmp, cmp_rev(k, "MOD", b->mod_revision));
+        json_object_array_add(ok, op_delete(k));
+    }
+    if (!json_object_array_length(ok)) {
+        json_object_put(cmp);
+        json_object_put(ok);
+        return;
+    }
+    _cleanup_free_ char *hosts = key_of(cl, "hosts/");
+    _cleanup_free_ char *end = prefix_end(hosts);
+    struct json_object *c = json_object_new_object();
+    json_object_object_add(c, "key", jb64(hosts));
+    json_object_object_add(c, "range_end", jb64(end));
+    json_object_object_add(c, "target", json_object_new_string("MOD"));
+    json_object_object_add(c, "result", json_object_new_string("LESS"));
+    json_object_object_add(c, "mod_revision", jint(cl->revision + 1));
+    json_object_array_add(cmp, c);
+    cl->gc_req = ch_call(cl->http, "/v3/kv/txn", txn(cmp, ok, NULL), cl->timeout_ms, on_gc, cl);
 }
 
 /* ---- the tick ------------------------------------------------------------- */
@@ -646,6 +631,11 @@ static uint64_t tick_usec(const struct cmd_cluster *cl)
 static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_cluster *cl = userdata;
+    for (size_t i = cl->nretired; i-- > 0;)
+        if (!ch_client_busy(cl->retired[i])) {
+            ch_client_free(cl->retired[i]);
+            cl->retired[i] = cl->retired[--cl->nretired];
+        }
     if (!cl->synced || (!cl->sync_req && cl->sync)) {
         if (!cl->sync)
             sync_start(cl);
@@ -655,15 +645,61 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata)
         if (!cl->lease)
             register_start(cl);
         else if (!cl->registered)
-            register_put(cl);
+            register_put(cl, false);
         else if (!cl->ka_req)
             keepalive_start(cl);
     }
+    gc_start(cl);
     sd_event_source_set_time_relative(s, tick_usec(cl));
     return 0;
 }
 
 /* ---- setup ---------------------------------------------------------------- */
+
+/* The endpoints and prefix of a configuration, checked. */
+static int parse_settings(const struct cmd_config *cfg, struct cmd_strv *eps, const char **prefix, cm_error *err)
+{
+    if (!cfg->etcd_endpoints || !*cfg->etcd_endpoints)
+        return cm_fail(err, CM_E_INPUT, "cluster = etcd needs etcd_endpoints = URL,...");
+    *prefix = cfg->etcd_prefix ? cfg->etcd_prefix : "/cpumodeld/";
+    if (!**prefix || (*prefix)[strlen(*prefix) - 1] != '/')
+        return cm_fail(err, CM_E_INPUT, "etcd_prefix: '%s' must end with '/'", *prefix);
+    _cleanup_free_ char *list = cm_xstrdup(cfg->etcd_endpoints);
+    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        while (*t == ' ')
+            t++;
+        if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8)) {
+            cmd_strv_free(eps);
+            return cm_fail(err, CM_E_INPUT, "etcd_endpoints: '%s' is not an http:// or https:// URL", t);
+        }
+        cmd_strv_add(eps, t);
+    }
+    return 0;
+}
+
+/* What reaches the registry, as text: a line with the prefix and the
+ * endpoints, then each TLS file with its identity and time (a certificate
+ * renewed in place counts as a change). */
+static char *settings_of(const struct cmd_config *cfg, const struct cmd_strv *eps, const char *prefix)
+{
+    char *s = cm_xstrdup(prefix);
+    for (size_t i = 0; i < eps->n; i++) {
+        char *n = cm_xasprintf("%s|%s", s, eps->v[i]);
+        free(s);
+        s = n;
+    }
+    const char *files[] = {cfg->etcd_cert, cfg->etcd_key, cfg->etcd_cacert};
+    for (size_t i = 0; i < CM_ARRAY_SIZE(files); i++) {
+        struct stat st = {0};
+        if (files[i])
+            stat(files[i], &st);
+        char *n = cm_xasprintf("%s%s%s:%llu:%lld.%09ld:%lld", s, i ? "|" : "\n", files[i] ? files[i] : "-", (unsigned long long)st.st_ino,
+                               (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_size);
+        free(s);
+        s = n;
+    }
+    return s;
+}
 
 int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
 {
@@ -672,23 +708,10 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
         return 0;
     if (strcmp(cfg->cluster, "etcd"))
         return cm_fail(err, CM_E_INPUT, "cluster: '%s' is not static or etcd", cfg->cluster);
-    if (!cfg->etcd_endpoints || !*cfg->etcd_endpoints)
-        return cm_fail(err, CM_E_INPUT, "cluster = etcd needs etcd_endpoints = URL,...");
-    const char *prefix = cfg->etcd_prefix ? cfg->etcd_prefix : "/cpumodeld/";
-    if (!*prefix || prefix[strlen(prefix) - 1] != '/')
-        return cm_fail(err, CM_E_INPUT, "etcd_prefix: '%s' must end with '/'", prefix);
     struct cmd_strv eps = {0};
-    _cleanup_free_ char *list = cm_xstrdup(cfg->etcd_endpoints);
-    for (char *save = NULL, *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        if (strncmp(t, "http://", 7) && strncmp(t, "https://", 8)) {
-            cm_fail(err, CM_E_INPUT, "etcd_endpoints: '%s' is not an http:// or https:// URL", t);
-            cmd_strv_free(&eps);
-            return -1;
-        }
-        cmd_strv_add(&eps, t);
-    }
+    const char *prefix;
+    if (parse_settings(cfg, &eps, &prefix, err) < 0)
+        return -1;
     if (!cmd_model_name_ok(cm_snapshot_name(d->host.snap))) {
         cmd_strv_free(&eps);
         return cm_fail(err, CM_E_INPUT, "host name '%s' cannot be a registry key ([A-Za-z0-9._-], 64 at most)",
@@ -697,6 +720,7 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
     struct cmd_cluster *cl = cm_xcalloc(1, sizeof(*cl));
     cl->d = d;
     cl->prefix = cm_xstrdup(prefix);
+    cl->settings = settings_of(cfg, &eps, prefix);
     cl->ttl_s = cfg->etcd_lease_ttl_s;
     cl->timeout_ms = cfg->etcd_timeout_ms;
     cl->unreachable_since = time(NULL);
@@ -718,12 +742,94 @@ int cmd_cluster_setup(struct cmd_daemon *d, cm_error *err)
     return 0;
 }
 
+/* SIGHUP: d->cfg is the new configuration.  New endpoints or a new prefix
+ * may be another registry: a fresh HTTP client, a full sync (the old view
+ * answers meanwhile, writes wait for the sync) and a new lease and
+ * registration there; the old lease is left to expire, so this host turns
+ * silent in the registry it left.  New TLS files (other paths, or renewed in
+ * place): a fresh client for the same registry, the watch resumed from the
+ * last revision, the lease kept.  Writes in flight finish on the old client
+ * (their retries go to the new one).  The backend itself (static or etcd)
+ * changes only with a restart: switching would drop or orphan the pins. */
+void cmd_cluster_reload(struct cmd_daemon *d)
+{
+    struct cmd_cluster *cl = d->cluster;
+    const struct cmd_config *cfg = &d->cfg;
+    bool want_etcd = cfg->cluster && !strcmp(cfg->cluster, "etcd");
+    if (want_etcd != (cl != NULL)) {
+        fprintf(stderr, "cpumodeld: reload: cluster = %s takes a restart (still %s)\n", cfg->cluster ? cfg->cluster : "static",
+                cl ? "etcd" : "static");
+        if (cl)
+            cmd_cluster_host_changed(d);
+        return;
+    }
+    if (!cl)
+        return;
+    cl->timeout_ms = cfg->etcd_timeout_ms;
+    cl->ttl_s = cfg->etcd_lease_ttl_s; /* from the next lease on */
+    struct cmd_strv eps = {0};
+    const char *prefix;
+    cm_error err = {0};
+    if (parse_settings(cfg, &eps, &prefix, &err) < 0) {
+        fprintf(stderr, "cpumodeld: reload: %s (keeping the running etcd settings)\n", err.msg);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    _cleanup_free_ char *settings = settings_of(cfg, &eps, prefix);
+    if (!strcmp(settings, cl->settings)) {
+        cmd_strv_free(&eps);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    struct ch_tls tls = {cfg->etcd_cert, cfg->etcd_key, cfg->etcd_cacert};
+    struct ch_client *http = ch_client_new(d->event, eps.v, eps.n, &tls, &err);
+    cmd_strv_free(&eps);
+    if (!http) {
+        fprintf(stderr, "cpumodeld: reload: %s (keeping the running etcd settings)\n", err.msg);
+        cmd_cluster_host_changed(d);
+        return;
+    }
+    /* the first line is the registry (prefix, endpoints), the second how it is reached (TLS) */
+    size_t reg = strcspn(settings, "\n");
+    bool same_registry = reg == strcspn(cl->settings, "\n") && !strncmp(settings, cl->settings, reg);
+    ch_cancel(cl->sync_req);
+    ch_cancel(cl->watch_req);
+    ch_cancel(cl->ka_req);
+    ch_cancel(cl->reg_req);
+    ch_cancel(cl->gc_req);
+    cl->sync_req = cl->watch_req = cl->ka_req = cl->reg_req = cl->gc_req = NULL;
+    sync_free(cl->sync);
+    cl->sync = NULL;
+    cm_grow(&cl->retired, &cl->rcap, cl->nretired + 1, sizeof(*cl->retired));
+    cl->retired[cl->nretired++] = cl->http;
+    cl->http = http;
+    free(cl->settings);
+    cl->settings = cm_xstrdup(settings);
+    if (same_registry) {
+        fprintf(stderr, "cpumodeld: reload: new TLS files for the registry: reconnecting\n");
+    } else {
+        fprintf(stderr, "cpumodeld: reload: registry now %s%s: syncing\n", ch_client_endpoint(http), prefix);
+        cm_snapshot_set_str(&cl->prefix, prefix);
+        cl->synced = false;
+        cl->registered = false;
+        cl->lease = 0;
+        cm_snapshot_set_str(&cl->error, "reconfigured: not synced with the new registry yet");
+    }
+    cl->ka_attempt = 0;
+    changed(cl);
+    sd_event_source_set_time_relative(cl->tick, 0); /* at once */
+}
+
 void cmd_cluster_free(struct cmd_daemon *d)
 {
     struct cmd_cluster *cl = d->cluster;
     if (!cl)
         return;
     ch_client_free(cl->http); /* drops every request: no callback runs */
+    for (size_t i = 0; i < cl->nretired; i++)
+        ch_client_free(cl->retired[i]);
+    free(cl->retired);
+    free(cl->settings);
     sync_free(cl->sync);
     cluster_view_free(&cl->view);
     sd_event_source_disable_unref(cl->tick);
@@ -743,7 +849,7 @@ void cmd_cluster_host_changed(struct cmd_daemon *d)
         return;
     changed(cl);
     if (cl->lease && cl->synced)
-        register_put(cl);
+        register_put(cl, false);
 }
 
 struct cluster_view *cmd_cluster_view(struct cmd_daemon *d)
@@ -845,25 +951,9 @@ static struct json_object *one(const char *k, const char *v)
 
 static void write_send(struct write_call *w);
 
-/* The current value of the model key from a failed transaction. */
-static struct json_object *failure_kv(struct json_object *reply)
-{
-    struct json_object *rs = jget(reply, "responses");
-    struct json_object *r0 = rs ? json_object_array_get_idx(rs, 0) : NULL;
-    struct json_object *kvs = jget(jget(r0, "response_range"), "kvs");
-    return kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
-}
-
 static bool value_is_mine(const struct write_call *w, struct json_object *kv)
 {
-    size_t vlen;
-    const char *v64 = json_object_get_string(jget(kv, "value"));
-    _cleanup_free_ char *v = v64 ? b64_decode(v64, &vlen) : NULL;
-    struct json_object *o = v ? vl_parse(v, vlen, 1024, (char[64]){0}, 64) : NULL;
-    const char *id = json_object_get_string(jget(o, "pin_id"));
-    bool mine = id && !strcmp(id, w->pin_id);
-    json_object_put(o);
-    return mine;
+    return ca_value_has_pin_id(kv, w->pin_id);
 }
 
 static void on_write(void *userdata, struct json_object *reply, const char *error);
@@ -878,7 +968,7 @@ static void walk_history(struct write_call *w, int64_t before);
 static void on_walk(void *userdata, struct json_object *reply, const char *error)
 {
     struct write_call *w = userdata;
-    struct json_object *kvs = jget(reply, "kvs");
+    struct json_object *kvs = ca_get(reply, "kvs");
     struct json_object *kv = kvs && json_object_array_length(kvs) ? json_object_array_get_idx(kvs, 0) : NULL;
     if (error || !kv) {
         char msg[600];
@@ -890,7 +980,7 @@ static void on_walk(void *userdata, struct json_object *reply, const char *error
         write_free(w);
         return;
     }
-    int64_t rev = jget_int(kv, "mod_revision");
+    int64_t rev = ca_int(kv, "mod_revision");
     if (value_is_mine(w, kv) || rev <= w->expected) {
         /* either it is ours (won, then overwritten by later pins), or the
          * walk reached the value we compared against: we lost */
@@ -936,18 +1026,20 @@ static void on_write(void *userdata, struct json_object *reply, const char *erro
         return;
     }
     set_reachable(cl);
-    bool ok = json_object_get_boolean(jget(reply, "succeeded"));
-    int64_t rev = jget_int(jget(reply, "header"), "revision");
-    struct json_object *cur = ok ? NULL : failure_kv(reply);
+    struct ca_txn t;
+    ca_txn_read(reply, &t);
+    bool ok = t.succeeded;
+    int64_t rev = t.revision;
+    struct json_object *cur = ok ? NULL : t.current;
     if (w->kind == W_PIN && !ok && cur) {
         /* a retry after a lost reply finds its own value: it won */
         if (value_is_mine(w, cur)) {
             ok = true;
-            rev = jget_int(cur, "mod_revision");
-        } else if (w->ambiguous && jget_int(cur, "mod_revision") > w->expected) {
+            rev = ca_int(cur, "mod_revision");
+        } else if (w->ambiguous && ca_int(cur, "mod_revision") > w->expected) {
             apply_kv(cl, cur, false);
             changed(cl);
-            walk_history(w, jget_int(cur, "mod_revision"));
+            walk_history(w, ca_int(cur, "mod_revision"));
             return;
         }
     }

@@ -15,6 +15,7 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "cluster_answer.h"
 #include "cluster_http.h"
 #include "cpumodel/util.h"
 
@@ -100,21 +101,17 @@ static void endpoint_failed(struct ch_client *c, size_t which)
 static void stream_deliver(struct ch_req *r)
 {
     size_t start = 0;
+    if (!r->len) /* nothing arrived (a stream cut before its first byte): data may be NULL */
+        return;
     while (!r->dead) {
         char *nl = memchr(r->data + start, '\n', r->len - start);
         if (!nl)
             break;
         size_t n = (size_t)(nl - (r->data + start));
         if (n) {
-            struct json_tokener *tok = json_tokener_new_ex(1024);
-            struct json_object *o = json_tokener_parse_ex(tok, r->data + start, (int)n);
-            bool bad = !o || json_tokener_get_error(tok) != json_tokener_success;
-            json_tokener_free(tok);
-            struct json_object *e;
-            if (bad || json_object_object_get_ex(o, "error", &e)) {
-                char msg[512];
-                snprintf(msg, sizeof(msg), "stream: %s", bad ? "malformed object" : json_object_to_json_string(e));
-                json_object_put(o);
+            char msg[512];
+            struct json_object *o = ca_parse_line(r->data + start, n, msg, sizeof(msg));
+            if (!o) {
                 ch_done_fn done = r->done;
                 void *ud = r->userdata;
                 req_drop(r);
@@ -153,21 +150,11 @@ static void finish(struct ch_req *r, CURLcode code)
         snprintf(msg, sizeof(msg), "%s: the stream ended", c->endpoints[r->endpoint]);
         error = msg;
     } else {
-        struct json_tokener *tok = json_tokener_new_ex(1024);
-        reply = r->len ? json_tokener_parse_ex(tok, r->data, (int)r->len) : NULL;
-        if (reply && json_tokener_get_error(tok) != json_tokener_success) {
-            json_object_put(reply);
-            reply = NULL;
-        }
-        json_tokener_free(tok);
-        struct json_object *m;
-        if (status != 200 || !reply) {
-            const char *what = reply && json_object_object_get_ex(reply, "message", &m) ? json_object_get_string(m)
-                                                                                       : "no JSON reply";
-            snprintf(msg, sizeof(msg), "%s: HTTP %ld: %s", c->endpoints[r->endpoint], status, what);
+        char why[320];
+        reply = ca_parse_body(r->data, r->len, status, why, sizeof(why));
+        if (!reply) {
+            snprintf(msg, sizeof(msg), "%s: %s", c->endpoints[r->endpoint], why);
             error = msg;
-            json_object_put(reply);
-            reply = NULL;
             if (status >= 500 || status == 0)
                 endpoint_failed(c, r->endpoint);
         }
@@ -345,6 +332,11 @@ void ch_client_free(struct ch_client *c)
 const char *ch_client_endpoint(const struct ch_client *c)
 {
     return c->endpoints[c->cur];
+}
+
+bool ch_client_busy(const struct ch_client *c)
+{
+    return c->reqs != NULL;
 }
 
 static struct ch_req *start(struct ch_client *c, const char *path, struct json_object *body, long timeout_ms,

@@ -32,6 +32,8 @@ struct ch_client *ch_client_new(sd_event *ev, char *const *endpoints, size_t n, 
                                 cm_error *err);
 void ch_client_free(struct ch_client *c);
 const char *ch_client_endpoint(const struct ch_client *c);
+/* requests still waiting for an answer */
+bool ch_client_busy(const struct ch_client *c);
 
 /* POST path (e.g. "/v3/kv/range") with body (taken); `done` runs from the loop. */
 struct ch_req *ch_call(struct ch_client *c, const char *path, struct json_object *body, long timeout_ms,

@@ -137,10 +137,45 @@ static struct json_object *parse(const char *value, size_t len, const char *what
     return o;
 }
 
-static int apply_blob(struct cluster_view *v, const char *content, const char *value, size_t len, cm_error *err)
+bool cluster_blob_referenced(const struct cluster_view *v, const struct cluster_blob *b)
 {
-    if (!value || blob_find(v, content))
-        return 0; /* content under its key never changes; unreferenced blobs stay */
+    for (size_t i = 0; i < v->nhosts; i++)
+        if (v->hosts[i]->content && !strcmp(v->hosts[i]->content, b->content))
+            return true;
+    return false;
+}
+
+/* A content deleted from the registry (collected: no host pointed at it
+ * when it was deleted; a host that still does shows its snapshot missing). */
+static void blob_remove(struct cluster_view *v, const char *content)
+{
+    for (size_t i = 0; i < v->nblobs; i++) {
+        struct cluster_blob *b = v->blobs[i];
+        if (strcmp(b->content, content))
+            continue;
+        for (size_t j = 0; j < v->nhosts; j++)
+            if (v->hosts[j]->blob == b) {
+                v->hosts[j]->blob = NULL;
+                host_bind(v->hosts[j]);
+            }
+        blob_free(b);
+        v->blobs[i] = v->blobs[--v->nblobs];
+        return;
+    }
+}
+
+static int apply_blob(struct cluster_view *v, const char *content, const char *value, size_t len, int64_t rev,
+                      cm_error *err)
+{
+    if (!value) {
+        blob_remove(v, content);
+        return 0;
+    }
+    struct cluster_blob *have = blob_find(v, content);
+    if (have) { /* content under its key never changes: only its revision */
+        have->mod_revision = rev;
+        return 0;
+    }
     struct cluster_blob *b = cm_xcalloc(1, sizeof(*b));
     if (cm_snapshot_parse(value, len, content, &b->snap, err) < 0) {
         free(b);
@@ -152,6 +187,7 @@ static int apply_blob(struct cluster_view *v, const char *content, const char *v
         return -1;
     }
     b->content = cm_xstrdup(content);
+    b->mod_revision = rev;
     cm_grow(&v->blobs, &v->bcap, v->nblobs + 1, sizeof(*v->blobs));
     v->blobs[v->nblobs++] = b;
     for (size_t i = 0; i < v->nhosts; i++) {
@@ -274,7 +310,7 @@ int cluster_view_apply(struct cmd_daemon *d, struct cluster_view *v, const char 
         const char *name = rel + n;
         v->version++;
         switch (dirs[i].kind) {
-        case 0: return apply_blob(v, name, value, len, err);
+        case 0: return apply_blob(v, name, value, len, mod_revision, err);
         case 1: return apply_host(v, name, value, len, mod_revision, err);
         case 2: apply_live(v, name, value != NULL); return 0;
         default: return apply_model(d, name, value, len, mod_revision, err);

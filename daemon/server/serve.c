@@ -103,7 +103,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
     if (cmd_host_refresh(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: re-probe failed: %s (keeping the previous snapshot)\n", err.msg);
     cmd_host_changed(d);
-    cmd_cluster_host_changed(d); /* the registry backend itself stays as started */
+    cmd_cluster_reload(d); /* new etcd settings, then this host again */
     if (cmd_models_load(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: %s\n", err.msg);
     if (d->active_fanouts) {
