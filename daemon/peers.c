@@ -34,6 +34,7 @@ struct cmd_fetch {
     struct vl_outbuf out;
     struct vl_inbuf in;
     bool connected;
+    struct cmd_tls *tls; /* TCP peers unless tcp_insecure: verified before the call goes out */
     struct cmd_waiter *w;
     size_t nw;
 };
@@ -44,6 +45,7 @@ static void fetch_release(struct cmd_fetch *x)
 {
     x->io = sd_event_source_disable_unref(x->io);
     x->timer = sd_event_source_disable_unref(x->timer);
+    cmd_tls_free(x->tls);
     if (x->fd >= 0)
         close(x->fd);
     vl_outbuf_free(&x->out);
@@ -109,10 +111,28 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         }
         x->connected = true;
     }
-    if (vl_outbuf_pending(&x->out)) {
-        int r = vl_outbuf_flush(&x->out, fd);
+    if (x->tls) {
+        /* the peer's certificate (our CA, TLS server, its host name or
+         * address) is checked before GetHost goes out */
+        char why[300];
+        uint32_t ev = 0;
+        int r = cmd_tls_handshake(x->tls, &ev, why, sizeof(why));
         if (r < 0) {
-            snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
+            snprintf(msg, sizeof(msg), "TLS: %s", why);
+            fetch_finish(x, msg);
+            return 0;
+        }
+        if (r == 0) {
+            sd_event_source_set_io_events(x->io, ev);
+            return 0;
+        }
+        revents |= EPOLLIN; /* the reply may already be decrypted and waiting */
+    }
+    struct vl_io io = cmd_tls_io(x->tls);
+    if (vl_outbuf_pending(&x->out)) {
+        int r = vl_outbuf_flush_io(&x->out, fd, &io);
+        if (r < 0) {
+            snprintf(msg, sizeof(msg), "send: %s", x->tls ? cmd_tls_error(x->tls) : strerror(errno));
             fetch_finish(x, msg);
             return 0;
         }
@@ -121,14 +141,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         return 0;
     for (;;) {
-        ssize_t n = vl_inbuf_read(&x->in, fd);
+        ssize_t n = vl_inbuf_read_io(&x->in, fd, &io);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n <= 0) {
             snprintf(msg, sizeof(msg), n == 0 ? "connection closed before a reply" : "receive: %s",
-                     strerror(errno));
+                     x->tls ? cmd_tls_error(x->tls) : strerror(errno));
             fetch_finish(x, msg);
             return 0;
         }
@@ -186,6 +206,20 @@ static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fan
         snprintf(msg, sizeof(msg), "connect: %s", strerror(errno));
         fetch_finish(x, msg);
         return;
+    }
+    if (p->sa.ss_family != AF_UNIX && !d->cfg.tcp_insecure) {
+        char host[256], port[16];
+        cm_error err = {0};
+        if (!d->tls_client) {
+            fetch_finish(x, "TLS: no client certificate loaded (pki_dir), and tcp_insecure is not set");
+            return;
+        }
+        vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port)); /* checked with the configuration */
+        x->tls = cmd_tls_new(d->tls_client, x->fd, host, &err);
+        if (!x->tls) {
+            fetch_finish(x, err.msg);
+            return;
+        }
     }
     struct json_object *params = json_object_new_object();
     json_object_object_add(params, "full", json_object_new_boolean(1));

@@ -40,7 +40,8 @@ struct cmd_tls {
     struct cmd_tls_creds *creds;
     bool handshaken;
     bool send_again; /* a record_send returned AGAIN: the next call retries it */
-    char host[256];  /* client: the name to verify (GnuTLS keeps the pointer) */
+    char host[256];  /* client: the name to verify */
+    gnutls_typed_vdata_st verify[2]; /* what the handshake checks (GnuTLS keeps the pointers) */
     char error[256];
 };
 
@@ -129,7 +130,8 @@ struct cmd_tls *cmd_tls_new(struct cmd_tls_creds *creds, int fd, const char *hos
     if (server) {
         gnutls_certificate_server_set_request(t->s, GNUTLS_CERT_REQUIRE);
         /* the client's chain and its purpose; no name to match */
-        gnutls_session_set_verify_cert2(t->s, NULL, 0, GNUTLS_KP_TLS_WWW_CLIENT, 0);
+        t->verify[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
+        gnutls_session_set_verify_cert2(t->s, t->verify, 1, 0);
     } else {
         /* SNI only for names: RFC 6066 forbids literal addresses there */
         if (host) {
@@ -140,7 +142,11 @@ struct cmd_tls *cmd_tls_new(struct cmd_tls_creds *creds, int fd, const char *hos
         bool literal = host && (inet_pton(AF_INET, host, addr) == 1 || inet_pton(AF_INET6, host, addr) == 1);
         if (host && !literal && (r = gnutls_server_name_set(t->s, GNUTLS_NAME_DNS, host, strlen(host))) < 0)
             goto fail;
-        gnutls_session_set_verify_cert2(t->s, host, 0, GNUTLS_KP_TLS_WWW_SERVER, 0);
+        unsigned n = 0;
+        t->verify[n++] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_SERVER};
+        if (host) /* a name, or an address matched against the IP SANs */
+            t->verify[n++] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_DNS_HOSTNAME, .data = (void *)host};
+        gnutls_session_set_verify_cert2(t->s, t->verify, n, 0);
     }
     gnutls_transport_set_int(t->s, fd);
     gnutls_handshake_set_timeout(t->s, 0); /* the caller's timers bound it */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "cpumodel/error.h"
 #include "cpumodel/util.h"
 #include "varlink.h"
 
