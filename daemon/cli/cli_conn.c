@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon.h"
+#include "cpumodel/util.h"
+#include "paths.h"
+#include "tls.h"
+#include "varlink.h"
 
 static bool env_yes(const char *name)
 {
