@@ -62,12 +62,17 @@ ok "GetHost over TLS with a client certificate of the daemon's CA (--pki and CPU
 # --- clients the daemon refuses
 rc=0; "$CPUMODELD" query --connect "$SELF_TCP" --pki "$T/pki-evil" --call org.varlink.service.GetInfo \
   >/dev/null 2>"$T/err" || rc=$?
-[ "$rc" != 0 ] || fail "a client certificate from another CA was accepted"
+[ "$rc" = 3 ] && grep -q "refused: Certificate is bad" "$T/err" ||
+  fail "a client certificate from another CA: rc $rc: $(cat "$T/err")"
+grep -q "refused: The certificate is NOT trusted. The certificate issuer is unknown" "$T/self.log" ||
+  fail "the daemon does not say why it refused the other CA's certificate: $(cat "$T/self.log")"
 if command -v gnutls-cli >/dev/null; then
   printf '{"method":"org.varlink.service.GetInfo"}\0' >"$T/call.bin"
   timeout 10 gnutls-cli --x509cafile "$T/pki-self/cacert.pem" -p "${SELF_TCP##*:}" 127.0.0.1 <"$T/call.bin" \
     >"$T/nocert.out" 2>&1
   grep -q '"parameters"' "$T/nocert.out" && fail "a client without a certificate got an answer: $(cat "$T/nocert.out")"
+  grep -q "Certificate is required" "$T/nocert.out" || fail "no certificate: $(tail -3 "$T/nocert.out")"
+  grep -q "refused: Certificate is required" "$T/self.log" || fail "no certificate, not logged: $(cat "$T/self.log")"
   # the same tool with the good certificate does get one: the refusal above was the missing certificate
   { cat "$T/call.bin"; sleep 1; } | timeout 10 gnutls-cli --x509cafile "$T/pki-self/cacert.pem" \
     --x509certfile "$T/pki-self/clientcert.pem" --x509keyfile "$T/pki-self/private/clientkey.pem" \

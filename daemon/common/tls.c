@@ -129,6 +129,10 @@ struct cmd_tls *cmd_tls_new(struct cmd_tls_creds *creds, int fd, const char *hos
         goto fail;
     if (server) {
         gnutls_certificate_server_set_request(t->s, GNUTLS_CERT_REQUIRE);
+        /* no list of accepted CAs in the request: a client sends the
+         * certificate it has, and one of another CA is refused for what it
+         * is (unknown issuer), not taken for a missing one */
+        gnutls_certificate_send_x509_rdn_sequence(t->s, 1);
         /* the client's chain and its purpose; no name to match */
         t->verify[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
         gnutls_session_set_verify_cert2(t->s, t->verify, 1, 0);
@@ -208,12 +212,16 @@ int cmd_tls_handshake(struct cmd_tls *t, uint32_t *events, char *why, size_t why
         *events = gnutls_record_get_direction(t->s) ? EPOLLOUT : EPOLLIN;
         return 0;
     }
+    if (r < 0) /* tell the other side why, if the socket takes it now (no waiting) */
+        gnutls_alert_send_appropriate(t->s, r);
     if (r == GNUTLS_E_CERTIFICATE_VERIFICATION_ERROR) {
         gnutls_datum_t text = {0};
         unsigned status = gnutls_session_get_verify_cert_status(t->s);
         if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) >= 0) {
             snprintf(why, whylen, "%s", (const char *)text.data);
             gnutls_free(text.data);
+            for (size_t n = strlen(why); n && why[n - 1] == ' '; n--) /* GnuTLS ends its sentences with one */
+                why[n - 1] = '\0';
         } else
             snprintf(why, whylen, "%s", gnutls_strerror(r));
         return -1;
@@ -228,8 +236,10 @@ int cmd_tls_handshake(struct cmd_tls *t, uint32_t *events, char *why, size_t why
             snprintf(why, whylen, "%s", gnutls_strerror(r));
         return -1;
     }
-    if (t->creds->role == CMD_TLS_SERVER && check_dn(t, why, whylen) < 0)
+    if (t->creds->role == CMD_TLS_SERVER && check_dn(t, why, whylen) < 0) {
+        gnutls_alert_send(t->s, GNUTLS_AL_FATAL, GNUTLS_A_ACCESS_DENIED);
         return -1;
+    }
     t->handshaken = true;
     return 1;
 }
@@ -248,7 +258,11 @@ static ssize_t fail_errno(struct cmd_tls *t, ssize_t r)
         errno = EINTR;
         return -1;
     }
-    snprintf(t->error, sizeof(t->error), "TLS: %s", gnutls_strerror((int)r));
+    if (r == GNUTLS_E_FATAL_ALERT_RECEIVED) { /* e.g. the daemon refusing our certificate after the handshake */
+        const char *alert = gnutls_alert_get_name(gnutls_alert_get(t->s));
+        snprintf(t->error, sizeof(t->error), "TLS: the other side refused: %s", alert ? alert : "?");
+    } else
+        snprintf(t->error, sizeof(t->error), "TLS: %s", gnutls_strerror((int)r));
     errno = r == GNUTLS_E_PREMATURE_TERMINATION ? ECONNRESET : EPROTO;
     return -1;
 }
