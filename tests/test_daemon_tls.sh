@@ -10,6 +10,8 @@
 #  - peers fetched over TLS give the offline baseline of the same dumps; a peer
 #    whose certificate names another host is missing, with the reason;
 #  - tcp_insecure = yes still serves plain TCP, which a TLS client refuses.
+#  - a TCP socket passed by systemd is TLS too (and refused without certificates);
+#  - SIGHUP reads the certificates again (rotation).
 TCP_INSECURE=no # this test speaks TLS (daemon_lib.sh defaults to plain TCP)
 source "$(dirname "$0")/daemon_lib.sh"
 source "$(dirname "$0")/tls_lib.sh"
@@ -139,3 +141,42 @@ rc=0; "$CPUMODELD" query --connect "$PLAIN" --pki "$T/pki-self" --timeout-ms 300
   --call org.varlink.service.GetInfo >/dev/null 2>"$T/err" || rc=$?
 [ "$rc" != 0 ] || fail "a TLS client accepted a plain TCP server"
 ok "tcp_insecure = yes serves plain TCP (and --tcp-insecure reaches it); a TLS client refuses it"
+
+# --- socket activation: a TCP socket systemd passes is TLS too, and without
+# certificates the daemon refuses to serve it (exit 2, the file named)
+if command -v systemd-socket-activate >/dev/null; then
+  ACT=127.0.0.1:$((PORT0 + 6))
+  systemd-socket-activate -l "$ACT" "$CPUMODELD" serve --snapshot "$SKY" --socket "" --state-dir "$T/s-act" \
+    --set pki_dir="$T/pki-self" >"$T/act.log" 2>&1 &
+  PIDS+=($!)
+  wait_ready --connect "$ACT" --pki "$T/pki-peer" || fail "activated TCP socket over TLS: $(cat "$T/act.log")"
+  ACT2=127.0.0.1:$((PORT0 + 7))
+  systemd-socket-activate -l "$ACT2" "$CPUMODELD" serve --snapshot "$SKY" --socket "" --state-dir "$T/s-act2" \
+    --set pki_dir="$T/empty-act" >"$T/act2.out" 2>&1 &
+  APID=$!
+  sleep 0.3
+  "$CPUMODELD" query --connect "$ACT2" --pki "$T/pki-self" --timeout-ms 2000 --call org.varlink.service.GetInfo \
+    >/dev/null 2>&1 && fail "an activated TCP socket without certificates answered"
+  rc=0; wait "$APID" || rc=$?
+  [ "$rc" = 2 ] && grep -q "$T/empty-act/cacert.pem" "$T/act2.out" ||
+    fail "activated TCP socket without certificates: rc $rc: $(cat "$T/act2.out")"
+  ok "socket activation: a passed TCP socket speaks TLS; without certificates the start fails (exit 2, file named)"
+fi
+
+# --- SIGHUP reads the certificates again (rotation): the new server certificate is served
+if command -v gnutls-cli >/dev/null; then
+  make_pki "$T/pki-rot" A rotated 127.0.0.1
+  cp "$T/pki-rot/servercert.pem" "$T/pki-self/servercert.pem"
+  cp "$T/pki-rot/private/serverkey.pem" "$T/pki-self/private/serverkey.pem"
+  kill -HUP "$SELF_PID"
+  seen=
+  for _ in $(seq 50); do
+    timeout 10 gnutls-cli --x509cafile "$T/pki-self/cacert.pem" --x509certfile "$T/pki-self/clientcert.pem" \
+      --x509keyfile "$T/pki-self/private/clientkey.pem" -p "${SELF_TCP##*:}" 127.0.0.1 </dev/null >"$T/rot.out" 2>&1
+    grep -q "CN=rotated" "$T/rot.out" && { seen=1; break; }
+    sleep 0.1
+  done
+  [ -n "$seen" ] || fail "SIGHUP did not load the rotated certificate: $(grep -m2 Subject "$T/rot.out")"
+  vcall --connect "$SELF_TCP" io.cpumodeld.GetHost --pki "$T/pki-self" >/dev/null || fail "GetHost after the rotation"
+  ok "SIGHUP reloads the certificates: the rotated one is served"
+fi
