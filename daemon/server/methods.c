@@ -18,30 +18,6 @@
 #define CPUMODELD_VERSION "unknown"
 #endif
 
-const char *cmd_param_str(struct json_object *params, const char *key, bool *bad)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(params, key, &v) || !v)
-        return NULL;
-    if (!json_object_is_type(v, json_type_string)) {
-        *bad = true;
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
-bool cmd_param_bool(struct json_object *params, const char *key, bool def, bool *bad)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(params, key, &v) || !v)
-        return def;
-    if (!json_object_is_type(v, json_type_boolean)) {
-        *bad = true;
-        return def;
-    }
-    return json_object_get_boolean(v);
-}
-
 /* ---- org.varlink.service -------------------------------------------------- */
 
 static int m_get_info(struct cmd_conn *c, struct vl_call *call)
