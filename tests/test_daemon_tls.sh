@@ -117,6 +117,12 @@ norm='del(.schema, .model.created, .model.source, .groups[]?.model.created, .gro
 diff <(jq -S "$norm" <(jq .baseline "$T/b.json")) <(jq -S "$norm" "$T/off.json") >"$T/diff" ||
   fail "the baseline over TLS peers differs from the offline baseline of the same dumps: $(head -20 "$T/diff")"
 [ "$(jq '.baseline.model.fields | length' "$T/b.json")" -gt 50 ] || fail "an empty model"
+# later fetches resume the TLS session (no new certificate checks): still live, still the same model
+for i in 2 3; do
+  "$CPUMODELD" baseline --socket "$S" --peers "self,$PEER" --json >"$T/b$i.json" || fail "baseline $i over TLS peers"
+  diff <(jq -S "$norm" <(jq .baseline "$T/b$i.json")) <(jq -S "$norm" "$T/off.json") >/dev/null ||
+    fail "baseline $i over TLS peers (a resumed session) differs"
+done
 "$CPUMODELD" query --socket "$S" --call io.cpumodeld.GetBaseline "{\"peers\":[\"self\",\"$WRONG\"]}" >"$T/w.json" ||
   { cp "$T/w.json" /tmp/tlsx/; fail "GetBaseline with the misnamed peer"; }
 jq -e --arg p "$WRONG" '.parameters.members[] | select(.address == $p) | .status == "missing" and (.error | test("TLS"))' \

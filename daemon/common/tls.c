@@ -15,6 +15,9 @@
 #include "tls.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <gnutls/gnutls.h>
@@ -33,6 +36,7 @@ struct cmd_tls_creds {
     gnutls_certificate_credentials_t x509;
     char **allowed_dn;
     size_t n_allowed_dn;
+    gnutls_datum_t ticket_key; /* server: resumption tickets, valid as long as these credentials */
 };
 
 struct cmd_tls {
@@ -85,6 +89,11 @@ struct cmd_tls_creds *cmd_tls_creds_load(const char *dir, enum cmd_tls_role role
         cmd_tls_creds_unref(c);
         return NULL;
     }
+    if (server && (r = gnutls_session_ticket_key_generate(&c->ticket_key)) < 0) {
+        cm_fail(err, CM_E_IO, "TLS session tickets: %s", gnutls_strerror(r));
+        cmd_tls_creds_unref(c);
+        return NULL;
+    }
     if (server && n_allowed_dn) {
         c->allowed_dn = cm_xcalloc(n_allowed_dn, sizeof(char *));
         for (size_t i = 0; i < n_allowed_dn; i++)
@@ -106,6 +115,10 @@ void cmd_tls_creds_unref(struct cmd_tls_creds *c)
     if (!c || --c->refs)
         return;
     gnutls_certificate_free_credentials(c->x509);
+    if (c->ticket_key.data) {
+        gnutls_memset(c->ticket_key.data, 0, c->ticket_key.size);
+        gnutls_free(c->ticket_key.data);
+    }
     for (size_t i = 0; i < c->n_allowed_dn; i++)
         free(c->allowed_dn[i]);
     free(c->allowed_dn);
@@ -133,6 +146,8 @@ struct cmd_tls *cmd_tls_new(struct cmd_tls_creds *creds, int fd, const char *hos
          * certificate it has, and one of another CA is refused for what it
          * is (unknown issuer), not taken for a missing one */
         gnutls_certificate_send_x509_rdn_sequence(t->s, 1);
+        if ((r = gnutls_session_ticket_enable_server(t->s, &creds->ticket_key)) < 0)
+            goto fail;
         /* the client's chain and its purpose; no name to match */
         t->verify[0] = (gnutls_typed_vdata_st){.type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT};
         gnutls_session_set_verify_cert2(t->s, t->verify, 1, 0);
@@ -153,6 +168,11 @@ struct cmd_tls *cmd_tls_new(struct cmd_tls_creds *creds, int fd, const char *hos
         gnutls_session_set_verify_cert2(t->s, t->verify, n, 0);
     }
     gnutls_transport_set_int(t->s, fd);
+    /* TLS writes one record at a time: with Nagle a record's short tail
+     * waits for the ACK of the one before, which the other side delays (40 ms
+     * on Linux) - a reply of a few records took ~100 ms on loopback */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     gnutls_handshake_set_timeout(t->s, 0); /* the caller's timers bound it */
     return t;
 fail:
@@ -243,6 +263,28 @@ int cmd_tls_handshake(struct cmd_tls *t, uint32_t *events, char *why, size_t why
     t->handshaken = true;
     return 1;
 }
+
+void *cmd_tls_session_save(struct cmd_tls *t, size_t *len)
+{
+    gnutls_datum_t d = {0};
+    if (!t->handshaken || gnutls_session_get_data2(t->s, &d) < 0 || !d.size) {
+        gnutls_free(d.data);
+        return NULL;
+    }
+    void *copy = cm_xmalloc(d.size);
+    memcpy(copy, d.data, d.size);
+    *len = d.size;
+    gnutls_free(d.data);
+    return copy;
+}
+
+void cmd_tls_session_offer(struct cmd_tls *t, const void *data, size_t len)
+{
+    if (data && len)
+        gnutls_session_set_data(t->s, data, len); /* refused or stale: a full handshake, as without */
+}
+
+bool cmd_tls_resumed(struct cmd_tls *t) { return t && t->handshaken && gnutls_session_is_resumed(t->s); }
 
 bool cmd_tls_pending(struct cmd_tls *t) { return t && t->handshaken && gnutls_record_check_pending(t->s) > 0; }
 

@@ -50,6 +50,15 @@ void cmd_tls_free(struct cmd_tls *t);
  * allow-list), 0 call again once *events (EPOLLIN or EPOLLOUT) is ready,
  * -1 failed with *why. */
 int cmd_tls_handshake(struct cmd_tls *t, uint32_t *events, char *why, size_t whylen);
+/* Resumption, for a client that dials the same server again (peer
+ * fetches): what a finished session saves (malloc'd, NULL when it has
+ * nothing to save) and what a new session to that same server offers
+ * before its handshake.  A resumed handshake makes no signature and checks
+ * no certificate again: the server was verified when the state was saved,
+ * the caller offers it only to that server and only for a bounded time. */
+void *cmd_tls_session_save(struct cmd_tls *t, size_t *len);
+void cmd_tls_session_offer(struct cmd_tls *t, const void *data, size_t len);
+bool cmd_tls_resumed(struct cmd_tls *t);
 /* Decrypted bytes already received and not yet read (no socket event will
  * announce them). */
 bool cmd_tls_pending(struct cmd_tls *t);

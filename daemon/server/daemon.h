@@ -76,6 +76,9 @@ int cmd_config_set(struct cmd_config *c, const char *key, const char *value, con
 
 /* the largest state file read back (host, drift, models, peer caches) */
 #define CMD_STATE_FILE_MAX (256u << 20)
+/* how long after a full TLS handshake with a peer its session may be resumed
+ * (a peer whose certificate changes is verified again within this time) */
+#define CMD_TLS_RESUME_US (300ull * 1000000)
 
 /* ---- state (state.c) ------------------------------------------------------ */
 struct cmd_host {
@@ -109,6 +112,11 @@ struct cmd_peer {
     char *last_error;
     struct json_object *models; /* the peer's pinned models (ModelInfo[]) from its GetHost, or NULL */
     struct cmd_fetch *fetch; /* in flight, shared by every fan-out that wants this peer */
+    /* TLS: the last session's resumption state, offered for CMD_TLS_RESUME_US
+     * after the full handshake that verified the peer (peers.c) */
+    void *tls_session;
+    size_t tls_session_len;
+    uint64_t tls_verified_us;
     /* resolved once at (re)configuration: no name lookups inside the loop */
     struct sockaddr_storage sa;
     socklen_t salen;

@@ -89,6 +89,22 @@ void cmd_fetch_cancel(struct cmd_peer *p)
     p->fetch = NULL;
 }
 
+/* A good TLS fetch: what resumes the next one (with a full handshake's
+ * time, when this one was full). */
+static void tls_keep_session(struct cmd_fetch *x)
+{
+    if (!x->tls)
+        return;
+    struct cmd_peer *p = x->p;
+    size_t len = 0;
+    void *s = cmd_tls_session_save(x->tls, &len);
+    if (!cmd_tls_resumed(x->tls))
+        sd_event_now(x->d->event, CLOCK_MONOTONIC, &p->tls_verified_us);
+    free(p->tls_session);
+    p->tls_session = s;
+    p->tls_session_len = s ? len : 0;
+}
+
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_fetch *x = userdata;
@@ -164,8 +180,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 fetch_finish(x, msg);
             } else if (cmd_peer_accept(d, x->p, x->in.data, len, &err) < 0)
                 fetch_finish(x, err.msg);
-            else
+            else {
+                tls_keep_session(x);
                 fetch_finish(x, NULL);
+            }
             return 0;
         }
         if (x->in.len > d->cfg.max_peer_reply) {
@@ -223,6 +241,12 @@ static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fan
             fetch_finish(x, err.msg);
             return;
         }
+        /* a fan-out is a handshake per peer: resuming skips its signatures
+         * and certificate checks, for a bounded time after the full one */
+        uint64_t now;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        if (p->tls_session && now - p->tls_verified_us < CMD_TLS_RESUME_US)
+            cmd_tls_session_offer(x->tls, p->tls_session, p->tls_session_len);
     }
     struct json_object *params = json_object_new_object();
     json_object_object_add(params, "full", json_object_new_boolean(1));
@@ -334,6 +358,7 @@ static void peer_clear(struct cmd_peer *p)
     cm_snapshot_free(p->snap);
     free(p->last_error);
     json_object_put(p->models);
+    free(p->tls_session);
     memset(p, 0, sizeof(*p));
 }
 
