@@ -64,7 +64,8 @@ ok "GetHost over TLS with a client certificate of the daemon's CA (--pki and CPU
 # --- clients the daemon refuses
 rc=0; "$CPUMODELD" query --connect "$SELF_TCP" --pki "$T/pki-evil" --call org.varlink.service.GetInfo \
   >/dev/null 2>"$T/err" || rc=$?
-[ "$rc" = 3 ] && grep -q "refused: Certificate is bad" "$T/err" ||
+# (the alert, or a reset when the refusal races our call: TLS 1.3 checks the client last)
+[ "$rc" = 3 ] && grep -q "refused: Certificate is bad\|does it accept this client certificate" "$T/err" ||
   fail "a client certificate from another CA: rc $rc: $(cat "$T/err")"
 grep -q "refused: The certificate is NOT trusted. The certificate issuer is unknown" "$T/self.log" ||
   fail "the daemon does not say why it refused the other CA's certificate: $(cat "$T/self.log")"

@@ -69,6 +69,13 @@ struct json_object *cli_conn_call(struct cli_conn *c, const char *method, struct
     struct json_object *r = vl_call_sync_io(c->fd, &io, method, params, timeout_ms, max_reply, why, whylen);
     if (!r && c->tls && strstr(why, "Protocol error")) /* EPROTO: GnuTLS says more */
         snprintf(why, whylen, "%s", cmd_tls_error(c->tls));
+    else if (!r && c->tls && (strstr(why, "reset") || strstr(why, "Broken pipe") || strstr(why, "closed before"))) {
+        /* with TLS 1.3 the daemon checks our certificate after our side of
+         * the handshake is done: a refusal can arrive as a reset only */
+        size_t n = strlen(why);
+        snprintf(why + n, whylen - n, " (the daemon ended the TLS connection: does it accept this client "
+                                      "certificate? its log says why)");
+    }
     return r;
 }
 

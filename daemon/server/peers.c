@@ -70,6 +70,11 @@ static void result_from_peer(struct cmd_fanout_result *r, const struct cmd_peer 
 static void fetch_finish(struct cmd_fetch *x, const char *error)
 {
     struct cmd_peer *p = x->p;
+    if (error && x->tls) { /* whatever went wrong, the next fetch verifies the peer in full */
+        free(p->tls_session);
+        p->tls_session = NULL;
+        p->tls_session_len = 0;
+    }
     cm_snapshot_set_str(&p->last_error, error);
     sd_event_now(x->d->event, CLOCK_MONOTONIC, &p->attempted_us);
     p->fetch = NULL;
