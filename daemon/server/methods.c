@@ -674,14 +674,10 @@ static void finish_compare(struct cluster_call *cc, struct members *m)
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", msg);
         return;
     }
-    struct cm_reasons rs = {0};
-    (void)ts;
-    bool ok = cm_compare_ex(fv, tv, &cc->assume, &rs);
-    struct json_object *p = json_object_new_object();
-    json_object_object_add(p, "compatible", json_object_new_boolean(ok));
-    json_object_object_add(p, "reasons", cm_reasons_to_json(&rs));
-    json_object_object_add(p, "assumes", cm_assume_to_json(&cc->assume));
-    cm_reasons_free(&rs);
+    struct cm_comparison cmp;
+    cm_comparison_run(fv, tv, &cc->assume, &cmp);
+    struct json_object *p = cm_comparison_to_json(&cmp);
+    cm_comparison_free(&cmp);
     cmd_reply(c, p);
 }
 
