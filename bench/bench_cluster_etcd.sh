@@ -45,6 +45,7 @@ pids+=($!)
 for _ in $(seq 100); do etcdctl --endpoints "$EP" get x >/dev/null 2>&1 && break; sleep 0.1; done
 
 ms_now() { echo $(( $(date +%s%N) / 1000000 )); }
+export CPUMODELD_TCP_INSECURE=yes # the CLI reaches the plain TCP peers below
 wait_ready() {
   for _ in $(seq 300); do
     "$D" query "$@" --timeout-ms 500 --call org.varlink.service.GetInfo >/dev/null 2>&1 && return 0
@@ -177,11 +178,12 @@ for i in $(seq 0 49); do
   a="127.0.0.1:$((port + 10 + i))"
   addrs+=("$a")
   "$D" serve --snapshot "$fix/fingerprint_${intel[$((i % ${#intel[@]}))]}host.json" --state-dir "$T/p$i" \
-    --socket "" --listen-tcp "$a" >/dev/null 2>&1 &
+    --socket "" --listen-tcp "$a" --set tcp_insecure=yes >/dev/null 2>&1 &
   pids+=($!)
 done
 for a in "${addrs[@]}"; do wait_ready --connect "$a"; done
 for a in "${addrs[@]}"; do echo "peer = $a"; done >"$T/peers.conf"
+echo "tcp_insecure = yes" >>"$T/peers.conf" # the fan-out itself, without TLS handshakes
 "$D" serve --config "$T/peers.conf" --snapshot "$fix/fingerprint_INTEL_SKYLAKE_6.1host.json" --state-dir "$T/self" \
   --socket "$T/csock" --peer-timeout-ms 5000 >"$T/self.log" 2>&1 &
 sp=$!

@@ -5,6 +5,7 @@
 #   bench_probe.sh   this host's probe vs `virsh domcapabilities` (when libvirt is installed)
 #   bench_daemon.sh  Varlink latency/throughput, cluster baseline over 10..500 peers
 #   bench_cluster_etcd.sh  GetBaseline over 1,000 / 10,000 hosts registered in etcd, beside static peers
+#   bench_tls.sh     the cluster baseline and a CLI call over TLS vs plain TCP
 #   bench_e2e.sh     `cpumodeld baseline` over 1,000..10,000 files vs cat and virsh cpu-baseline
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ echo; echo "== probe =="
 bash bench/bench_probe.sh build-bench/bench/bench_probe || echo "(bench_probe.sh failed)"
 echo; echo "== daemon =="
 bash bench/bench_daemon.sh build-bench || echo "(bench_daemon.sh failed)"
+echo; echo "== TLS on TCP =="
+bash bench/bench_tls.sh build-bench || echo "(bench_tls.sh failed)"
 echo; echo "== cluster registry (etcd) =="
 bash bench/bench_cluster_etcd.sh build-bench || echo "(bench_cluster_etcd.sh failed)"
 echo; echo "== end to end =="

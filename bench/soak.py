@@ -28,7 +28,9 @@ def rss_kb(pid):
 
 def start(name, args):
     log = open("%s/%s.log" % (work, name), "a")
-    return subprocess.Popen([cpumodeld, "serve", "--state-dir", "%s/state-%s" % (work, name)] + args,
+    # plain TCP, said explicitly (tcp_insecure): the soak's clients speak raw Varlink over sockets
+    return subprocess.Popen([cpumodeld, "serve", "--state-dir", "%s/state-%s" % (work, name),
+                             "--set", "tcp_insecure=yes"] + args,
                             stdout=log, stderr=subprocess.STDOUT)
 
 def wait_ready(addr):

@@ -18,11 +18,15 @@ void vl_inbuf_free(struct vl_inbuf *b)
     memset(b, 0, sizeof(*b));
 }
 
-ssize_t vl_inbuf_read(struct vl_inbuf *b, int fd)
+ssize_t vl_inbuf_read(struct vl_inbuf *b, int fd) { return vl_inbuf_read_io(b, fd, NULL); }
+
+/* (16384: at least one whole TLS record fits) */
+ssize_t vl_inbuf_read_io(struct vl_inbuf *b, int fd, const struct vl_io *io)
 {
     if (b->cap - b->len < 16384)
         cm_grow(&b->data, &b->cap, b->len + 16384, 1);
-    ssize_t n = read(fd, b->data + b->len, b->cap - b->len);
+    ssize_t n = io && io->read ? io->read(io->ctx, b->data + b->len, b->cap - b->len)
+                               : read(fd, b->data + b->len, b->cap - b->len);
     if (n > 0)
         b->len += (size_t)n;
     return n;
@@ -231,10 +235,13 @@ void vl_outbuf_append(struct vl_outbuf *o, const char *data, size_t len)
     o->len += len;
 }
 
-int vl_outbuf_flush(struct vl_outbuf *o, int fd)
+int vl_outbuf_flush(struct vl_outbuf *o, int fd) { return vl_outbuf_flush_io(o, fd, NULL); }
+
+int vl_outbuf_flush_io(struct vl_outbuf *o, int fd, const struct vl_io *io)
 {
     while (o->off < o->len) {
-        ssize_t n = send(fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t n = io && io->write ? io->write(io->ctx, o->data + o->off, o->len - o->off)
+                                    : send(fd, o->data + o->off, o->len - o->off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0) {
             if (errno == EINTR)
                 continue;

@@ -36,6 +36,17 @@ void vl_inbuf_free(struct vl_inbuf *b);
 /* Reads what fd has (non-blocking).  Returns bytes read, 0 on EOF, -1 with
  * errno (EAGAIN included). */
 ssize_t vl_inbuf_read(struct vl_inbuf *b, int fd);
+
+/* A byte stream layered on the socket (TLS, daemon/common/tls.c): read and
+ * write behave like recv/send on a non-blocking socket (-1 with errno,
+ * EAGAIN included).  The *_io variants below take one; NULL (or read NULL)
+ * means the plain socket. */
+struct vl_io {
+    ssize_t (*read)(void *ctx, void *buf, size_t len);
+    ssize_t (*write)(void *ctx, const void *buf, size_t len);
+    void *ctx;
+};
+ssize_t vl_inbuf_read_io(struct vl_inbuf *b, int fd, const struct vl_io *io);
 /* Takes the next complete message.  Returns 1 (message in *out, caller puts
  * it), 0 (need more bytes), -1 (protocol violation: oversize, malformed, not
  * an object; *why says which; the stream cannot be resynchronised). */
@@ -83,6 +94,7 @@ void vl_outbuf_free(struct vl_outbuf *o);
 void vl_outbuf_append(struct vl_outbuf *o, const char *data, size_t len);
 /* Writes what it can; returns 1 when empty, 0 when bytes remain (EAGAIN), -1 on error. */
 int vl_outbuf_flush(struct vl_outbuf *o, int fd);
+int vl_outbuf_flush_io(struct vl_outbuf *o, int fd, const struct vl_io *io);
 static inline bool vl_outbuf_pending(const struct vl_outbuf *o) { return o->len > o->off; }
 
 /* Blocking client helpers (the CLI, peers in tests).  vl_connect accepts
@@ -96,6 +108,8 @@ bool vl_split_hostport(const char *address, char *host, size_t hostlen, char *po
  * exchange; max_reply bounds the reply's size. */
 struct json_object *vl_call_sync(int fd, const char *method, struct json_object *params, int timeout_ms,
                                  size_t max_reply, char *why, size_t whylen);
+struct json_object *vl_call_sync_io(int fd, const struct vl_io *io, const char *method, struct json_object *params,
+                                    int timeout_ms, size_t max_reply, char *why, size_t whylen);
 
 /* Interface descriptions embedded at build time (the protocol .varlink files). */
 extern const char vl_iface_cpumodeld[];

@@ -150,12 +150,18 @@ int vl_connect(const char *address, int timeout_ms, char *why, size_t whylen)
 struct json_object *vl_call_sync(int fd, const char *method, struct json_object *params, int timeout_ms,
                                  size_t max_reply, char *why, size_t whylen)
 {
+    return vl_call_sync_io(fd, NULL, method, params, timeout_ms, max_reply, why, whylen);
+}
+
+struct json_object *vl_call_sync_io(int fd, const struct vl_io *io, const char *method, struct json_object *params,
+                                    int timeout_ms, size_t max_reply, char *why, size_t whylen)
+{
     long long deadline = now_ms() + timeout_ms;
     size_t len;
     _cleanup_free_ char *msg = vl_encode_call(method, params, false, false, &len);
     size_t off = 0;
     while (off < len) {
-        ssize_t n = send(fd, msg + off, len - off, MSG_NOSIGNAL);
+        ssize_t n = io && io->write ? io->write(io->ctx, msg + off, len - off) : send(fd, msg + off, len - off, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -175,7 +181,7 @@ struct json_object *vl_call_sync(int fd, const char *method, struct json_object 
             break;
         if (r < 0)
             goto fail;
-        ssize_t n = vl_inbuf_read(&in, fd);
+        ssize_t n = vl_inbuf_read_io(&in, fd, io);
         if (n > 0)
             continue;
         if (n == 0) {

@@ -88,7 +88,7 @@ TP="127.0.0.1:$((PORT0 + 3))"
 systemd-socket-activate -l "$US" -l "$TP" --fdname=varlink:tcp \
   -E NOTIFY_SOCKET="$NS" -E WATCHDOG_USEC=400000 \
   "$CPUMODELD" serve --snapshot "$(fixture INTEL_SKYLAKE_6.1)" --state-dir "$T/state-act" \
-  --socket "$T/not-used.sock" >"$T/act.log" 2>&1 &
+  --socket "$T/not-used.sock" --set tcp_insecure=yes >"$T/act.log" 2>&1 &
 ACT=$!
 PIDS+=("$ACT")
 for _ in $(seq 50); do [ -S "$US" ] && break; sleep 0.1; done
@@ -123,14 +123,14 @@ ok "sd_notify: READY+STATUS, WATCHDOG ($w pings), RELOADING/READY on SIGHUP, STO
 US2=$T/act2.sock
 TP2="127.0.0.1:$((PORT0 + 4))"
 systemd-socket-activate -l "$US2" "$CPUMODELD" serve --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
-  --state-dir "$T/state-act2" --listen-tcp "$TP2" >"$T/act2.log" 2>&1 &
+  --state-dir "$T/state-act2" --listen-tcp "$TP2" --set tcp_insecure=yes >"$T/act2.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do [ -S "$US2" ] && break; sleep 0.1; done
 wait_ready --socket "$US2" || fail "activated daemon (Unix only) did not answer"
 wait_ready --connect "$TP2" || fail "listen_tcp ignored under socket activation: $(cat "$T/act2.log")"
 US3=$T/act3.sock
 systemd-socket-activate -l "$US3" -l "127.0.0.1:$((PORT0 + 5))" "$CPUMODELD" serve --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
-  --state-dir "$T/state-act3" --listen-tcp "127.0.0.1:$((PORT0 + 6))" >"$T/act3.log" 2>&1 &
+  --state-dir "$T/state-act3" --listen-tcp "127.0.0.1:$((PORT0 + 6))" --set tcp_insecure=yes >"$T/act3.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do [ -S "$US3" ] && break; sleep 0.1; done
 "$CPUMODELD" query --socket "$US3" --timeout-ms 2000 --call org.varlink.service.GetInfo >/dev/null 2>&1 || true

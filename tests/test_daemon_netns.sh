@@ -36,7 +36,7 @@ addr() { echo "$NET$(($1 + 1)):7474"; }
 # (background jobs call ip netns exec directly: it execs, so $! is the process itself)
 in_ns() { local i=$1; shift; ip netns exec "cmn${tag}_$i" "$@"; }
 start_in() { # start_in I NAME FIXTURE
-  ip netns exec "cmn${tag}_$1" "$CPUMODELD" serve --state-dir "$T/state-$2" --socket "" --listen-tcp "$(addr "$1")" \
+  ip netns exec "cmn${tag}_$1" "$CPUMODELD" serve --state-dir "$T/state-$2" --socket "" --listen-tcp "$(addr "$1")" --set tcp_insecure=yes \
     --snapshot "$(fixture "$3")" >"$T/$2.log" 2>&1 &
   PIDS+=("$!")
   LAST_PID=$!
@@ -80,7 +80,7 @@ for i in 1 2 3; do
 done
 S=$T/sock
 ip netns exec "cmn${tag}_0" "$CPUMODELD" serve --state-dir "$T/state-n0" --socket "$S" --snapshot "$(fixture INTEL_SKYLAKE_6.1)" \
-  --peer "$(addr 1)" --peer "$(addr 2)" --peer "$(addr 3)" --peer "$(addr 4)" --peer-timeout-ms 1000 >"$T/n0.log" 2>&1 &
+  --peer "$(addr 1)" --peer "$(addr 2)" --peer "$(addr 3)" --peer "$(addr 4)" --peer-timeout-ms 1000 --set tcp_insecure=yes >"$T/n0.log" 2>&1 &
 P0=$!
 PIDS+=("$P0")
 wait_ready --socket "$S" || fail "node 0 did not come up"

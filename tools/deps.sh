@@ -13,6 +13,7 @@ test_pkgs=(check python3 iproute2 systemd varlink-go jq
            libc6-dev-arm64-cross libc6-dev-riscv64-cross cpio xz-utils zstd bc
            qemu-system-x86 libvirt-daemon-system libvirt-clients)
 test_pkgs+=(etcd-server etcd-client) # tests/test_cluster_etcd*.sh start their own etcd on loopback
+test_pkgs+=(gnutls-bin) # certtool makes the test PKI, gnutls-cli a client without a certificate (test_daemon_tls.sh)
 
 # test_install.sh (man, dpkg-shlibdeps), the matrix SVG check (rsvg-convert, xmllint)
 test_pkgs+=(man-db dpkg-dev librsvg2-bin libxml2-utils)

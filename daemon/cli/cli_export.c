@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 
 #include "cli.h"
+#include "cli_conn.h"
 #include "cli_util.h"
 #include "cpumodel/probe.h"
 #include "files.h"
@@ -26,6 +27,8 @@
 
 struct eopts {
     const char *format, *host, *out, *socket, *connect;
+    const char *pki;   /* --pki DIR (--connect speaks TLS) */
+    bool tcp_insecure; /* --tcp-insecure */
     bool json;
     int timeout_ms;
 };
@@ -33,7 +36,7 @@ struct eopts {
 static int usage(void)
 {
     fprintf(stderr, "usage: cpumodeld export --format %s MODEL [--host SNAPSHOT] [-o FILE] [--json]\n"
-                    "         [--socket PATH | --connect HOST:PORT]\n"
+                    "         [--socket PATH | --connect HOST:PORT [--pki DIR | --tcp-insecure]]\n"
                     "  MODEL: a model or baseline file, model:NAME or sha256:DIGEST (pinned in the daemon)\n",
             cm_export_names());
     return CM_EXIT_USAGE;
@@ -92,24 +95,18 @@ static int render(struct json_object *e, const struct eopts *o)
     return CM_EXIT_OK;
 }
 
-static int connect_daemon(const struct eopts *o)
+static int connect_daemon(const struct eopts *o, struct cli_conn *c)
 {
-    char why[512];
-    const char *addr = o->connect ? o->connect : o->socket ? o->socket : CMD_DEFAULT_SOCKET;
-    _cleanup_free_ char *unix_addr = NULL;
-    if (!o->connect && !strchr(addr, '/'))
-        addr = unix_addr = cm_xasprintf("unix:%s", addr);
-    int fd = vl_connect(addr, o->timeout_ms, why, sizeof(why));
-    if (fd < 0)
-        fprintf(stderr, "cpumodeld export: cannot reach the daemon: %s\n", why);
-    return fd;
+    struct cli_transport t = {.connect = o->connect, .socket = o->socket, .pki = o->pki,
+                              .tcp_insecure = o->tcp_insecure, .timeout_ms = o->timeout_ms};
+    return cli_conn_open(c, "export", &t);
 }
 
 /* One call; the reply's parameters or NULL (printed; *rc set). */
-static struct json_object *call(int fd, const struct eopts *o, const char *method, struct json_object *params, int *rc)
+static struct json_object *call(struct cli_conn *c, const struct eopts *o, const char *method, struct json_object *params, int *rc)
 {
     char why[1100];
-    struct json_object *r = vl_call_sync(fd, method, params, o->timeout_ms, 1u << 30, why, sizeof(why));
+    struct json_object *r = cli_conn_call(c, method, params, o->timeout_ms, 1u << 30, why, sizeof(why));
     if (!r) {
         fprintf(stderr, "cpumodeld export: %s: %s\n", method, why);
         *rc = CM_EXIT_SYSTEM;
@@ -150,10 +147,11 @@ static int export_remote(const char *model, const struct eopts *o)
             return CM_EXIT_USAGE;
         }
     }
-    int fd = connect_daemon(o);
-    if (fd < 0) {
+    struct cli_conn conn;
+    int crc = connect_daemon(o, &conn);
+    if (crc) {
         json_object_put(host);
-        return CM_EXIT_SYSTEM;
+        return crc;
     }
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "model", json_object_new_string(model));
@@ -161,8 +159,8 @@ static int export_remote(const char *model, const struct eopts *o)
     if (host)
         json_object_object_add(p, "host", host);
     int rc = 0;
-    struct json_object *r = call(fd, o, CMD_IFACE ".Export", p, &rc);
-    close(fd);
+    struct json_object *r = call(&conn, o, CMD_IFACE ".Export", p, &rc);
+    cli_conn_close(&conn);
     if (!r)
         return rc;
     struct json_object *e = NULL;
@@ -177,13 +175,14 @@ static int this_host(const struct eopts *o, struct cm_snapshot **out)
 {
     cm_error err = {0};
     if (o->socket || o->connect) {
-        int fd = connect_daemon(o), rc = 0;
-        if (fd < 0)
-            return CM_EXIT_SYSTEM;
+        struct cli_conn conn;
+        int rc = connect_daemon(o, &conn);
+        if (rc)
+            return rc;
         struct json_object *p = json_object_new_object();
         json_object_object_add(p, "full", json_object_new_boolean(1));
-        struct json_object *r = call(fd, o, CMD_IFACE ".GetHost", p, &rc), *snap = NULL;
-        close(fd);
+        struct json_object *r = call(&conn, o, CMD_IFACE ".GetHost", p, &rc), *snap = NULL;
+        cli_conn_close(&conn);
         if (!r)
             return rc;
         json_object_object_get_ex(r, "snapshot", &snap);
@@ -201,12 +200,13 @@ static int this_host(const struct eopts *o, struct cm_snapshot **out)
 
 int cmd_export(int argc, char **argv)
 {
-    enum { O_FORMAT = 1000, O_HOST, O_JSON, O_SOCKET, O_CONNECT, O_TIMEOUT };
+    enum { O_FORMAT = 1000, O_HOST, O_JSON, O_SOCKET, O_CONNECT, O_TIMEOUT, O_PKI, O_TCP_INSECURE };
     static const struct option lo[] = {
         {"format", required_argument, NULL, O_FORMAT}, {"host", required_argument, NULL, O_HOST},
         {"output", required_argument, NULL, 'o'},      {"json", no_argument, NULL, O_JSON},
         {"socket", required_argument, NULL, O_SOCKET}, {"connect", required_argument, NULL, O_CONNECT},
         {"timeout-ms", required_argument, NULL, O_TIMEOUT}, {"help", no_argument, NULL, 'h'},
+        {"pki", required_argument, NULL, O_PKI},       {"tcp-insecure", no_argument, NULL, O_TCP_INSECURE},
         {0},
     };
     struct eopts o = {.timeout_ms = 30000};
@@ -221,6 +221,8 @@ int cmd_export(int argc, char **argv)
         case O_SOCKET: o.socket = optarg; break;
         case O_CONNECT: o.connect = optarg; break;
         case O_TIMEOUT: o.timeout_ms = atoi(optarg) > 0 ? atoi(optarg) : 30000; break;
+        case O_PKI: o.pki = optarg; break;
+        case O_TCP_INSECURE: o.tcp_insecure = true; break;
         case 'h':
         default: return usage();
         }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_conn.h"
 #include "matrix.h"
 #include "cli_util.h"
 #include "files.h"
@@ -25,10 +26,13 @@ struct copts {
     bool boot;        /* compare: a fresh boot's reading (Compare's boot) */
     const char *vmm;  /* compare: restore-all | plan-aware (Compare's vmm) */
     int timeout_ms;
-    int fd;
+    const char *pki;   /* --pki DIR: the client certificate for --connect */
+    bool tcp_insecure; /* --tcp-insecure: plain TCP */
+    struct cli_conn conn;
 };
 
 enum { O_SOCKET = 1000, O_CONNECT, O_JSON, O_TIMEOUT, O_PEERS, O_REPLACE, O_GROUPS, O_CALL, O_FORCE, O_ALL, O_SVG, O_BOOT, O_VMM };
+enum { O_PKI = 1100, O_TCP_INSECURE };
 
 static const struct option common_opts[] = {
     {"socket", required_argument, NULL, O_SOCKET},
@@ -45,6 +49,8 @@ static const struct option common_opts[] = {
     {"force", no_argument, NULL, O_FORCE},
     {"all", no_argument, NULL, O_ALL},
     {"svg", required_argument, NULL, O_SVG},
+    {"pki", required_argument, NULL, O_PKI},
+    {"tcp-insecure", no_argument, NULL, O_TCP_INSECURE},
     {0},
 };
 
@@ -53,7 +59,7 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
 {
     memset(o, 0, sizeof(*o));
     o->timeout_ms = 30000;
-    o->fd = -1;
+    o->conn.fd = -1;
     int opt;
     optind = 1;
     opterr = 0; /* cli_bad_option says what was wrong, with the nearest option */
@@ -75,6 +81,8 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
         case O_FORCE: o->force = true; break;
         case O_ALL: o->all = true; break;
         case O_SVG: o->svg = optarg; break;
+        case O_PKI: o->pki = optarg; break;
+        case O_TCP_INSECURE: o->tcp_insecure = true; break;
         case O_BOOT: o->boot = true; break;
         case O_VMM: {
             enum cm_restore r;
@@ -121,17 +129,9 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
 
 static int open_conn(struct copts *o, const char *cmd)
 {
-    char why[512];
-    const char *addr = o->connect ? o->connect : o->socket ? o->socket : CMD_DEFAULT_SOCKET;
-    _cleanup_free_ char *unix_addr = NULL;
-    if (!o->connect && !strchr(addr, '/')) /* a relative socket path */
-        addr = unix_addr = cm_xasprintf("unix:%s", addr);
-    o->fd = vl_connect(addr, o->timeout_ms, why, sizeof(why));
-    if (o->fd < 0) {
-        fprintf(stderr, "cpumodeld %s: cannot reach the daemon: %s\n", cmd, why);
-        return CM_EXIT_SYSTEM;
-    }
-    return 0;
+    struct cli_transport t = {.connect = o->connect, .socket = o->socket, .pki = o->pki,
+                              .tcp_insecure = o->tcp_insecure, .timeout_ms = o->timeout_ms};
+    return cli_conn_open(&o->conn, cmd, &t);
 }
 
 static const char *jstr(struct json_object *o, const char *key, const char *def);
@@ -170,7 +170,7 @@ static struct json_object *call(struct copts *o, const char *cmd, const char *me
                                 int *rc)
 {
     char why[1100];
-    struct json_object *r = vl_call_sync(o->fd, method, params, o->timeout_ms, 1u << 30, why, sizeof(why));
+    struct json_object *r = cli_conn_call(&o->conn, method, params, o->timeout_ms, 1u << 30, why, sizeof(why));
     if (!r) {
         fprintf(stderr, "cpumodeld %s: %s: %s\n", cmd, method, why);
         *rc = CM_EXIT_SYSTEM;
@@ -381,7 +381,7 @@ int cmd_query(int argc, char **argv)
     if (raw) {
         /* a raw Varlink call, for scripts and tests: prints the whole reply */
         if (first >= argc) {
-            close(o.fd);
+            cli_conn_close(&o.conn);
             return usage_err(first, "query", "--call METHOD [JSON]");
         }
         struct json_object *params = NULL;
@@ -390,13 +390,13 @@ int cmd_query(int argc, char **argv)
             params = vl_parse(argv[first + 1], strlen(argv[first + 1]), 64, why, sizeof(why));
             if (!params) {
                 fprintf(stderr, "cpumodeld query: parameters: %s\n", why);
-                close(o.fd);
+                cli_conn_close(&o.conn);
                 return CM_EXIT_USAGE;
             }
         }
         char why[1100];
-        struct json_object *r = vl_call_sync(o.fd, argv[first], params, o.timeout_ms, 1u << 30, why, sizeof(why));
-        close(o.fd);
+        struct json_object *r = cli_conn_call(&o.conn, argv[first], params, o.timeout_ms, 1u << 30, why, sizeof(why));
+        cli_conn_close(&o.conn);
         if (!r) {
             fprintf(stderr, "cpumodeld query: %s\n", why);
             return CM_EXIT_SYSTEM;
@@ -407,7 +407,7 @@ int cmd_query(int argc, char **argv)
         return rc;
     }
     if (first < argc) {
-        close(o.fd);
+        cli_conn_close(&o.conn);
         return usage_err(first, "query", "[--json]");
     }
     struct json_object *host = call(&o, "query", CMD_IFACE ".GetHost", NULL, &rc);
@@ -418,7 +418,7 @@ int cmd_query(int argc, char **argv)
     if (!host || !base)
         json_object_put(bp);
     struct json_object *models = base ? call(&o, "query", CMD_IFACE ".ListModels", NULL, &rc) : NULL;
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!host || !base || !models) {
         json_object_put(host);
         json_object_put(base);
@@ -463,7 +463,7 @@ int cmd_models(int argc, char **argv)
         struct json_object *p = json_object_new_object();
         json_object_object_add(p, "name", json_object_new_string(argv[first]));
         struct json_object *r = call(&o, "models", CMD_IFACE ".GetModel", p, &rc);
-        close(o.fd);
+        cli_conn_close(&o.conn);
         if (!r)
             return rc;
         if (o.json)
@@ -478,7 +478,7 @@ int cmd_models(int argc, char **argv)
         return 0;
     }
     struct json_object *r = call(&o, "models", CMD_IFACE ".ListModels", NULL, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     if (o.json) {
@@ -538,7 +538,7 @@ int cmd_pin(int argc, char **argv)
     if (!o.force) {
         rc = pin_check(&o, argv[first]);
         if (rc) {
-            close(o.fd);
+            cli_conn_close(&o.conn);
             return rc;
         }
     }
@@ -549,7 +549,7 @@ int cmd_pin(int argc, char **argv)
     if (o.peers)
         json_object_object_add(p, "peers", peers_param(o.peers));
     struct json_object *r = call(&o, "pin", CMD_IFACE ".PinModel", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     if (o.json) {
@@ -582,7 +582,7 @@ int cmd_unpin(int argc, char **argv)
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "name", json_object_new_string(argv[first]));
     struct json_object *r = call(&o, "unpin", CMD_IFACE ".UnpinModel", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     json_object_put(r);
@@ -601,7 +601,7 @@ int cmd_forget(int argc, char **argv)
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "name", json_object_new_string(argv[first]));
     struct json_object *r = call(&o, "forget", CMD_IFACE ".ForgetHost", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     json_object_put(r);
@@ -618,7 +618,7 @@ int cmd_reprobe(int argc, char **argv)
     if (rc)
         return rc;
     struct json_object *r = call(&o, "reprobe", CMD_IFACE ".Reprobe", NULL, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     if (o.json) {
@@ -649,7 +649,7 @@ int cmd_baseline_remote(int argc, char **argv)
         json_object_object_add(p, "peers", a);
     }
     struct json_object *r = call(&o, "baseline", CMD_IFACE ".GetBaseline", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     if (o.out) {
@@ -698,7 +698,7 @@ int cmd_compare_remote(int argc, char **argv)
     if (o.vmm)
         json_object_object_add(p, "vmm", json_object_new_string(o.vmm));
     struct json_object *r = call(&o, "compare", CMD_IFACE ".Compare", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     bool ok = jbool(r, "compatible");
@@ -741,7 +741,7 @@ int cmd_plan_remote(int argc, char **argv)
     if (name)
         json_object_object_add(p, "model", json_object_new_string(name));
     struct json_object *r = call(&o, "plan", CMD_IFACE ".GetPlan", p, &rc);
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!r)
         return rc;
     bool ok = jbool(r, "ok");
@@ -801,7 +801,7 @@ int cmd_matrix_remote(int argc, char **argv)
         json_object_object_add(p, "peers", peers_param(o.peers));
     struct json_object *b = call(&o, "matrix", CMD_IFACE ".GetBaseline", p, &rc);
     if (!b) {
-        close(o.fd);
+        cli_conn_close(&o.conn);
         return rc;
     }
     struct json_object *mem = jget(b, "members"), *base = jget(b, "baseline"), *groups = jget(base, "groups");
@@ -871,7 +871,7 @@ int cmd_matrix_remote(int argc, char **argv)
                        jstr(firsterr, "text", "incompatible"));
             json_object_put(r);
         }
-    close(o.fd);
+    cli_conn_close(&o.conn);
     if (!rc)
         rc = matrix_emit(&m, o.json, o.out, o.svg);
     matrix_free(&m);

@@ -33,6 +33,9 @@ struct command {
 #define DAEMON_OPTS                                                                                              \
     "  --socket PATH         ask the daemon on this Unix socket (default /run/cpumodeld/io.cpumodeld)\n"         \
     "  --connect HOST:PORT   ask a daemon over TCP (read-only methods)\n"                                        \
+    "  --pki DIR             --connect speaks TLS with DIR's cacert.pem, clientcert.pem and\n"                  \
+    "                        private/clientkey.pem (default $CPUMODELD_PKI, else /etc/pki/cpumodeld)\n"         \
+    "  --tcp-insecure        plain TCP, for a daemon with tcp_insecure = yes (or CPUMODELD_TCP_INSECURE)\n"      \
     "  --timeout-ms N        how long to wait for the daemon (default 30000)\n"
 
 static const struct command commands[] = {

@@ -48,6 +48,7 @@ void cmd_config_defaults(struct cmd_config *c)
     c->drain_timeout_ms = 10000;
     c->etcd_lease_ttl_s = 10;
     c->etcd_timeout_ms = 2000;
+    c->pki_dir = cm_xstrdup(CMD_PKI_DIR);
 }
 
 void cmd_config_free(struct cmd_config *c)
@@ -64,6 +65,8 @@ void cmd_config_free(struct cmd_config *c)
     free(c->etcd_key);
     free(c->etcd_cacert);
     free(c->etcd_prefix);
+    free(c->pki_dir);
+    cmd_strv_free(&c->tls_allowed_dn);
     memset(c, 0, sizeof(*c));
 }
 
@@ -104,6 +107,9 @@ static const struct key {
     {"etcd_prefix", K_STR, offsetof(struct cmd_config, etcd_prefix), 0, 0},
     {"etcd_lease_ttl_s", K_INT, offsetof(struct cmd_config, etcd_lease_ttl_s), 1, 3600},
     {"etcd_timeout_ms", K_INT, offsetof(struct cmd_config, etcd_timeout_ms), 50, 600000},
+    {"pki_dir", K_STR, offsetof(struct cmd_config, pki_dir), 0, 0},
+    {"tcp_insecure", K_BOOL, offsetof(struct cmd_config, tcp_insecure), 0, 0},
+    {"tls_allowed_dn", K_STRV, offsetof(struct cmd_config, tls_allowed_dn), 0, 0},
 };
 
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err)

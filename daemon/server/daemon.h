@@ -16,6 +16,7 @@
 #include "cpumodel/negotiate.h"
 #include "cpumodel/snapshot.h"
 #include "cpumodel/vector.h"
+#include "tls.h"
 #include "varlink.h"
 
 #include "files.h"
@@ -53,6 +54,10 @@ struct cmd_config {
     int idle_timeout_ms;
     int drain_timeout_ms;
     bool certification;       /* serve org.varlink.certification */
+    /* TLS on TCP (tls.c): listeners and peer fetches; plain only when asked */
+    char *pki_dir;            /* cacert.pem, servercert.pem, private/serverkey.pem, client* */
+    bool tcp_insecure;
+    struct cmd_strv tls_allowed_dn; /* fnmatch patterns for client subjects; empty: any of the CA */
     /* cluster backend (docs/cluster.md): "static" (peers) or "etcd" */
     char *cluster;
     char *etcd_endpoints;     /* URL,URL,... */
@@ -71,6 +76,9 @@ int cmd_config_set(struct cmd_config *c, const char *key, const char *value, con
 
 /* the largest state file read back (host, drift, models, peer caches) */
 #define CMD_STATE_FILE_MAX (256u << 20)
+/* how long after a full TLS handshake with a peer its session may be resumed
+ * (a peer whose certificate changes is verified again within this time) */
+#define CMD_TLS_RESUME_US (300ull * 1000000)
 
 /* ---- state (state.c) ------------------------------------------------------ */
 struct cmd_host {
@@ -104,6 +112,11 @@ struct cmd_peer {
     char *last_error;
     struct json_object *models; /* the peer's pinned models (ModelInfo[]) from its GetHost, or NULL */
     struct cmd_fetch *fetch; /* in flight, shared by every fan-out that wants this peer */
+    /* TLS: the last session's resumption state, offered for CMD_TLS_RESUME_US
+     * after the full handshake that verified the peer (peers.c) */
+    void *tls_session;
+    size_t tls_session_len;
+    uint64_t tls_verified_us;
     /* resolved once at (re)configuration: no name lookups inside the loop */
     struct sockaddr_storage sa;
     socklen_t salen;
@@ -173,6 +186,10 @@ struct cmd_daemon {
 
     struct cmd_cluster *cluster; /* the etcd backend; NULL with static peers */
 
+    /* TLS credentials (tls.c): the TCP listeners', the peer fetches' */
+    struct cmd_tls_creds *tls_server, *tls_client;
+    unsigned tls_refused;   /* handshakes refused since start (logged, rate limited) */
+
     /* certification clients */
     struct json_object *cert;
     uint64_t served;
@@ -235,6 +252,12 @@ void cmd_fanout_free(struct cmd_fanout *f);
 struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
                                      const enum cmd_member_status *status, size_t n);
 
+/* tls_setup.c: the credentials TCP needs (listener: server, TCP peers:
+ * client), unless tcp_insecure; a missing file is an error naming it */
+int cmd_tls_setup(struct cmd_daemon *d, bool tcp_listener, cm_error *err);
+void cmd_tls_reload(struct cmd_daemon *d); /* SIGHUP: a complete new set replaces the running one */
+void cmd_tls_free_creds(struct cmd_daemon *d);
+
 /* server.c */
 int cmd_server_setup(struct cmd_daemon *d, cm_error *err);
 void cmd_server_shutdown(struct cmd_daemon *d);
@@ -257,6 +280,8 @@ struct cmd_conn {
     uint64_t partial_since_us; /* first byte of an unfinished message, 0 none */
     uint64_t stalled_since_us; /* output pending and not taken since, 0 none */
     struct sockaddr_storage addr; /* tcp: the client's address (per-client limit) */
+    struct cmd_tls *tls;  /* TLS listener: the session; NULL: plain */
+    bool handshaking;     /* tls: nothing is read or written but the handshake yet */
     bool busy;      /* an asynchronous call is in flight: later messages wait */
     bool closing;   /* close once the output is flushed */
     bool dead;      /* the peer hung up: free once not busy */

@@ -37,6 +37,7 @@ struct cmd_fetch {
     struct vl_outbuf out;
     struct vl_inbuf in;
     bool connected;
+    struct cmd_tls *tls; /* TCP peers unless tcp_insecure: verified before the call goes out */
     struct cmd_waiter *w;
     size_t nw;
 };
@@ -47,6 +48,7 @@ static void fetch_release(struct cmd_fetch *x)
 {
     x->io = sd_event_source_disable_unref(x->io);
     x->timer = sd_event_source_disable_unref(x->timer);
+    cmd_tls_free(x->tls);
     if (x->fd >= 0)
         close(x->fd);
     vl_outbuf_free(&x->out);
@@ -68,6 +70,11 @@ static void result_from_peer(struct cmd_fanout_result *r, const struct cmd_peer 
 static void fetch_finish(struct cmd_fetch *x, const char *error)
 {
     struct cmd_peer *p = x->p;
+    if (error && x->tls) { /* whatever went wrong, the next fetch verifies the peer in full */
+        free(p->tls_session);
+        p->tls_session = NULL;
+        p->tls_session_len = 0;
+    }
     cm_snapshot_set_str(&p->last_error, error);
     sd_event_now(x->d->event, CLOCK_MONOTONIC, &p->attempted_us);
     p->fetch = NULL;
@@ -85,6 +92,22 @@ void cmd_fetch_cancel(struct cmd_peer *p)
     if (p->fetch)
         fetch_release(p->fetch);
     p->fetch = NULL;
+}
+
+/* A good TLS fetch: what resumes the next one (with a full handshake's
+ * time, when this one was full). */
+static void tls_keep_session(struct cmd_fetch *x)
+{
+    if (!x->tls)
+        return;
+    struct cmd_peer *p = x->p;
+    size_t len = 0;
+    void *s = cmd_tls_session_save(x->tls, &len);
+    if (!cmd_tls_resumed(x->tls))
+        sd_event_now(x->d->event, CLOCK_MONOTONIC, &p->tls_verified_us);
+    free(p->tls_session);
+    p->tls_session = s;
+    p->tls_session_len = s ? len : 0;
 }
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
@@ -112,10 +135,28 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
         }
         x->connected = true;
     }
-    if (vl_outbuf_pending(&x->out)) {
-        int r = vl_outbuf_flush(&x->out, fd);
+    if (x->tls) {
+        /* the peer's certificate (our CA, TLS server, its host name or
+         * address) is checked before GetHost goes out */
+        char why[300];
+        uint32_t ev = 0;
+        int r = cmd_tls_handshake(x->tls, &ev, why, sizeof(why));
         if (r < 0) {
-            snprintf(msg, sizeof(msg), "send: %s", strerror(errno));
+            snprintf(msg, sizeof(msg), "TLS: %s", why);
+            fetch_finish(x, msg);
+            return 0;
+        }
+        if (r == 0) {
+            sd_event_source_set_io_events(x->io, ev);
+            return 0;
+        }
+        revents |= EPOLLIN; /* the reply may already be decrypted and waiting */
+    }
+    struct vl_io io = cmd_tls_io(x->tls);
+    if (vl_outbuf_pending(&x->out)) {
+        int r = vl_outbuf_flush_io(&x->out, fd, &io);
+        if (r < 0) {
+            snprintf(msg, sizeof(msg), "send: %s", x->tls ? cmd_tls_error(x->tls) : strerror(errno));
             fetch_finish(x, msg);
             return 0;
         }
@@ -124,14 +165,14 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         return 0;
     for (;;) {
-        ssize_t n = vl_inbuf_read(&x->in, fd);
+        ssize_t n = vl_inbuf_read_io(&x->in, fd, &io);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
         if (n <= 0) {
             snprintf(msg, sizeof(msg), n == 0 ? "connection closed before a reply" : "receive: %s",
-                     strerror(errno));
+                     x->tls ? cmd_tls_error(x->tls) : strerror(errno));
             fetch_finish(x, msg);
             return 0;
         }
@@ -144,8 +185,10 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
                 fetch_finish(x, msg);
             } else if (cmd_peer_accept(d, x->p, x->in.data, len, &err) < 0)
                 fetch_finish(x, err.msg);
-            else
+            else {
+                tls_keep_session(x);
                 fetch_finish(x, NULL);
+            }
             return 0;
         }
         if (x->in.len > d->cfg.max_peer_reply) {
@@ -189,6 +232,26 @@ static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fan
         snprintf(msg, sizeof(msg), "connect: %s", strerror(errno));
         fetch_finish(x, msg);
         return;
+    }
+    if (p->sa.ss_family != AF_UNIX && !d->cfg.tcp_insecure) {
+        char host[256], port[16];
+        cm_error err = {0};
+        if (!d->tls_client) {
+            fetch_finish(x, "TLS: no client certificate loaded (pki_dir), and tcp_insecure is not set");
+            return;
+        }
+        vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port)); /* checked with the configuration */
+        x->tls = cmd_tls_new(d->tls_client, x->fd, host, &err);
+        if (!x->tls) {
+            fetch_finish(x, err.msg);
+            return;
+        }
+        /* a fan-out is a handshake per peer: resuming skips its signatures
+         * and certificate checks, for a bounded time after the full one */
+        uint64_t now;
+        sd_event_now(d->event, CLOCK_MONOTONIC, &now);
+        if (p->tls_session && now - p->tls_verified_us < CMD_TLS_RESUME_US)
+            cmd_tls_session_offer(x->tls, p->tls_session, p->tls_session_len);
     }
     struct json_object *params = json_object_new_object();
     json_object_object_add(params, "full", json_object_new_boolean(1));
@@ -300,6 +363,7 @@ static void peer_clear(struct cmd_peer *p)
     cm_snapshot_free(p->snap);
     free(p->last_error);
     json_object_put(p->models);
+    free(p->tls_session);
     memset(p, 0, sizeof(*p));
 }
 

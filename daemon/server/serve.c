@@ -32,7 +32,8 @@ static void usage(FILE *f)
                "  --listen-tcp HOST:PORT read-only TCP listener (repeatable)\n"
                "  --peer HOST:PORT       a peer (repeatable; adds to the configuration's)\n"
                "  --peer-timeout-ms N    per-peer timeout\n"
-               "  --set KEY=VALUE        any configuration key (see conf/cpumodeld.conf)\n"
+               "  --set KEY=VALUE        any configuration key (see conf/cpumodeld.conf; TCP is TLS\n"
+               "                         with pki_dir's certificates unless tcp_insecure=yes)\n"
                "  --varlink-certification  also serve org.varlink.certification\n");
 }
 
@@ -99,6 +100,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
         /* listeners were set up from the old values and stay as they are */
         cmd_config_free(&d->cfg);
         d->cfg = cfg;
+        cmd_tls_reload(d); /* rotated certificates, new TCP peers */
     }
     if (cmd_host_refresh(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: re-probe failed: %s (keeping the previous snapshot)\n", err.msg);

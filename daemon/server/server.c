@@ -208,6 +208,7 @@ static void conn_free(struct cmd_conn *c)
     if (c->tcp)
         d->ntcp--;
     conn_set_enabled(c, false);
+    cmd_tls_free(c->tls);
     if (c->fd >= 0)
         close(c->fd);
     vl_inbuf_free(&c->in);
@@ -235,7 +236,8 @@ static void conn_process(struct cmd_conn *c);
 static bool conn_flush(struct cmd_conn *c)
 {
     size_t before = c->out.len - c->out.off;
-    int r = vl_outbuf_flush(&c->out, c->fd);
+    struct vl_io io = cmd_tls_io(c->tls);
+    int r = vl_outbuf_flush_io(&c->out, c->fd, &io);
     if (r < 0) {
         conn_drop(c);
         return false;
@@ -247,7 +249,7 @@ static bool conn_flush(struct cmd_conn *c)
     /* while a call is in flight further messages stay in the socket;
      * calls still buffered after the queue went out whole: EPOLLOUT (ready at
      * once) brings us back in the next round, after the other clients */
-    bool waiting = !c->closing && !c->busy && call_buffered(c);
+    bool waiting = !c->closing && !c->busy && (call_buffered(c) || cmd_tls_pending(c->tls));
     uint32_t ev = (c->closing || c->busy || out_full(c) || waiting ? 0 : EPOLLIN) | (r == 0 || waiting ? EPOLLOUT : 0);
     /* the send timeout counts from the last time the client took anything
      * while something waits for it (queued replies, or calls held back) */
@@ -391,9 +393,41 @@ void cmd_call_done(struct cmd_conn *c)
     conn_process(c);
 }
 
+/* A TLS connection's handshake, driven by its readiness (never waited
+ * for); timed from accept like a partial message (on_sweep).  Returns false
+ * when the connection was dropped. */
+static bool conn_handshake(struct cmd_conn *c)
+{
+    char why[256];
+    uint32_t ev = 0;
+    int r = cmd_tls_handshake(c->tls, &ev, why, sizeof(why));
+    if (r < 0) {
+        struct cmd_daemon *d = c->d;
+        if (d->tls_refused++ < 20 || d->tls_refused % 1000 == 0) { /* a flood does not flood the journal */
+            char host[64] = "?";
+            getnameinfo((struct sockaddr *)&c->addr, sizeof(c->addr), host, sizeof(host), NULL, 0, NI_NUMERICHOST);
+            fprintf(stderr, "cpumodeld: TLS client %s refused: %s (%u refused so far)\n", host, why, d->tls_refused);
+        }
+        conn_drop(c);
+        return false;
+    }
+    c->handshaking = r == 0;
+    if (!c->handshaking)
+        c->partial_since_us = 0;
+    conn_set_events(c, r == 0 ? ev : EPOLLIN);
+    return true;
+}
+
 static void on_conn(struct cmd_conn *c, uint32_t revents)
 {
     c->last_active_us = now_us(c->d);
+    if (c->handshaking) {
+        if (!conn_handshake(c) || c->handshaking)
+            return;
+        revents = EPOLLIN; /* the client's first call may have come with the handshake */
+    }
+    if (cmd_tls_pending(c->tls))
+        revents |= EPOLLIN; /* decrypted and waiting: no socket event will say so */
     if (revents & EPOLLOUT) {
         if (!conn_flush(c))
             return;
@@ -412,7 +446,8 @@ static void on_conn(struct cmd_conn *c, uint32_t revents)
     }
     if (!(revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         return;
-    ssize_t n = vl_inbuf_read(&c->in, c->fd);
+    struct vl_io io = cmd_tls_io(c->tls);
+    ssize_t n = vl_inbuf_read_io(&c->in, c->fd, &io);
     if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
         conn_drop(c);
         return;
@@ -425,7 +460,7 @@ static void on_conn(struct cmd_conn *c, uint32_t revents)
      * already read are answered. */
     while (n > 0 && c->in.len == c->in.cap && c->in.len < CONN_READ_BURST && c->in.len <= c->d->cfg.max_message &&
            !memchr(c->in.data + c->in.len - n, '\0', (size_t)n))
-        n = vl_inbuf_read(&c->in, c->fd);
+        n = vl_inbuf_read_io(&c->in, c->fd, &io);
     conn_process(c);
 }
 
@@ -535,8 +570,16 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
         c->uid = cred.uid;
         c->privileged = privileged;
         c->events = EPOLLIN;
-        conn_set_enabled(c, true);
+        if (c->tcp && !d->cfg.tcp_insecure) {
+            /* no credentials (a reload turned TLS on without them): refused, never plain */
+            c->tls = d->tls_server ? cmd_tls_new(d->tls_server, fd, NULL, NULL) : NULL;
+            c->handshaking = true;
+            c->partial_since_us = now_us(d);
+        }
+        if (!c->tcp || d->cfg.tcp_insecure || c->tls)
+            conn_set_enabled(c, true);
         if (!c->watched) {
+            cmd_tls_free(c->tls);
             close(fd);
             free(c);
             continue;
@@ -715,6 +758,11 @@ int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
             return -1;
     if (!d->nlisteners)
         return cm_fail(err, CM_E_INPUT, "nothing to listen on (listen_unix is empty, no listen_tcp, no sockets passed)");
+    passed_tcp = false; /* any TCP listener now, passed or bound */
+    for (size_t i = 0; i < d->nlisteners; i++)
+        passed_tcp |= d->listeners[i].tcp;
+    if (cmd_tls_setup(d, passed_tcp, err) < 0)
+        return -1;
     d->conn_epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->conn_epfd < 0)
         return cm_fail(err, CM_E_IO, "epoll_create1: %s", strerror(errno));
@@ -786,4 +834,5 @@ void cmd_server_shutdown(struct cmd_daemon *d)
         close(d->conn_epfd);
     }
     cmd_reply_cache_clear(d);
+    cmd_tls_free_creds(d);
 }
