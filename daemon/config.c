@@ -48,6 +48,7 @@ void cmd_config_defaults(struct cmd_config *c)
     c->drain_timeout_ms = 10000;
     c->etcd_lease_ttl_s = 10;
     c->etcd_timeout_ms = 2000;
+    c->probe_timeout_ms = 300000;
 }
 
 void cmd_config_free(struct cmd_config *c)
@@ -104,6 +105,7 @@ static const struct key {
     {"etcd_prefix", K_STR, offsetof(struct cmd_config, etcd_prefix), 0, 0},
     {"etcd_lease_ttl_s", K_INT, offsetof(struct cmd_config, etcd_lease_ttl_s), 1, 3600},
     {"etcd_timeout_ms", K_INT, offsetof(struct cmd_config, etcd_timeout_ms), 50, 600000},
+    {"probe_timeout_ms", K_INT, offsetof(struct cmd_config, probe_timeout_ms), 100, 3600000},
 };
 
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err)

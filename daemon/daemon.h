@@ -65,6 +65,7 @@ struct cmd_config {
     char *etcd_prefix;        /* default /cpumodeld/ */
     int etcd_lease_ttl_s;
     int etcd_timeout_ms;
+    int probe_timeout_ms;     /* a host refresh (probe, --snapshot load) taking longer is stopped */
 };
 void cmd_config_defaults(struct cmd_config *c);
 void cmd_config_free(struct cmd_config *c);
@@ -115,9 +116,11 @@ struct cmd_peer {
     char *last_error;
     struct json_object *models; /* the peer's pinned models (ModelInfo[]) from its GetHost, or NULL */
     struct cmd_fetch *fetch; /* in flight, shared by every fan-out that wants this peer */
-    /* resolved once at (re)configuration: no name lookups inside the loop */
+    /* resolved once at (re)configuration: no name lookups inside the loop
+     * (a name goes to a resolver child: resolving until it answers) */
     struct sockaddr_storage sa;
     socklen_t salen;
+    bool resolving;
 };
 
 /* ---- the daemon ----------------------------------------------------------- */
@@ -173,13 +176,40 @@ struct cmd_daemon {
 
     struct cmd_cluster *cluster; /* the etcd backend; NULL with static peers */
 
+    /* work off the loop (job.c), the host refresh in flight and the ones
+     * asked for meanwhile (state.c), callers' group membership (privilege.c) */
+    struct cmd_job *jobs;
+    struct cmd_refresh *refresh;
+    struct cmd_priv *priv;
+    struct cmd_job *resolver; /* peers' names being resolved (state.c) */
+
     /* certification clients */
     struct json_object *cert;
     uint64_t served;
 };
 
+/* job.c: work that may block runs in a forked child, off the loop.
+ * run: in the child, writes its result to fd; its return is the exit status.
+ * done: on the loop, with the bytes written (exit status 0) or an error
+ * (crash, timeout, non-zero exit, output over max_out). */
+struct cmd_job;
+typedef int (*cmd_job_fn)(struct cmd_daemon *d, void *run_arg, int fd);
+typedef void (*cmd_job_done)(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error);
+struct cmd_job *cmd_job_start(struct cmd_daemon *d, const char *what, int timeout_ms, size_t max_out,
+                              cmd_job_fn run, void *run_arg, cmd_job_done done, void *arg, cm_error *err);
+int cmd_job_write(int fd, const void *data, size_t len); /* in the child */
+pid_t cmd_job_pid(const struct cmd_job *j);
+void cmd_job_cancel(struct cmd_job *j); /* kills it; done is not called */
+void cmd_jobs_shutdown(struct cmd_daemon *d);
+
 /* state.c */
-int cmd_host_refresh(struct cmd_daemon *d, cm_error *err);       /* probe or load --snapshot, drift */
+/* Probe (or load --snapshot) and record drift in a child; installs the
+ * result and calls done (err NULL on success) from the loop.  A request made
+ * while a refresh runs is served by the next one, so its answer is never
+ * older than the request; requests made meanwhile share that next one. */
+typedef void (*cmd_refresh_done)(struct cmd_daemon *d, void *arg, const cm_error *err);
+int cmd_host_refresh(struct cmd_daemon *d, cmd_refresh_done done, void *arg, cm_error *err); /* -1: not started */
+void cmd_refresh_free(struct cmd_daemon *d);
 struct json_object *cmd_host_json(const struct cmd_daemon *d);   /* Host */
 int cmd_models_load(struct cmd_daemon *d, cm_error *err);
 void cmd_models_free(struct cmd_daemon *d);
@@ -230,10 +260,21 @@ struct cmd_fanout {
 struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, uint64_t max_age_us,
                                     cmd_fanout_done done, void *userdata);
 void cmd_fetch_cancel(struct cmd_peer *p); /* peers.c: drops an in-flight fetch (peer table freed) */
+void cmd_fetch_resolved(struct cmd_peer *p); /* peers.c: p's name is resolved (or failed): go on */
+void cmd_resolver_cancel(struct cmd_daemon *d); /* state.c */
 void cmd_fanout_free(struct cmd_fanout *f);
 /* A fan-out that is already complete (the etcd registry: no fetching). */
 struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
                                      const enum cmd_member_status *status, size_t n);
+
+/* privilege.c: may this local caller change state (root, the daemon's
+ * user, or in the socket's group)?  Group membership comes from NSS, looked
+ * up in a child and cached per uid; CMD_PRIV_UNKNOWN starts that lookup. */
+enum cmd_priv_answer { CMD_PRIV_NO, CMD_PRIV_YES, CMD_PRIV_UNKNOWN };
+enum cmd_priv_answer cmd_priv_check(struct cmd_daemon *d, uid_t uid, gid_t gid, gid_t group);
+void cmd_priv_free(struct cmd_daemon *d);
+/* server.c: a lookup was answered: writing calls waiting for one go on */
+void cmd_priv_answered(struct cmd_daemon *d);
 
 /* server.c */
 int cmd_server_setup(struct cmd_daemon *d, cm_error *err);
@@ -247,6 +288,9 @@ struct cmd_conn {
     bool tcp, privileged;
     pid_t pid;
     uid_t uid;
+    gid_t gid;        /* unix: the caller's group (SO_PEERCRED) */
+    gid_t group;      /* unix: the listener's group (who is privileged) */
+    bool priv_wait;   /* the current (writing) call waits for a group lookup */
     uint32_t events;  /* epoll events wanted */
     uint32_t armed;   /* ... and registered in d->conn_epfd */
     bool enabled;     /* watched at all (off: a dead connection awaiting its call) */

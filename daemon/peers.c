@@ -88,7 +88,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_fetch *x = userdata;
     char msg[96];
-    snprintf(msg, sizeof(msg), "no answer within %d ms", x->d->cfg.peer_timeout_ms);
+    snprintf(msg, sizeof(msg), x->p->resolving ? "name not resolved within %d ms" : "no answer within %d ms",
+             x->d->cfg.peer_timeout_ms);
     fetch_finish(x, msg);
     return 0;
 }
@@ -154,22 +155,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     return 0;
 }
 
-/* Starts a fetch of p (or finishes it at once with the reason it cannot
- * start); the waiter is added before, so it learns the outcome either way. */
-static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fanout *f, size_t i)
+/* Connects and sends the call; the fetch's timer runs already. */
+static void fetch_connect(struct cmd_fetch *x)
 {
-    struct cmd_fetch *x = p->fetch;
-    if (!x) {
-        x = cm_xcalloc(1, sizeof(*x));
-        x->d = d;
-        x->p = p;
-        x->fd = -1;
-    }
-    x->w = cm_xrealloc(x->w, (x->nw + 1) * sizeof(*x->w));
-    x->w[x->nw++] = (struct cmd_waiter){f, i};
-    if (p->fetch)
-        return; /* already on its way: share it */
-    p->fetch = x;
+    struct cmd_daemon *d = x->d;
+    struct cmd_peer *p = x->p;
     char msg[256];
     if (!p->salen) {
         /* p->last_error says why it has no address (cm_snapshot_set_str copes with the alias) */
@@ -192,12 +182,43 @@ static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fan
     size_t len;
     _cleanup_free_ char *call = vl_encode_call(CMD_IFACE ".GetHost", params, false, false, &len);
     vl_outbuf_append(&x->out, call, len);
+    if (sd_event_add_io(d->event, &x->io, x->fd, EPOLLOUT | EPOLLIN, on_io, x) < 0)
+        fetch_finish(x, "event loop: cannot watch the connection");
+}
+
+/* Starts a fetch of p (or finishes it at once with the reason it cannot
+ * start); the waiter is added before, so it learns the outcome either way.
+ * A peer whose name is still being resolved (off the loop, state.c) is
+ * connected to once it is: its timeout counts from now all the same. */
+static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fanout *f, size_t i)
+{
+    struct cmd_fetch *x = p->fetch;
+    if (!x) {
+        x = cm_xcalloc(1, sizeof(*x));
+        x->d = d;
+        x->p = p;
+        x->fd = -1;
+    }
+    x->w = cm_xrealloc(x->w, (x->nw + 1) * sizeof(*x->w));
+    x->w[x->nw++] = (struct cmd_waiter){f, i};
+    if (p->fetch)
+        return; /* already on its way: share it */
+    p->fetch = x;
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    if (sd_event_add_io(d->event, &x->io, x->fd, EPOLLOUT | EPOLLIN, on_io, x) < 0 ||
-        sd_event_add_time(d->event, &x->timer, CLOCK_MONOTONIC, now + (uint64_t)d->cfg.peer_timeout_ms * 1000,
-                          1000, on_timer, x) < 0)
-        fetch_finish(x, "event loop: cannot watch the connection");
+    if (sd_event_add_time(d->event, &x->timer, CLOCK_MONOTONIC, now + (uint64_t)d->cfg.peer_timeout_ms * 1000,
+                          1000, on_timer, x) < 0) {
+        fetch_finish(x, "event loop: cannot time the fetch");
+        return;
+    }
+    if (!p->resolving)
+        fetch_connect(x);
+}
+
+void cmd_fetch_resolved(struct cmd_peer *p)
+{
+    if (p->fetch && p->fetch->fd < 0 && !p->fetch->io)
+        fetch_connect(p->fetch);
 }
 
 static int on_defer(sd_event_source *s, void *userdata)

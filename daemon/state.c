@@ -9,6 +9,7 @@
  *   models/NAME.json     a pinned model {"name","generation","created","model"}
  *   peers/ADDRESS.json   a peer's last good snapshot {"address","fetched","snapshot"}
  * Every file is replaced atomically (atomic.c). */
+#define _GNU_SOURCE /* getaddrinfo_a */
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,10 +20,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cpumodel/arch.h"
+#include "cluster.h"
 #include "cpumodel/probe.h"
 #include "daemon.h"
 
@@ -168,11 +172,35 @@ static int save_snapshot(const char *path, const struct cm_snapshot *s, cm_error
     return r;
 }
 
-int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
+/* ---- the host refresh ------------------------------------------------------
+ * The probe (or the load of --snapshot), the drift check and the state files
+ * are written in a child (job.c); the daemon gets the snapshot and the drift
+ * back as JSON, decodes and installs them.  The same path serves a real
+ * probe, a snapshot file, the first refresh at start, Reprobe and SIGHUP. */
+
+/* --snapshot is read under a shared flock: a tool that rewrites the file in
+ * place under an exclusive flock is waited for, never read half-written. */
+static int load_locked(const char *path, struct cm_snapshot **out, cm_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+            ;
+    int r = cm_snapshot_load(path, out, err); /* says what is wrong with the path, if anything */
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+/* Probes (or loads --snapshot) and records drift in the state directory;
+ * runs in the refresh child, where blocking holds up no client. */
+static int refresh_compute(const struct cmd_daemon *d, struct cm_snapshot **out, struct json_object **drift_out,
+                           cm_error *err)
 {
     struct cm_snapshot *snap = NULL;
     if (d->cfg.snapshot) {
-        if (cm_snapshot_load(d->cfg.snapshot, &snap, err) < 0)
+        if (load_locked(d->cfg.snapshot, &snap, err) < 0)
             return -1;
     } else {
         if (!cm_probe)
@@ -236,14 +264,9 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
         fprintf(stderr, "cpumodeld: drift: %zu value(s) changed since %s\n",
                 json_object_array_length(changes), old ? "the previous snapshot" : "-");
 
-    if (d->host.have_vec)
-        cm_vector_free(&d->host.vec);
-    cm_snapshot_free(d->host.snap);
-    json_object_put(d->host.drift);
-    d->host.snap = snap;
-    d->host.vec = vec;
-    d->host.have_vec = true;
-    d->host.drift = drift;
+    cm_vector_free(&vec); /* the daemon decodes what it receives */
+    *out = snap;
+    *drift_out = drift;
     return 0;
 fail:
     cm_snapshot_free(old);
@@ -251,6 +274,149 @@ fail:
     cm_vector_free(&vec);
     cm_snapshot_free(snap);
     return -1;
+}
+
+/* In the child: the result as {"snapshot","drift"} or {"error","code"}. */
+static int refresh_run(struct cmd_daemon *d, void *unused, int fd)
+{
+    struct cm_snapshot *snap = NULL;
+    struct json_object *drift = NULL;
+    cm_error err = {0};
+    struct json_object *o = json_object_new_object();
+    if (refresh_compute(d, &snap, &drift, &err) < 0) {
+        json_object_object_add(o, "error", json_object_new_string(err.msg));
+        json_object_object_add(o, "code", json_object_new_int((int)err.code));
+    } else {
+        json_object_object_add(o, "snapshot", cm_snapshot_to_json(snap));
+        json_object_object_add(o, "drift", drift);
+    }
+    size_t len;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    return cmd_job_write(fd, text, len) < 0 ? 1 : 0;
+}
+
+/* On the loop: decodes the child's answer and makes it the served host. */
+static int refresh_install(struct cmd_daemon *d, const char *text, size_t len, cm_error *err)
+{
+    const char *what = d->cfg.snapshot ? d->cfg.snapshot : "probe";
+    char why[256];
+    struct json_object *o = vl_parse(text, len, 1024, why, sizeof(why));
+    if (!o)
+        return cm_fail(err, CM_E_IO, "%s: the refresh's answer: %s", what, why);
+    struct json_object *msg, *code, *snapobj, *drift;
+    struct cm_snapshot *snap = NULL;
+    struct cm_vector vec;
+    int r = -1;
+    if (json_object_object_get_ex(o, "error", &msg)) {
+        enum cm_errcode c = json_object_object_get_ex(o, "code", &code) ? (enum cm_errcode)json_object_get_int(code)
+                                                                         : CM_E_IO;
+        cm_fail(err, c, "%s", json_object_get_string(msg));
+        goto out;
+    }
+    if (!json_object_object_get_ex(o, "snapshot", &snapobj) || !json_object_object_get_ex(o, "drift", &drift)) {
+        cm_fail(err, CM_E_IO, "%s: the refresh's answer has no snapshot", what);
+        goto out;
+    }
+    if (cm_snapshot_from_json(snapobj, what, &snap, err) < 0)
+        goto out;
+    if (cm_vector_from_snapshot(snap, &vec, err) < 0) {
+        cm_snapshot_free(snap);
+        goto out;
+    }
+    if (d->host.have_vec)
+        cm_vector_free(&d->host.vec);
+    cm_snapshot_free(d->host.snap);
+    json_object_put(d->host.drift);
+    d->host.snap = snap;
+    d->host.vec = vec;
+    d->host.have_vec = true;
+    d->host.drift = json_object_get(drift);
+    cmd_host_changed(d);
+    cmd_cluster_host_changed(d);
+    r = 0;
+out:
+    json_object_put(o);
+    return r;
+}
+
+struct refresh_waiter {
+    cmd_refresh_done done;
+    void *arg;
+};
+
+struct cmd_refresh {
+    struct cmd_job *job;
+    struct refresh_waiter *running, *next; /* served by the job in flight / by the one after it */
+    size_t nrunning, nnext;
+};
+
+static void waiter_add(struct refresh_waiter **v, size_t *n, cmd_refresh_done done, void *arg)
+{
+    *v = cm_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = (struct refresh_waiter){done, arg};
+}
+
+static void on_refreshed(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error);
+
+static int refresh_start(struct cmd_daemon *d, cm_error *err)
+{
+    d->refresh->job = cmd_job_start(d, d->cfg.snapshot ? "snapshot load" : "probe", d->cfg.probe_timeout_ms,
+                                    STATE_FILE_MAX, refresh_run, NULL, on_refreshed, NULL, err);
+    return d->refresh->job ? 0 : -1;
+}
+
+static void on_refreshed(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error)
+{
+    struct cmd_refresh *rf = d->refresh;
+    cm_error err = {0};
+    int r = error ? cm_fail(&err, CM_E_IO, "%s", error) : refresh_install(d, out, len, &err);
+    struct refresh_waiter *done = rf->running;
+    size_t ndone = rf->nrunning;
+    rf->job = NULL;
+    rf->running = rf->next;
+    rf->nrunning = rf->nnext;
+    rf->next = NULL;
+    rf->nnext = 0;
+    cm_error serr = {0};
+    if (rf->nrunning && refresh_start(d, &serr) < 0) {
+        /* nothing is running now: those callers learn why at once */
+        struct refresh_waiter *failed = rf->running;
+        size_t nfailed = rf->nrunning;
+        rf->running = NULL;
+        rf->nrunning = 0;
+        for (size_t i = 0; i < nfailed; i++)
+            failed[i].done(d, failed[i].arg, &serr);
+        free(failed);
+    }
+    for (size_t i = 0; i < ndone; i++)
+        done[i].done(d, done[i].arg, r < 0 ? &err : NULL);
+    free(done);
+}
+
+int cmd_host_refresh(struct cmd_daemon *d, cmd_refresh_done done, void *arg, cm_error *err)
+{
+    if (!d->refresh)
+        d->refresh = cm_xcalloc(1, sizeof(*d->refresh));
+    struct cmd_refresh *rf = d->refresh;
+    if (rf->job) { /* started before this request: serve it with the next one */
+        waiter_add(&rf->next, &rf->nnext, done, arg);
+        return 0;
+    }
+    if (refresh_start(d, err) < 0)
+        return -1;
+    waiter_add(&rf->running, &rf->nrunning, done, arg);
+    return 0;
+}
+
+void cmd_refresh_free(struct cmd_daemon *d)
+{
+    if (!d->refresh)
+        return;
+    cmd_job_cancel(d->refresh->job);
+    free(d->refresh->running);
+    free(d->refresh->next);
+    free(d->refresh);
+    d->refresh = NULL;
 }
 
 static struct json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
@@ -615,6 +781,7 @@ static void peer_clear(struct cmd_peer *p)
 
 void cmd_peers_free(struct cmd_daemon *d)
 {
+    cmd_resolver_cancel(d); /* its answers are indices into this table */
     for (size_t i = 0; i < d->npeers; i++)
         peer_clear(&d->peers[i]);
     free(d->peers);
@@ -680,35 +847,127 @@ static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
     json_object_put(o);
 }
 
-/* Peers are resolved when the configuration is read, never inside the loop. */
-static void peer_resolve(struct cmd_peer *p)
+/* Peers are resolved when the configuration is read, never inside the loop:
+ * Unix paths and numeric addresses at once (no lookup), names in a resolver
+ * child (below); true when p waits for it. */
+static bool peer_resolve(struct cmd_peer *p)
 {
     const char *path = !strncmp(p->address, "unix:", 5) ? p->address + 5 : NULL;
     if (path) {
         struct sockaddr_un *sun = (struct sockaddr_un *)&p->sa;
         if (strlen(path) >= sizeof(sun->sun_path)) {
             cm_snapshot_set_str(&p->last_error, "socket path too long");
-            return;
+            return false;
         }
         sun->sun_family = AF_UNIX;
         strcpy(sun->sun_path, path);
         p->salen = sizeof(*sun);
-        return;
+        return false;
     }
     char host[256], port[16];
     if (!vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port))) {
         cm_snapshot_set_str(&p->last_error, "not HOST:PORT");
-        return;
+        return false;
     }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
-    int r = getaddrinfo(host, port, &hints, &res);
-    if (r || !res) {
-        cm_snapshot_set_str(&p->last_error, r ? gai_strerror(r) : "no address");
-        return;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) || !res) {
+        p->resolving = true;
+        return true;
     }
     memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
     p->salen = res->ai_addrlen;
     freeaddrinfo(res);
+    return false;
+}
+
+/* What the resolver child sends back, one record per name (the same binary
+ * on both ends of the pipe). */
+struct resolved {
+    uint32_t peer;
+    int32_t gai; /* getaddrinfo's result */
+    uint32_t salen;
+    struct sockaddr_storage sa;
+};
+
+#define RESOLVE_TIMEOUT_MS 30000
+#define RESOLVE_MAX_PARALLEL 64
+
+/* In the child: every name at once (getaddrinfo_a runs them in parallel
+ * threads of the child: a slow name does not hold up the others). */
+static int resolve_run(struct cmd_daemon *d, void *unused, int fd)
+{
+    for (size_t start = 0; start < d->npeers;) {
+        struct gaicb cbs[RESOLVE_MAX_PARALLEL], *list[RESOLVE_MAX_PARALLEL];
+        char hosts[RESOLVE_MAX_PARALLEL][256], ports[RESOLVE_MAX_PARALLEL][16];
+        uint32_t idx[RESOLVE_MAX_PARALLEL];
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        int n = 0;
+        for (; start < d->npeers && n < RESOLVE_MAX_PARALLEL; start++) {
+            struct cmd_peer *p = &d->peers[start];
+            if (!p->resolving ||
+                !vl_split_hostport(p->address, hosts[n], sizeof(hosts[n]), ports[n], sizeof(ports[n])))
+                continue;
+            cbs[n] = (struct gaicb){.ar_name = hosts[n], .ar_service = ports[n], .ar_request = &hints};
+            list[n] = &cbs[n];
+            idx[n++] = (uint32_t)start;
+        }
+        if (!n)
+            break;
+        getaddrinfo_a(GAI_WAIT, list, n, NULL);
+        for (int i = 0; i < n; i++) {
+            struct resolved r = {.peer = idx[i], .gai = gai_error(&cbs[i])};
+            if (!r.gai && cbs[i].ar_result) {
+                memcpy(&r.sa, cbs[i].ar_result->ai_addr, cbs[i].ar_result->ai_addrlen);
+                r.salen = cbs[i].ar_result->ai_addrlen;
+            } else if (!r.gai)
+                r.gai = EAI_NONAME;
+            if (cbs[i].ar_result)
+                freeaddrinfo(cbs[i].ar_result);
+            if (cmd_job_write(fd, &r, sizeof(r)) < 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void on_resolved(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error)
+{
+    d->resolver = NULL;
+    const struct resolved *r = (const struct resolved *)out;
+    size_t n = out ? len / sizeof(*r) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].peer >= d->npeers || r[i].salen > sizeof(r[i].sa))
+            continue;
+        struct cmd_peer *p = &d->peers[r[i].peer];
+        if (!p->resolving)
+            continue;
+        p->resolving = false;
+        if (r[i].gai) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "cannot resolve: %s", gai_strerror(r[i].gai));
+            cm_snapshot_set_str(&p->last_error, msg);
+        } else {
+            memcpy(&p->sa, &r[i].sa, r[i].salen);
+            p->salen = r[i].salen;
+        }
+        cmd_fetch_resolved(p);
+    }
+    for (size_t i = 0; i < d->npeers; i++) { /* no answer for it: the resolver failed */
+        struct cmd_peer *p = &d->peers[i];
+        if (!p->resolving)
+            continue;
+        p->resolving = false;
+        char msg[512];
+        snprintf(msg, sizeof(msg), "cannot resolve: %s", error ? error : "no answer from the resolver");
+        cm_snapshot_set_str(&p->last_error, msg);
+        cmd_fetch_resolved(p);
+    }
+}
+
+void cmd_resolver_cancel(struct cmd_daemon *d)
+{
+    cmd_job_cancel(d->resolver);
+    d->resolver = NULL;
 }
 
 void cmd_peers_setup(struct cmd_daemon *d)
@@ -719,12 +978,19 @@ void cmd_peers_setup(struct cmd_daemon *d)
     if (cmd_mkdir_p(dir, 0750, &err) < 0)
         fprintf(stderr, "cpumodeld: %s\n", err.msg);
     d->peers = cm_xcalloc(d->cfg.peers.n ? d->cfg.peers.n : 1, sizeof(*d->peers));
+    size_t names = 0;
     for (size_t i = 0; i < d->cfg.peers.n; i++) {
         d->peers[i].address = cm_xstrdup(d->cfg.peers.v[i]);
-        peer_resolve(&d->peers[i]);
+        names += peer_resolve(&d->peers[i]);
         peer_load_cache(d, &d->peers[i]);
     }
     d->npeers = d->cfg.peers.n;
+    if (!names)
+        return;
+    d->resolver = cmd_job_start(d, "name resolution", RESOLVE_TIMEOUT_MS, names * sizeof(struct resolved),
+                                resolve_run, NULL, on_resolved, NULL, &err);
+    if (!d->resolver)
+        on_resolved(d, NULL, NULL, 0, err.msg);
 }
 
 int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err)
