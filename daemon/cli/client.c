@@ -14,7 +14,9 @@
 #include "cli.h"
 #include "cli_matrix.h"
 #include "cli_util.h"
-#include "daemon.h"
+#include "files.h"
+#include "paths.h"
+#include "varlink.h"
 
 struct copts {
     const char *socket, *connect, *out, *peers;

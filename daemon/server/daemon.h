@@ -18,14 +18,9 @@
 #include "cpumodel/vector.h"
 #include "varlink.h"
 
-#define CMD_DEFAULT_SOCKET "/run/cpumodeld/io.cpumodeld"
-#define CMD_DEFAULT_STATE_DIR "/var/lib/cpumodeld"
-#ifdef CPUMODELD_DEFAULT_CONFIG /* the build's sysconfdir (cmake/install.cmake) */
-#define CMD_DEFAULT_CONFIG CPUMODELD_DEFAULT_CONFIG
-#else
-#define CMD_DEFAULT_CONFIG "/etc/cpumodeld/cpumodeld.conf"
-#endif
-#define CMD_IFACE "io.cpumodeld"
+#include "files.h"
+#include "paths.h"
+
 
 /* ---- configuration (config.c) -------------------------------------------- */
 struct cmd_strv {
@@ -74,15 +69,6 @@ void cmd_config_free(struct cmd_config *c);
 int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_error *err);
 /* Applies one "key=value" override (command line). */
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err);
-
-/* ---- files (atomic.c) ----------------------------------------------------- */
-/* write tmp, fsync, rename, fsync dir: readers see the old or the new file. */
-int cmd_write_atomic(const char *path, const char *data, size_t len, cm_error *err);
-/* durable = false skips the fsyncs (still never torn on a process crash):
- * for caches that can be fetched again. */
-int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err);
-int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err);
-char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err);
 
 /* ---- state (state.c) ------------------------------------------------------ */
 struct cmd_host {

@@ -15,7 +15,7 @@
 #include "export.h"
 
 #ifndef CPUMODELD_VERSION
-#define CPUMODELD_VERSION "0.1.0"
+#define CPUMODELD_VERSION "unknown"
 #endif
 
 const char *cmd_param_str(struct json_object *params, const char *key, bool *bad)

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "daemon.h" /* cmd_write_atomic */
+#include "files.h"
 
 void cli_print_json(struct json_object *o)
 {

@@ -9,16 +9,13 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "paths.h"
+#include "serve.h" /* the one entry into the server (not weak: it is always built) */
 
 #ifndef CPUMODELD_VERSION
 #define CPUMODELD_VERSION "unknown"
 #endif
-/* The paths this build installs (cmake/install.cmake), as the help names them. */
-#ifdef CPUMODELD_DEFAULT_CONFIG
-#define CMD_DEFAULT_CONFIG_HELP CPUMODELD_DEFAULT_CONFIG
-#else
-#define CMD_DEFAULT_CONFIG_HELP "/etc/cpumodeld/cpumodeld.conf"
-#endif
+/* The hook path this build installs (cmake/install.cmake), as the help names it. */
 #ifdef CPUMODELD_HOOK
 #define CPUMODELD_HOOK_HELP CPUMODELD_HOOK
 #else
@@ -126,7 +123,7 @@ static const struct command commands[] = {
      "                       [--listen-tcp HOST:PORT]... [--peer HOST:PORT]... [--set KEY=VALUE]...\n"
      "\n"
      "Serves the Varlink interface io.cpumodeld on a Unix socket and optionally read-only TCP.\n"
-     "  --config FILE          configuration (default " CMD_DEFAULT_CONFIG_HELP ", optional)\n"
+     "  --config FILE          configuration (default " CMD_DEFAULT_CONFIG ", optional)\n"
      "  --snapshot FILE        serve this snapshot instead of probing KVM\n"
      "  --state-dir DIR        state directory (default /var/lib/cpumodeld)\n"
      "  --socket PATH          Unix socket (default /run/cpumodeld/io.cpumodeld; \"\" for none)\n"

@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "cli_matrix.h"
 #include "cli_util.h"
-#include "daemon.h" /* cmd_write_atomic */
+#include "files.h"
 
 /* n hosts cost n * n comparisons; past this the groups of `baseline` say more per second spent */
 #define MATRIX_MAX_HOSTS 500

@@ -17,7 +17,8 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "cli.h"
+#include "exit_codes.h"
+#include "serve.h"
 #include "cluster.h"
 #include "daemon.h"
 
