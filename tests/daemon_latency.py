@@ -63,6 +63,18 @@ def ppid(pid):
             return int(line.split()[1])
 
 
+def limit_ms():
+    """100 ms (issue 12 item 8) for the plain build; 250 ms under ASan+UBSan,
+    which runs the daemon several times slower: still far below the seconds
+    a blocked loop would take, which is what the tests look for."""
+    exe = os.environ.get("CPUMODELD", "")
+    try:
+        sanitized = b"__asan_init" in open(exe, "rb").read()
+    except OSError:
+        sanitized = False
+    return 250 if sanitized else 100
+
+
 def summary(name, lat, limit):
     lat = sorted(lat)
     p50, mx = lat[len(lat) // 2], lat[-1]

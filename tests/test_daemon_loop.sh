@@ -4,7 +4,7 @@
 # flock; this test holds an exclusive flock on the file, so the Reprobe is
 # slow for real (its child waits in flock(2), seen in /proc/locks), and
 # meanwhile every GetHost (a new connection each, like the libvirt hook)
-# must answer within 100 ms.  Then:
+# must answer within 100 ms (250 ms in the sanitizer build).  Then:
 #   1. the file is rewritten under the lock and released: the Reprobe answers
 #      with the new content and reports the drift;
 #   2. the waiting child is killed (SIGKILL): the Reprobe fails naming the
@@ -28,7 +28,7 @@ PYTHONPATH=$SRC/tests python3 - "$S" "$PID" "$SNAP" "$OTHER" "$TIMEOUT_MS" <<'EO
 import fcntl, os, signal, sys, time
 from daemon_latency import *
 path, pid, snap, other, timeout_ms = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
-LIMIT = 100
+LIMIT = limit_ms()
 ino = os.stat(snap).st_ino
 
 def waiting_child(deadline=10):
@@ -47,6 +47,7 @@ def host():
     return r["parameters"]["host"]
 
 before = host()
+summary("idle (reference, same run)", gethost_latencies(path, 1.0), LIMIT)
 lock = open(snap, "r+b")
 all_lat = []
 
@@ -116,4 +117,4 @@ print("ok - two Reprobes during one held refresh: both answered")
 summary("all windows", all_lat, LIMIT)
 EOF
 kill -0 "$PID" || fail "the daemon died: $(tail "$T/one.log")"
-ok "GetHost answered within 100 ms during every slow Reprobe"
+ok "GetHost answered within the limit during every slow Reprobe"

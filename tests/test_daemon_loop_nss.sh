@@ -8,7 +8,7 @@
 #  (c) group membership comes from NSS "files": /etc/passwd is a copy under a
 #      write lease held by this test, so the lookup's open(2) waits until the
 #      test lets go (the kernel tells the holder, SIGIO, that someone waits).
-# Meanwhile every GetHost must answer within 100 ms; afterwards the results
+# Meanwhile every GetHost must answer within 100 ms (250 ms under ASan); afterwards the results
 # must be the right ones (the peer live under its resolved address; a user
 # in the socket's group through /etc/group may write, another may not; a
 # cached answer needs no new lookup).
@@ -91,7 +91,7 @@ PYTHONPATH=$SRC/tests python3 - "$S" "$PID" "$T" "$PORT" <<'EOF' || fail "see ab
 import fcntl, json, os, signal, sys, time
 from daemon_latency import *
 path, pid, T, port = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-LIMIT, DELAY = 100, 3.0
+LIMIT, DELAY = limit_ms(), 3.0
 
 def members():
     r, ms = call(path, "io.cpumodeld.GetBaseline", timeout=30)
@@ -100,6 +100,8 @@ def members():
 
 def dns_queries():
     return [l.split() for l in open(T + "/dns.log") if l.startswith("query slowpeer.test")]
+
+summary("idle (reference, same run)", gethost_latencies(path, 1.0), LIMIT)
 
 # (b) start: the name was resolved through our DNS server, the peer is live
 m, _ = members()
@@ -195,4 +197,4 @@ print("ok - uid 1 (not in the group): %s" % rep["error"])
 os.close(lease)
 EOF
 kill -0 "$PID" || fail "the daemon died: $(tail "$T/a.log")"
-ok "GetHost answered within 100 ms during a slow resolver and a slow group lookup"
+ok "GetHost answered within the limit during a slow resolver and a slow group lookup"

@@ -76,6 +76,8 @@ struct cmd_host {
     struct cm_vector vec;
     bool have_vec;
     struct json_object *drift; /* Drift */
+    char *text;                /* the snapshot as the refresh child sent it: an equal one is not decoded again */
+    size_t text_len;
 };
 
 struct cmd_model {

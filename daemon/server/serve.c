@@ -314,6 +314,7 @@ out:
         cm_vector_free(&d.host.vec);
     cm_snapshot_free(d.host.snap);
     json_object_put(d.host.drift);
+    free(d.host.text);
     json_object_put(d.cert);
     cmd_config_free(&d.cfg);
 out_overrides:
