@@ -12,6 +12,19 @@
 #include "cli_util.h"
 #include "files.h"
 
+static void (*usage_printer)(const char *cmd);
+
+void cli_set_usage(void (*print)(const char *cmd))
+{
+    usage_printer = print;
+}
+
+void cli_usage(const char *cmd)
+{
+    if (usage_printer)
+        usage_printer(cmd);
+}
+
 void cli_print_json(struct json_object *o)
 {
     fputs(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE), stdout);

@@ -3,7 +3,8 @@
  * own file; commands from modules not built in this tree are weak and report
  * themselves missing.  The help of every command is here, once: `cpumodeld
  * help CMD`, `cpumodeld CMD --help` and `cpumodeld CMD -h` print the same
- * text, and the commands' usage errors print its first lines (cli_usage). */
+ * text, and the commands' usage errors print its first lines (cli_usage, through
+ * cli_set_usage: cli_util.c never calls back into this file by name). */
 #include <stdio.h>
 #include <string.h>
 
@@ -230,7 +231,7 @@ static void print_help(const struct command *c)
           stdout);
 }
 
-void cli_usage(const char *cmd)
+static void usage_lines(const char *cmd)
 {
     const struct command *c = find(cmd);
     if (!c)
@@ -271,6 +272,7 @@ static int unknown_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    cli_set_usage(usage_lines); /* the commands' usage errors print their lines from the table above */
     if (argc < 2) {
         usage(stderr);
         return CM_EXIT_USAGE;

@@ -70,6 +70,9 @@ int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_
 /* Applies one "key=value" override (command line). */
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err);
 
+/* the largest state file read back (host, drift, models, peer caches) */
+#define CMD_STATE_FILE_MAX (256u << 20)
+
 /* ---- state (state.c) ------------------------------------------------------ */
 struct cmd_host {
     struct cm_snapshot *snap;
@@ -121,8 +124,21 @@ struct cmd_listener {
     sd_event_source *src;
 };
 
+struct cmd_method;
+struct cmd_daemon;
+/* Looks a call up (methods.c); server.c reaches the methods only through this. */
+typedef const struct cmd_method *(*cmd_method_lookup)(const struct cmd_daemon *d, const char *iface,
+                                                      const char *name, bool *iface_known);
+
 struct cmd_daemon {
     sd_event *event;
+    /* Set by serve.c, which wires the parts together, so that the transport
+     * (server.c) and the etcd backend (cluster_etcd.c) never call back into
+     * methods.c by name: each part depends only on the ones below it. */
+    cmd_method_lookup method_lookup;
+    void (*baseline_changed)(struct cmd_daemon *d); /* the registry changed: re-render GetBaseline */
+    void (*host_refreshed)(struct cmd_daemon *d);   /* state.c installed a refresh: drop replies, tell the registry */
+    void (*priv_answered)(struct cmd_daemon *d);    /* privilege.c: a group lookup answered (server.c) */
     struct cmd_config cfg;
     char *config_path;
     bool config_explicit;
@@ -261,7 +277,8 @@ struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *cons
 enum cmd_priv_answer { CMD_PRIV_NO, CMD_PRIV_YES, CMD_PRIV_UNKNOWN };
 enum cmd_priv_answer cmd_priv_check(struct cmd_daemon *d, uid_t uid, gid_t gid, gid_t group);
 void cmd_priv_free(struct cmd_daemon *d);
-/* server.c: a lookup was answered: writing calls waiting for one go on */
+/* server.c (as d->priv_answered): a lookup was answered, writing calls
+ * waiting for one go on */
 void cmd_priv_answered(struct cmd_daemon *d);
 
 /* server.c */
@@ -326,7 +343,7 @@ bool cmd_iface_served(const struct cmd_daemon *d, const char *iface);
 /* cert.c */
 int cmd_cert_call(struct cmd_conn *c, struct vl_call *call);
 
-/* helpers for parameters */
+/* helpers for parameters (params.c) */
 const char *cmd_param_str(struct json_object *params, const char *key, bool *bad);
 bool cmd_param_bool(struct json_object *params, const char *key, bool def, bool *bad);
 

@@ -8,7 +8,7 @@
  * PRIV_TTL_US (a membership removed takes that long to count, as with nscd
  * or sssd's own caches).  Until the answer is known the connection counts as
  * unprivileged (admission, read-only calls); a writing call waits for it
- * (server.c: cmd_priv_answered). */
+ * (server.c: cmd_priv_answered, through d->priv_answered). */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -135,7 +135,8 @@ static void on_lookup(struct cmd_daemon *d, void *arg, const char *out, size_t l
                     (unsigned)e->uid, why);
         }
     }
-    cmd_priv_answered(d); /* also starts lookups that waited for a free slot */
+    if (d->priv_answered)
+        d->priv_answered(d); /* also starts lookups that waited for a free slot */
 }
 
 enum cmd_priv_answer cmd_priv_check(struct cmd_daemon *d, uid_t uid, gid_t gid, gid_t group)

@@ -84,6 +84,12 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
     return 0;
 }
 
+static void host_refreshed(struct cmd_daemon *d)
+{
+    cmd_host_changed(d);
+    cmd_cluster_host_changed(d);
+}
+
 static void on_reload_refreshed(struct cmd_daemon *d, void *arg, const cm_error *err)
 {
     if (err)
@@ -269,6 +275,10 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
         goto out;
     }
+    /* the parts above the transport and the registry, reached through these */
+    d.method_lookup = cmd_method_find;
+    d.host_refreshed = host_refreshed;
+    d.baseline_changed = cmd_cluster_baseline_refresh;
     if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || check_state_dir(d.cfg.state_dir, &err) < 0 ||
         first_refresh(&d, &err) < 0 || cmd_models_load(&d, &err) < 0) {
         if (err.msg[0])

@@ -329,7 +329,7 @@ static int dispatch(struct cmd_conn *c, struct json_object *msg, const char *raw
         return 0;
     }
     bool known = false;
-    const struct cmd_method *m = cmd_method_find(d, call.iface, call.member, &known);
+    const struct cmd_method *m = d->method_lookup(d, call.iface, call.member, &known);
     if (!m) {
         if (!known)
             cmd_error_msg(c, VL_ERR_INTERFACE_NOT_FOUND, "interface", call.iface);
@@ -368,7 +368,7 @@ void cmd_priv_answered(struct cmd_daemon *d)
         bool known = false;
         const struct cmd_method *m = NULL;
         if (!c->dead && vl_call_decode(c->cur, &call, &bad) == 0)
-            m = cmd_method_find(d, call.iface, call.member, &known);
+            m = d->method_lookup(d, call.iface, call.member, &known);
         /* (the same message decoded to this method before: m is found) */
         if (m && run_method(c, m, &call, c->cur, NULL, 0))
             continue; /* went asynchronous: the method calls cmd_call_done */
@@ -747,6 +747,7 @@ int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
             return -1;
     if (!d->nlisteners)
         return cm_fail(err, CM_E_INPUT, "nothing to listen on (listen_unix is empty, no listen_tcp, no sockets passed)");
+    d->priv_answered = cmd_priv_answered;
     d->conn_epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->conn_epfd < 0)
         return cm_fail(err, CM_E_IO, "epoll_create1: %s", strerror(errno));

@@ -9,12 +9,9 @@
  *   models/NAME.json     a pinned model {"name","generation","created","model"}
  *   peers/ADDRESS.json   a peer's last good snapshot {"address","fetched","snapshot"}
  * Every file is replaced atomically (atomic.c). */
-#define _GNU_SOURCE /* getaddrinfo_a */
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -26,14 +23,12 @@
 #include <unistd.h>
 
 #include "cpumodel/arch.h"
-#include "cluster.h"
 #include "cpumodel/probe.h"
 #include "daemon.h"
 
 /* The probe may be absent from a build (another arch, a stub library). */
 #pragma weak cm_probe
 
-#define STATE_FILE_MAX (256u << 20)
 
 char *cmd_state_path(const struct cmd_daemon *d, const char *rel)
 {
@@ -154,7 +149,7 @@ static struct json_object *diff_snapshots(const struct cm_snapshot *old, const s
 static int load_snapshot_text(const char *path, struct cm_snapshot **out, cm_error *err)
 {
     size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    _cleanup_free_ char *text = cmd_read_file(path, CMD_STATE_FILE_MAX, &len, err);
     if (!text)
         return -1;
     return cm_snapshot_parse(text, len, path, out, err);
@@ -235,7 +230,7 @@ static int refresh_compute(const struct cmd_daemon *d, struct cm_snapshot **out,
         /* nothing changed now: still say what the last change was, and when */
         size_t dlen;
         cm_error derr = {0};
-        _cleanup_free_ char *dtext = cmd_read_file(drift_path, STATE_FILE_MAX, &dlen, &derr);
+        _cleanup_free_ char *dtext = cmd_read_file(drift_path, CMD_STATE_FILE_MAX, &dlen, &derr);
         char why[128];
         struct json_object *last = dtext ? vl_parse(dtext, dlen, 64, why, sizeof(why)) : NULL;
         struct json_object *lc;
@@ -355,8 +350,8 @@ static int refresh_install(struct cmd_daemon *d, const char *text, size_t len, c
     }
     json_object_put(d->host.drift);
     d->host.drift = json_object_get(drift);
-    cmd_host_changed(d); /* the drift's "checked" time is in GetHost */
-    cmd_cluster_host_changed(d);
+    if (d->host_refreshed)
+        d->host_refreshed(d); /* cached replies go (the drift's "checked" time is in GetHost), the registry learns */
     r = 0;
 out:
     json_object_put(snapobj);
@@ -386,7 +381,7 @@ static void on_refreshed(struct cmd_daemon *d, void *arg, const char *out, size_
 static int refresh_start(struct cmd_daemon *d, cm_error *err)
 {
     d->refresh->job = cmd_job_start(d, d->cfg.snapshot ? "snapshot load" : "probe", d->cfg.probe_timeout_ms,
-                                    STATE_FILE_MAX, refresh_run, NULL, on_refreshed, NULL, err);
+                                    CMD_STATE_FILE_MAX, refresh_run, NULL, on_refreshed, NULL, err);
     return d->refresh->job ? 0 : -1;
 }
 
@@ -602,7 +597,7 @@ int cmd_model_from_json(struct json_object *o, const char *what, struct cmd_mode
 static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
 {
     size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    _cleanup_free_ char *text = cmd_read_file(path, CMD_STATE_FILE_MAX, &len, err);
     if (!text)
         return -1;
     char why[256];
@@ -776,299 +771,4 @@ int cmd_model_unlink(struct cmd_daemon *d, const char *name, cm_error *err)
         close(fd);
     }
     return 0;
-}
-
-/* ---- peers ---------------------------------------------------------------- */
-
-static char *peer_cache_path(const struct cmd_daemon *d, const char *address)
-{
-    _cleanup_free_ char *safe = cm_xstrdup(address);
-    for (char *p = safe; *p; p++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-", *p))
-            *p = '_';
-    _cleanup_free_ char *rel = cm_xasprintf("peers/%s.json", safe);
-    return cmd_state_path(d, rel);
-}
-
-static void peer_clear(struct cmd_peer *p)
-{
-    cmd_fetch_cancel(p);
-    free(p->address);
-    free(p->name);
-    free(p->raw);
-    if (p->have_vec)
-        cm_vector_free(&p->vec);
-    cm_snapshot_free(p->snap);
-    free(p->last_error);
-    json_object_put(p->models);
-    memset(p, 0, sizeof(*p));
-}
-
-void cmd_peers_free(struct cmd_daemon *d)
-{
-    cmd_resolver_cancel(d); /* its answers are indices into this table */
-    for (size_t i = 0; i < d->npeers; i++)
-        peer_clear(&d->peers[i]);
-    free(d->peers);
-    d->peers = NULL;
-    d->npeers = 0;
-}
-
-/* Keeps the peer's pinned models (an array, else nothing): what conflict
- * detection compares with ours. */
-static void peer_set_models(struct cmd_peer *p, struct json_object *models)
-{
-    json_object_put(p->models);
-    p->models = models && json_object_is_type(models, json_type_array) ? json_object_get(models) : NULL;
-}
-
-/* Installs a parsed snapshot as the peer's current one. */
-static int peer_install(struct cmd_peer *p, struct json_object *snapobj, const char *what, cm_error *err)
-{
-    struct cm_snapshot *s = NULL;
-    if (cm_snapshot_from_json(snapobj, what, &s, err) < 0)
-        return -1;
-    if (!cm_str_printable(cm_snapshot_name(s))) {
-        _cleanup_free_ char *shown = cm_str_escape(cm_snapshot_name(s));
-        cm_snapshot_free(s);
-        return cm_fail(err, CM_E_INPUT, "%s: host name '%s' holds control characters", what, shown);
-    }
-    struct cm_vector v;
-    if (cm_vector_from_snapshot(s, &v, err) < 0) {
-        cm_snapshot_free(s);
-        return -1;
-    }
-    if (p->have_vec)
-        cm_vector_free(&p->vec);
-    cm_snapshot_free(p->snap);
-    p->snap = s;
-    p->vec = v;
-    p->have_vec = true;
-    cm_snapshot_set_str(&p->name, cm_snapshot_name(s));
-    return 0;
-}
-
-static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
-{
-    _cleanup_free_ char *path = peer_cache_path(d, p->address);
-    if (access(path, F_OK) < 0)
-        return;
-    cm_error err = {0};
-    size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, &err);
-    char why[256];
-    struct json_object *o = text ? vl_parse(text, len, 1024, why, sizeof(why)) : NULL;
-    struct json_object *fetched, *snap;
-    if (!o || !json_object_object_get_ex(o, "fetched", &fetched) ||
-        !json_object_object_get_ex(o, "snapshot", &snap) || peer_install(p, snap, path, &err) < 0) {
-        fprintf(stderr, "cpumodeld: peer cache %s ignored: %s\n", path, err.msg[0] ? err.msg : why);
-        json_object_put(o);
-        return;
-    }
-    p->fetched = (time_t)json_object_get_int64(fetched);
-    struct json_object *models = NULL;
-    json_object_object_get_ex(o, "models", &models);
-    peer_set_models(p, models);
-    json_object_put(o);
-}
-
-/* Peers are resolved when the configuration is read, never inside the loop:
- * Unix paths and numeric addresses at once (no lookup), names in a resolver
- * child (below); true when p waits for it. */
-static bool peer_resolve(struct cmd_peer *p)
-{
-    const char *path = !strncmp(p->address, "unix:", 5) ? p->address + 5 : NULL;
-    if (path) {
-        struct sockaddr_un *sun = (struct sockaddr_un *)&p->sa;
-        if (strlen(path) >= sizeof(sun->sun_path)) {
-            cm_snapshot_set_str(&p->last_error, "socket path too long");
-            return false;
-        }
-        sun->sun_family = AF_UNIX;
-        strcpy(sun->sun_path, path);
-        p->salen = sizeof(*sun);
-        return false;
-    }
-    char host[256], port[16];
-    if (!vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port))) {
-        cm_snapshot_set_str(&p->last_error, "not HOST:PORT");
-        return false;
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST}, *res = NULL;
-    if (getaddrinfo(host, port, &hints, &res) || !res) {
-        p->resolving = true;
-        return true;
-    }
-    memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
-    p->salen = res->ai_addrlen;
-    freeaddrinfo(res);
-    return false;
-}
-
-/* What the resolver child sends back, one record per name (the same binary
- * on both ends of the pipe). */
-struct resolved {
-    uint32_t peer;
-    int32_t gai; /* getaddrinfo's result */
-    uint32_t salen;
-    struct sockaddr_storage sa;
-};
-
-#define RESOLVE_TIMEOUT_MS 30000
-#define RESOLVE_MAX_PARALLEL 64
-
-/* In the child: every name at once (getaddrinfo_a runs them in parallel
- * threads of the child: a slow name does not hold up the others). */
-static int resolve_run(struct cmd_daemon *d, void *unused, int fd)
-{
-    for (size_t start = 0; start < d->npeers;) {
-        struct gaicb cbs[RESOLVE_MAX_PARALLEL], *list[RESOLVE_MAX_PARALLEL];
-        char hosts[RESOLVE_MAX_PARALLEL][256], ports[RESOLVE_MAX_PARALLEL][16];
-        uint32_t idx[RESOLVE_MAX_PARALLEL];
-        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
-        int n = 0;
-        for (; start < d->npeers && n < RESOLVE_MAX_PARALLEL; start++) {
-            struct cmd_peer *p = &d->peers[start];
-            if (!p->resolving ||
-                !vl_split_hostport(p->address, hosts[n], sizeof(hosts[n]), ports[n], sizeof(ports[n])))
-                continue;
-            cbs[n] = (struct gaicb){.ar_name = hosts[n], .ar_service = ports[n], .ar_request = &hints};
-            list[n] = &cbs[n];
-            idx[n++] = (uint32_t)start;
-        }
-        if (!n)
-            break;
-        getaddrinfo_a(GAI_WAIT, list, n, NULL);
-        for (int i = 0; i < n; i++) {
-            struct resolved r = {.peer = idx[i], .gai = gai_error(&cbs[i])};
-            if (!r.gai && cbs[i].ar_result) {
-                memcpy(&r.sa, cbs[i].ar_result->ai_addr, cbs[i].ar_result->ai_addrlen);
-                r.salen = cbs[i].ar_result->ai_addrlen;
-            } else if (!r.gai)
-                r.gai = EAI_NONAME;
-            if (cbs[i].ar_result)
-                freeaddrinfo(cbs[i].ar_result);
-            if (cmd_job_write(fd, &r, sizeof(r)) < 0)
-                return 1;
-        }
-    }
-    return 0;
-}
-
-static void on_resolved(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error)
-{
-    d->resolver = NULL;
-    const struct resolved *r = (const struct resolved *)out;
-    size_t n = out ? len / sizeof(*r) : 0;
-    for (size_t i = 0; i < n; i++) {
-        if (r[i].peer >= d->npeers || r[i].salen > sizeof(r[i].sa))
-            continue;
-        struct cmd_peer *p = &d->peers[r[i].peer];
-        if (!p->resolving)
-            continue;
-        p->resolving = false;
-        if (r[i].gai) {
-            char msg[256];
-            snprintf(msg, sizeof(msg), "cannot resolve: %s", gai_strerror(r[i].gai));
-            cm_snapshot_set_str(&p->last_error, msg);
-        } else {
-            memcpy(&p->sa, &r[i].sa, r[i].salen);
-            p->salen = r[i].salen;
-        }
-        cmd_fetch_resolved(p);
-    }
-    for (size_t i = 0; i < d->npeers; i++) { /* no answer for it: the resolver failed */
-        struct cmd_peer *p = &d->peers[i];
-        if (!p->resolving)
-            continue;
-        p->resolving = false;
-        char msg[512];
-        snprintf(msg, sizeof(msg), "cannot resolve: %s", error ? error : "no answer from the resolver");
-        cm_snapshot_set_str(&p->last_error, msg);
-        cmd_fetch_resolved(p);
-    }
-}
-
-void cmd_resolver_cancel(struct cmd_daemon *d)
-{
-    cmd_job_cancel(d->resolver);
-    d->resolver = NULL;
-}
-
-void cmd_peers_setup(struct cmd_daemon *d)
-{
-    cmd_peers_free(d);
-    _cleanup_free_ char *dir = cmd_state_path(d, "peers");
-    cm_error err = {0};
-    if (cmd_mkdir_p(dir, 0750, &err) < 0)
-        fprintf(stderr, "cpumodeld: %s\n", err.msg);
-    d->peers = cm_xcalloc(d->cfg.peers.n ? d->cfg.peers.n : 1, sizeof(*d->peers));
-    size_t names = 0;
-    for (size_t i = 0; i < d->cfg.peers.n; i++) {
-        d->peers[i].address = cm_xstrdup(d->cfg.peers.v[i]);
-        names += peer_resolve(&d->peers[i]);
-        peer_load_cache(d, &d->peers[i]);
-    }
-    d->npeers = d->cfg.peers.n;
-    if (!names)
-        return;
-    d->resolver = cmd_job_start(d, "name resolution", RESOLVE_TIMEOUT_MS, names * sizeof(struct resolved),
-                                resolve_run, NULL, on_resolved, NULL, &err);
-    if (!d->resolver)
-        on_resolved(d, NULL, NULL, 0, err.msg);
-}
-
-int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err)
-{
-    time_t now = time(NULL);
-    if (p->raw && p->rawlen == len && !memcmp(p->raw, raw, len) && p->have_vec) {
-        p->fetched = now; /* same answer as last time: nothing to parse or store */
-        return 0;
-    }
-    char why[256];
-    struct json_object *o = vl_parse(raw, len, d->cfg.max_depth, why, sizeof(why));
-    if (!o)
-        return cm_fail(err, CM_E_INPUT, "%s: %s", p->address, why);
-    struct json_object *errname, *params, *snap;
-    int r = -1;
-    if (json_object_object_get_ex(o, "error", &errname)) {
-        cm_fail(err, CM_E_INPUT, "%s: error %s", p->address, json_object_get_string(errname));
-        goto out;
-    }
-    if (!json_object_object_get_ex(o, "parameters", &params) || !json_object_object_get_ex(params, "snapshot", &snap) ||
-        !json_object_is_type(snap, json_type_object)) {
-        cm_fail(err, CM_E_INPUT, "%s: the reply has no snapshot", p->address);
-        goto out;
-    }
-    if (peer_install(p, snap, p->address, err) < 0)
-        goto out;
-    struct json_object *models = NULL;
-    json_object_object_get_ex(params, "models", &models);
-    peer_set_models(p, models);
-    free(p->raw);
-    p->raw = cm_xmalloc(len);
-    memcpy(p->raw, raw, len);
-    p->rawlen = len;
-    p->fetched = now;
-    /* the on-disk cache: atomic, but not fsynced (it can be fetched again) */
-    struct json_object *c = json_object_new_object();
-    json_object_object_add(c, "address", json_object_new_string(p->address));
-    json_object_object_add(c, "fetched", json_object_new_int64((int64_t)now));
-    json_object_object_add(c, "snapshot", json_object_get(snap));
-    if (p->models)
-        json_object_object_add(c, "models", json_object_get(p->models));
-    {
-        /* own scope: the `goto out` paths above must not reach this cleanup variable */
-        size_t clen;
-        const char *text = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN, &clen);
-        _cleanup_free_ char *path = peer_cache_path(d, p->address);
-        cm_error werr = {0};
-        if (cmd_write_atomic_ex(path, text, clen, false, &werr) < 0)
-            fprintf(stderr, "cpumodeld: %s\n", werr.msg);
-    }
-    json_object_put(c);
-    r = 0;
-out:
-    json_object_put(o);
-    return r;
 }
