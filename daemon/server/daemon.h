@@ -185,7 +185,7 @@ struct cmd_daemon {
     struct cmd_job *jobs;
     struct cmd_refresh *refresh;
     struct cmd_priv *priv;
-    struct cmd_job *resolver; /* peers' names being resolved (state.c) */
+    struct cmd_job *resolver; /* peers' names being resolved (peers.c) */
 
     /* certification clients */
     struct json_object *cert;
@@ -265,7 +265,7 @@ struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, siz
                                     cmd_fanout_done done, void *userdata);
 void cmd_fetch_cancel(struct cmd_peer *p); /* peers.c: drops an in-flight fetch (peer table freed) */
 void cmd_fetch_resolved(struct cmd_peer *p); /* peers.c: p's name is resolved (or failed): go on */
-void cmd_resolver_cancel(struct cmd_daemon *d); /* state.c */
+void cmd_resolver_cancel(struct cmd_daemon *d); /* peers.c: the resolver child is no longer wanted */
 void cmd_fanout_free(struct cmd_fanout *f);
 /* A fan-out that is already complete (the etcd registry: no fetching). */
 struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
