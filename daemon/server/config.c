@@ -49,6 +49,7 @@ void cmd_config_defaults(struct cmd_config *c)
     c->etcd_lease_ttl_s = 10;
     c->etcd_timeout_ms = 2000;
     c->pki_dir = cm_xstrdup(CMD_PKI_DIR);
+    c->probe_timeout_ms = 300000;
 }
 
 void cmd_config_free(struct cmd_config *c)
@@ -110,6 +111,7 @@ static const struct key {
     {"pki_dir", K_STR, offsetof(struct cmd_config, pki_dir), 0, 0},
     {"tcp_insecure", K_BOOL, offsetof(struct cmd_config, tcp_insecure), 0, 0},
     {"tls_allowed_dn", K_STRV, offsetof(struct cmd_config, tls_allowed_dn), 0, 0},
+    {"probe_timeout_ms", K_INT, offsetof(struct cmd_config, probe_timeout_ms), 100, 3600000},
 };
 
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err)

@@ -65,6 +65,7 @@ struct cmd_config {
     char *etcd_prefix;        /* default /cpumodeld/ */
     int etcd_lease_ttl_s;
     int etcd_timeout_ms;
+    int probe_timeout_ms;     /* a host refresh (probe, --snapshot load) taking longer is stopped */
 };
 void cmd_config_defaults(struct cmd_config *c);
 void cmd_config_free(struct cmd_config *c);
@@ -86,6 +87,8 @@ struct cmd_host {
     struct cm_vector vec;
     bool have_vec;
     struct json_object *drift; /* Drift */
+    char *text;                /* the snapshot as the refresh child sent it: an equal one is not decoded again */
+    size_t text_len;
 };
 
 struct cmd_model {
@@ -117,9 +120,11 @@ struct cmd_peer {
     void *tls_session;
     size_t tls_session_len;
     uint64_t tls_verified_us;
-    /* resolved once at (re)configuration: no name lookups inside the loop */
+    /* resolved once at (re)configuration: no name lookups inside the loop
+     * (a name goes to a resolver child: resolving until it answers) */
     struct sockaddr_storage sa;
     socklen_t salen;
+    bool resolving;
 };
 
 /* ---- the daemon ----------------------------------------------------------- */
@@ -145,6 +150,8 @@ struct cmd_daemon {
      * methods.c by name: each part depends only on the ones below it. */
     cmd_method_lookup method_lookup;
     void (*baseline_changed)(struct cmd_daemon *d); /* the registry changed: re-render GetBaseline */
+    void (*host_refreshed)(struct cmd_daemon *d);   /* state.c installed a refresh: drop replies, tell the registry */
+    void (*priv_answered)(struct cmd_daemon *d);    /* privilege.c: a group lookup answered (server.c) */
     struct cmd_config cfg;
     char *config_path;
     bool config_explicit;
@@ -189,14 +196,40 @@ struct cmd_daemon {
     /* TLS credentials (tls.c): the TCP listeners', the peer fetches' */
     struct cmd_tls_creds *tls_server, *tls_client;
     unsigned tls_refused;   /* handshakes refused since start (logged, rate limited) */
+    /* work off the loop (job.c), the host refresh in flight and the ones
+     * asked for meanwhile (state.c), callers' group membership (privilege.c) */
+    struct cmd_job *jobs;
+    struct cmd_refresh *refresh;
+    struct cmd_priv *priv;
+    struct cmd_job *resolver; /* peers' names being resolved (peers.c) */
 
     /* certification clients */
     struct json_object *cert;
     uint64_t served;
 };
 
+/* job.c: work that may block runs in a forked child, off the loop.
+ * run: in the child, writes its result to fd; its return is the exit status.
+ * done: on the loop, with the bytes written (exit status 0) or an error
+ * (crash, timeout, non-zero exit, output over max_out). */
+struct cmd_job;
+typedef int (*cmd_job_fn)(struct cmd_daemon *d, void *run_arg, int fd);
+typedef void (*cmd_job_done)(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error);
+struct cmd_job *cmd_job_start(struct cmd_daemon *d, const char *what, int timeout_ms, size_t max_out,
+                              cmd_job_fn run, void *run_arg, cmd_job_done done, void *arg, cm_error *err);
+int cmd_job_write(int fd, const void *data, size_t len); /* in the child */
+pid_t cmd_job_pid(const struct cmd_job *j);
+void cmd_job_cancel(struct cmd_job *j); /* kills it; done is not called */
+void cmd_jobs_shutdown(struct cmd_daemon *d);
+
 /* state.c */
-int cmd_host_refresh(struct cmd_daemon *d, cm_error *err);       /* probe or load --snapshot, drift */
+/* Probe (or load --snapshot) and record drift in a child; installs the
+ * result and calls done (err NULL on success) from the loop.  A request made
+ * while a refresh runs is served by the next one, so its answer is never
+ * older than the request; requests made meanwhile share that next one. */
+typedef void (*cmd_refresh_done)(struct cmd_daemon *d, void *arg, const cm_error *err);
+int cmd_host_refresh(struct cmd_daemon *d, cmd_refresh_done done, void *arg, cm_error *err); /* -1: not started */
+void cmd_refresh_free(struct cmd_daemon *d);
 struct json_object *cmd_host_json(const struct cmd_daemon *d);   /* Host */
 int cmd_models_load(struct cmd_daemon *d, cm_error *err);
 void cmd_models_free(struct cmd_daemon *d);
@@ -247,6 +280,8 @@ struct cmd_fanout {
 struct cmd_fanout *cmd_fanout_start(struct cmd_daemon *d, const size_t *idx, size_t n, uint64_t max_age_us,
                                     cmd_fanout_done done, void *userdata);
 void cmd_fetch_cancel(struct cmd_peer *p); /* peers.c: drops an in-flight fetch (peer table freed) */
+void cmd_fetch_resolved(struct cmd_peer *p); /* peers.c: p's name is resolved (or failed): go on */
+void cmd_resolver_cancel(struct cmd_daemon *d); /* peers.c: the resolver child is no longer wanted */
 void cmd_fanout_free(struct cmd_fanout *f);
 /* A fan-out that is already complete (the etcd registry: no fetching). */
 struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *const *peers,
@@ -257,6 +292,15 @@ struct cmd_fanout *cmd_fanout_static(struct cmd_daemon *d, struct cmd_peer *cons
 int cmd_tls_setup(struct cmd_daemon *d, bool tcp_listener, cm_error *err);
 void cmd_tls_reload(struct cmd_daemon *d); /* SIGHUP: a complete new set replaces the running one */
 void cmd_tls_free_creds(struct cmd_daemon *d);
+/* privilege.c: may this local caller change state (root, the daemon's
+ * user, or in the socket's group)?  Group membership comes from NSS, looked
+ * up in a child and cached per uid; CMD_PRIV_UNKNOWN starts that lookup. */
+enum cmd_priv_answer { CMD_PRIV_NO, CMD_PRIV_YES, CMD_PRIV_UNKNOWN };
+enum cmd_priv_answer cmd_priv_check(struct cmd_daemon *d, uid_t uid, gid_t gid, gid_t group);
+void cmd_priv_free(struct cmd_daemon *d);
+/* server.c (as d->priv_answered): a lookup was answered, writing calls
+ * waiting for one go on */
+void cmd_priv_answered(struct cmd_daemon *d);
 
 /* server.c */
 int cmd_server_setup(struct cmd_daemon *d, cm_error *err);
@@ -270,6 +314,9 @@ struct cmd_conn {
     bool tcp, privileged;
     pid_t pid;
     uid_t uid;
+    gid_t gid;        /* unix: the caller's group (SO_PEERCRED) */
+    gid_t group;      /* unix: the listener's group (who is privileged) */
+    bool priv_wait;   /* the current (writing) call waits for a group lookup */
     uint32_t events;  /* epoll events wanted */
     uint32_t armed;   /* ... and registered in d->conn_epfd */
     bool enabled;     /* watched at all (off: a dead connection awaiting its call) */

@@ -97,19 +97,29 @@ static int m_get_host(struct cmd_conn *c, struct vl_call *call)
     return 0;
 }
 
+/* The refresh runs in a child (state.c): the caller waits, everyone else
+ * keeps being answered from the current snapshot. */
+static void on_reprobed(struct cmd_daemon *d, void *arg, const cm_error *err)
+{
+    struct cmd_conn *c = arg;
+    if (err)
+        cmd_error_msg(c, CMD_IFACE ".ProbeFailed", "message", err->msg);
+    else {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "host", cmd_host_json(d));
+        cmd_reply(c, p);
+    }
+    cmd_call_done(c);
+}
+
 static int m_reprobe(struct cmd_conn *c, struct vl_call *call)
 {
     cm_error err = {0};
-    if (cmd_host_refresh(c->d, &err) < 0) {
+    if (cmd_host_refresh(c->d, on_reprobed, c, &err) < 0) {
         cmd_error_msg(c, CMD_IFACE ".ProbeFailed", "message", err.msg);
         return 0;
     }
-    cmd_host_changed(c->d);
-    cmd_cluster_host_changed(c->d);
-    struct json_object *p = json_object_new_object();
-    json_object_object_add(p, "host", cmd_host_json(c->d));
-    cmd_reply(c, p);
-    return 0;
+    return 1;
 }
 
 /* ---- models --------------------------------------------------------------- */

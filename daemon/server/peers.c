@@ -6,6 +6,7 @@
  * cached, with its age) or is reported missing.  Only configured peers are
  * ever contacted: the addresses come from the configuration, never from a
  * request. */
+#define _GNU_SOURCE /* getaddrinfo_a */
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -114,7 +115,8 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
     struct cmd_fetch *x = userdata;
     char msg[96];
-    snprintf(msg, sizeof(msg), "no answer within %d ms", x->d->cfg.peer_timeout_ms);
+    snprintf(msg, sizeof(msg), x->p->resolving ? "name not resolved within %d ms" : "no answer within %d ms",
+             x->d->cfg.peer_timeout_ms);
     fetch_finish(x, msg);
     return 0;
 }
@@ -200,22 +202,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata)
     return 0;
 }
 
-/* Starts a fetch of p (or finishes it at once with the reason it cannot
- * start); the waiter is added before, so it learns the outcome either way. */
-static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fanout *f, size_t i)
+/* Connects and sends the call; the fetch's timer runs already. */
+static void fetch_connect(struct cmd_fetch *x)
 {
-    struct cmd_fetch *x = p->fetch;
-    if (!x) {
-        x = cm_xcalloc(1, sizeof(*x));
-        x->d = d;
-        x->p = p;
-        x->fd = -1;
-    }
-    x->w = cm_xrealloc(x->w, (x->nw + 1) * sizeof(*x->w));
-    x->w[x->nw++] = (struct cmd_waiter){f, i};
-    if (p->fetch)
-        return; /* already on its way: share it */
-    p->fetch = x;
+    struct cmd_daemon *d = x->d;
+    struct cmd_peer *p = x->p;
     char msg[256];
     if (!p->salen) {
         /* p->last_error says why it has no address (cm_snapshot_set_str copes with the alias) */
@@ -258,12 +249,43 @@ static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fan
     size_t len;
     _cleanup_free_ char *call = vl_encode_call(CMD_IFACE ".GetHost", params, false, false, &len);
     vl_outbuf_append(&x->out, call, len);
+    if (sd_event_add_io(d->event, &x->io, x->fd, EPOLLOUT | EPOLLIN, on_io, x) < 0)
+        fetch_finish(x, "event loop: cannot watch the connection");
+}
+
+/* Starts a fetch of p (or finishes it at once with the reason it cannot
+ * start); the waiter is added before, so it learns the outcome either way.
+ * A peer whose name is still being resolved (off the loop, state.c) is
+ * connected to once it is: its timeout counts from now all the same. */
+static void fetch_start(struct cmd_daemon *d, struct cmd_peer *p, struct cmd_fanout *f, size_t i)
+{
+    struct cmd_fetch *x = p->fetch;
+    if (!x) {
+        x = cm_xcalloc(1, sizeof(*x));
+        x->d = d;
+        x->p = p;
+        x->fd = -1;
+    }
+    x->w = cm_xrealloc(x->w, (x->nw + 1) * sizeof(*x->w));
+    x->w[x->nw++] = (struct cmd_waiter){f, i};
+    if (p->fetch)
+        return; /* already on its way: share it */
+    p->fetch = x;
     uint64_t now;
     sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    if (sd_event_add_io(d->event, &x->io, x->fd, EPOLLOUT | EPOLLIN, on_io, x) < 0 ||
-        sd_event_add_time(d->event, &x->timer, CLOCK_MONOTONIC, now + (uint64_t)d->cfg.peer_timeout_ms * 1000,
-                          1000, on_timer, x) < 0)
-        fetch_finish(x, "event loop: cannot watch the connection");
+    if (sd_event_add_time(d->event, &x->timer, CLOCK_MONOTONIC, now + (uint64_t)d->cfg.peer_timeout_ms * 1000,
+                          1000, on_timer, x) < 0) {
+        fetch_finish(x, "event loop: cannot time the fetch");
+        return;
+    }
+    if (!p->resolving)
+        fetch_connect(x);
+}
+
+void cmd_fetch_resolved(struct cmd_peer *p)
+{
+    if (p->fetch && p->fetch->fd < 0 && !p->fetch->io)
+        fetch_connect(p->fetch);
 }
 
 static int on_defer(sd_event_source *s, void *userdata)
@@ -369,6 +391,7 @@ static void peer_clear(struct cmd_peer *p)
 
 void cmd_peers_free(struct cmd_daemon *d)
 {
+    cmd_resolver_cancel(d); /* its answers are indices into this table */
     for (size_t i = 0; i < d->npeers; i++)
         peer_clear(&d->peers[i]);
     free(d->peers);
@@ -434,35 +457,127 @@ static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
     json_object_put(o);
 }
 
-/* Peers are resolved when the configuration is read, never inside the loop. */
-static void peer_resolve(struct cmd_peer *p)
+/* Peers are resolved when the configuration is read, never inside the loop:
+ * Unix paths and numeric addresses at once (no lookup), names in a resolver
+ * child (below); true when p waits for it. */
+static bool peer_resolve(struct cmd_peer *p)
 {
     const char *path = !strncmp(p->address, "unix:", 5) ? p->address + 5 : NULL;
     if (path) {
         struct sockaddr_un *sun = (struct sockaddr_un *)&p->sa;
         if (strlen(path) >= sizeof(sun->sun_path)) {
             cm_snapshot_set_str(&p->last_error, "socket path too long");
-            return;
+            return false;
         }
         sun->sun_family = AF_UNIX;
         strcpy(sun->sun_path, path);
         p->salen = sizeof(*sun);
-        return;
+        return false;
     }
     char host[256], port[16];
     if (!vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port))) {
         cm_snapshot_set_str(&p->last_error, "not HOST:PORT");
-        return;
+        return false;
     }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
-    int r = getaddrinfo(host, port, &hints, &res);
-    if (r || !res) {
-        cm_snapshot_set_str(&p->last_error, r ? gai_strerror(r) : "no address");
-        return;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV | AI_NUMERICHOST}, *res = NULL;
+    if (getaddrinfo(host, port, &hints, &res) || !res) {
+        p->resolving = true;
+        return true;
     }
     memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
     p->salen = res->ai_addrlen;
     freeaddrinfo(res);
+    return false;
+}
+
+/* What the resolver child sends back, one record per name (the same binary
+ * on both ends of the pipe). */
+struct resolved {
+    uint32_t peer;
+    int32_t gai; /* getaddrinfo's result */
+    uint32_t salen;
+    struct sockaddr_storage sa;
+};
+
+#define RESOLVE_TIMEOUT_MS 30000
+#define RESOLVE_MAX_PARALLEL 64
+
+/* In the child: every name at once (getaddrinfo_a runs them in parallel
+ * threads of the child: a slow name does not hold up the others). */
+static int resolve_run(struct cmd_daemon *d, void *unused, int fd)
+{
+    for (size_t start = 0; start < d->npeers;) {
+        struct gaicb cbs[RESOLVE_MAX_PARALLEL], *list[RESOLVE_MAX_PARALLEL];
+        char hosts[RESOLVE_MAX_PARALLEL][256], ports[RESOLVE_MAX_PARALLEL][16];
+        uint32_t idx[RESOLVE_MAX_PARALLEL];
+        struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV};
+        int n = 0;
+        for (; start < d->npeers && n < RESOLVE_MAX_PARALLEL; start++) {
+            struct cmd_peer *p = &d->peers[start];
+            if (!p->resolving ||
+                !vl_split_hostport(p->address, hosts[n], sizeof(hosts[n]), ports[n], sizeof(ports[n])))
+                continue;
+            cbs[n] = (struct gaicb){.ar_name = hosts[n], .ar_service = ports[n], .ar_request = &hints};
+            list[n] = &cbs[n];
+            idx[n++] = (uint32_t)start;
+        }
+        if (!n)
+            break;
+        getaddrinfo_a(GAI_WAIT, list, n, NULL);
+        for (int i = 0; i < n; i++) {
+            struct resolved r = {.peer = idx[i], .gai = gai_error(&cbs[i])};
+            if (!r.gai && cbs[i].ar_result) {
+                memcpy(&r.sa, cbs[i].ar_result->ai_addr, cbs[i].ar_result->ai_addrlen);
+                r.salen = cbs[i].ar_result->ai_addrlen;
+            } else if (!r.gai)
+                r.gai = EAI_NONAME;
+            if (cbs[i].ar_result)
+                freeaddrinfo(cbs[i].ar_result);
+            if (cmd_job_write(fd, &r, sizeof(r)) < 0)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void on_resolved(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error)
+{
+    d->resolver = NULL;
+    const struct resolved *r = (const struct resolved *)out;
+    size_t n = out ? len / sizeof(*r) : 0;
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].peer >= d->npeers || r[i].salen > sizeof(r[i].sa))
+            continue;
+        struct cmd_peer *p = &d->peers[r[i].peer];
+        if (!p->resolving)
+            continue;
+        p->resolving = false;
+        if (r[i].gai) {
+            char msg[256];
+            snprintf(msg, sizeof(msg), "cannot resolve: %s", gai_strerror(r[i].gai));
+            cm_snapshot_set_str(&p->last_error, msg);
+        } else {
+            memcpy(&p->sa, &r[i].sa, r[i].salen);
+            p->salen = r[i].salen;
+        }
+        cmd_fetch_resolved(p);
+    }
+    for (size_t i = 0; i < d->npeers; i++) { /* no answer for it: the resolver failed */
+        struct cmd_peer *p = &d->peers[i];
+        if (!p->resolving)
+            continue;
+        p->resolving = false;
+        char msg[512];
+        snprintf(msg, sizeof(msg), "cannot resolve: %s", error ? error : "no answer from the resolver");
+        cm_snapshot_set_str(&p->last_error, msg);
+        cmd_fetch_resolved(p);
+    }
+}
+
+void cmd_resolver_cancel(struct cmd_daemon *d)
+{
+    cmd_job_cancel(d->resolver);
+    d->resolver = NULL;
 }
 
 void cmd_peers_setup(struct cmd_daemon *d)
@@ -473,12 +588,19 @@ void cmd_peers_setup(struct cmd_daemon *d)
     if (cmd_mkdir_p(dir, 0750, &err) < 0)
         fprintf(stderr, "cpumodeld: %s\n", err.msg);
     d->peers = cm_xcalloc(d->cfg.peers.n ? d->cfg.peers.n : 1, sizeof(*d->peers));
+    size_t names = 0;
     for (size_t i = 0; i < d->cfg.peers.n; i++) {
         d->peers[i].address = cm_xstrdup(d->cfg.peers.v[i]);
-        peer_resolve(&d->peers[i]);
+        names += peer_resolve(&d->peers[i]);
         peer_load_cache(d, &d->peers[i]);
     }
     d->npeers = d->cfg.peers.n;
+    if (!names)
+        return;
+    d->resolver = cmd_job_start(d, "name resolution", RESOLVE_TIMEOUT_MS, names * sizeof(struct resolved),
+                                resolve_run, NULL, on_resolved, NULL, &err);
+    if (!d->resolver)
+        on_resolved(d, NULL, NULL, 0, err.msg);
 }
 
 int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err)

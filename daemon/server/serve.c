@@ -85,6 +85,19 @@ static int on_term(sd_event_source *s, const struct signalfd_siginfo *si, void *
     return 0;
 }
 
+static void host_refreshed(struct cmd_daemon *d)
+{
+    cmd_host_changed(d);
+    cmd_cluster_host_changed(d);
+}
+
+static void on_reload_refreshed(struct cmd_daemon *d, void *arg, const cm_error *err)
+{
+    if (err)
+        fprintf(stderr, "cpumodeld: reload: re-probe failed: %s (keeping the previous snapshot)\n", err->msg);
+    notify_status(d, "READY=1\n");
+}
+
 static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata)
 {
     struct cmd_daemon *d = userdata;
@@ -102,10 +115,7 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
         d->cfg = cfg;
         cmd_tls_reload(d); /* rotated certificates, new TCP peers */
     }
-    if (cmd_host_refresh(d, &err) < 0)
-        fprintf(stderr, "cpumodeld: reload: re-probe failed: %s (keeping the previous snapshot)\n", err.msg);
-    cmd_host_changed(d);
-    cmd_cluster_reload(d); /* new etcd settings, then this host again */
+    cmd_cluster_reload(d); /* new etcd settings; the refresh below registers this host again */
     if (cmd_models_load(d, &err) < 0)
         fprintf(stderr, "cpumodeld: reload: %s\n", err.msg);
     if (d->active_fanouts) {
@@ -113,7 +123,10 @@ static int on_hup(sd_event_source *s, const struct signalfd_siginfo *si, void *u
         sd_event_source_set_enabled(d->post, SD_EVENT_ON);
     } else
         cmd_peers_setup(d);
-    notify_status(d, "READY=1\n");
+    cmd_host_changed(d); /* GetHost lists the pinned models */
+    /* the re-probe runs off the loop: READY once it is done */
+    if (cmd_host_refresh(d, on_reload_refreshed, NULL, &err) < 0)
+        on_reload_refreshed(d, NULL, &err);
     return 0;
 }
 
@@ -149,6 +162,40 @@ static int check_state_dir(const char *dir, cm_error *err)
     if (st.st_mode & 022)
         return cm_fail(err, CM_E_INPUT, "state directory %s: mode %04o lets others write (at most 0755, 0750 advised)",
                        dir, (unsigned)(st.st_mode & 07777));
+    return 0;
+}
+
+/* The first snapshot, through the same child as every later refresh (a
+ * probe that crashes fails the start with the signal, not silently); the loop
+ * runs only for it, nothing is listening yet.  A SIGTERM meanwhile ends the
+ * start (no error message, exit 0). */
+struct first {
+    bool done;
+    cm_error err;
+};
+
+static void on_first_refresh(struct cmd_daemon *d, void *arg, const cm_error *err)
+{
+    struct first *f = arg;
+    f->done = true;
+    if (err)
+        f->err = *err;
+}
+
+static int first_refresh(struct cmd_daemon *d, cm_error *err)
+{
+    struct first f = {0};
+    if (cmd_host_refresh(d, on_first_refresh, &f, err) < 0)
+        return -1;
+    while (!f.done && sd_event_get_state(d->event) != SD_EVENT_FINISHED)
+        if (sd_event_run(d->event, UINT64_MAX) < 0)
+            return cm_fail(err, CM_E_IO, "the event loop failed during the first probe");
+    if (!f.done)
+        return -1; /* stopped: err stays empty */
+    if (f.err.msg[0]) {
+        *err = f.err;
+        return -1;
+    }
     return 0;
 }
 
@@ -217,23 +264,15 @@ int cmd_serve(int argc, char **argv)
     raise_nofile();
     signal(SIGPIPE, SIG_IGN);
     srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-    if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || check_state_dir(d.cfg.state_dir, &err) < 0 ||
-        cmd_host_refresh(&d, &err) < 0 ||
-        cmd_models_load(&d, &err) < 0) {
-        fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
-        rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
-        goto out;
-    }
-    cmd_peers_setup(&d);
     sigset_t ss;
     sigemptyset(&ss);
     sigaddset(&ss, SIGTERM);
     sigaddset(&ss, SIGINT);
     sigaddset(&ss, SIGHUP);
+    sigaddset(&ss, SIGCHLD); /* the workers' exits (job.c) come through the loop */
     sigprocmask(SIG_BLOCK, &ss, NULL);
     if (sd_event_new(&d.event) < 0 || sd_event_add_signal(d.event, NULL, SIGTERM, on_term, &d) < 0 ||
         sd_event_add_signal(d.event, NULL, SIGINT, on_term, &d) < 0 ||
-        sd_event_add_signal(d.event, NULL, SIGHUP, on_hup, &d) < 0 ||
         sd_event_add_post(d.event, &d.post, on_post, &d) < 0 ||
         sd_event_source_set_enabled(d.post, SD_EVENT_OFF) < 0) {
         fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
@@ -241,7 +280,21 @@ int cmd_serve(int argc, char **argv)
     }
     /* the parts above the transport and the registry, reached through these */
     d.method_lookup = cmd_method_find;
+    d.host_refreshed = host_refreshed;
     d.baseline_changed = cmd_cluster_baseline_refresh;
+    if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || check_state_dir(d.cfg.state_dir, &err) < 0 ||
+        first_refresh(&d, &err) < 0 || cmd_models_load(&d, &err) < 0) {
+        if (err.msg[0])
+            fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
+        rc = !err.msg[0] ? 0 : err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
+        goto out;
+    }
+    cmd_peers_setup(&d);
+    /* SIGHUP only once there is a host to reload */
+    if (sd_event_add_signal(d.event, NULL, SIGHUP, on_hup, &d) < 0) {
+        fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
+        goto out;
+    }
     if (cmd_cluster_setup(&d, &err) < 0) {
         fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
         rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
@@ -260,6 +313,10 @@ int cmd_serve(int argc, char **argv)
     rc = r < 0 ? CM_EXIT_SYSTEM : 0;
 out:
     cmd_server_shutdown(&d);
+    cmd_refresh_free(&d);
+    cmd_priv_free(&d);
+    cmd_resolver_cancel(&d);
+    cmd_jobs_shutdown(&d);
     cmd_cluster_free(&d);
     d.post = sd_event_source_unref(d.post);
     d.event = sd_event_unref(d.event);
@@ -270,6 +327,7 @@ out:
         cm_vector_free(&d.host.vec);
     cm_snapshot_free(d.host.snap);
     json_object_put(d.host.drift);
+    free(d.host.text);
     json_object_put(d.cert);
     cmd_config_free(&d.cfg);
 out_overrides:

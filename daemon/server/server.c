@@ -278,6 +278,35 @@ static bool method_allowed(struct cmd_conn *c, const struct cmd_method *m, const
     return true;
 }
 
+/* Runs an allowed (or refused) method; returns 1 when the call went
+ * asynchronous. */
+static int run_method(struct cmd_conn *c, const struct cmd_method *m, struct vl_call *call, struct json_object *msg,
+                      const char *raw, size_t rawlen)
+{
+    struct cmd_daemon *d = c->d;
+    const char *why = NULL;
+    if (!method_allowed(c, m, &why)) {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "method", json_object_new_string(call->method));
+        json_object_object_add(p, "reason", json_object_new_string(why));
+        cmd_error(c, CMD_IFACE ".PermissionDenied", p);
+        return 0;
+    }
+    size_t before = vl_outbuf_pending(&c->out) ? c->out.len : 0; /* a drained queue restarts at 0 */
+    int r = m->fn(c, call);
+    if (r > 0) {
+        c->busy = true;
+        if (!c->cur)
+            c->cur = json_object_get(msg);
+    } else if (raw && m->cacheable && !call->oneway && !call->more && c->out.len > before &&
+               !strncmp(c->out.data + before, "{\"parameters\"", 13)) {
+        /* a reply, not an error: the same bytes get the same answer until
+         * the state changes (append only grows out.len within one call) */
+        cache_store(d, raw, rawlen, c->out.data + before, c->out.len - before);
+    }
+    return r > 0;
+}
+
 /* Dispatches one message (raw: its bytes); returns 1 when the call went
  * asynchronous. */
 static int dispatch(struct cmd_conn *c, struct json_object *msg, const char *raw, size_t rawlen)
@@ -310,26 +339,43 @@ static int dispatch(struct cmd_conn *c, struct json_object *msg, const char *raw
             cmd_error_msg(c, VL_ERR_METHOD_NOT_FOUND, "method", call.method);
         return 0;
     }
-    const char *why = NULL;
-    if (!method_allowed(c, m, &why)) {
-        struct json_object *p = json_object_new_object();
-        json_object_object_add(p, "method", json_object_new_string(call.method));
-        json_object_object_add(p, "reason", json_object_new_string(why));
-        cmd_error(c, CMD_IFACE ".PermissionDenied", p);
-        return 0;
+    if (m->writes && !c->tcp && !c->privileged) {
+        /* a group membership not known yet: the call waits for the lookup
+         * (off the loop), the other clients do not */
+        enum cmd_priv_answer a = cmd_priv_check(d, c->uid, c->gid, c->group);
+        c->privileged = a == CMD_PRIV_YES;
+        if (a == CMD_PRIV_UNKNOWN) {
+            c->priv_wait = true;
+            c->busy = true;
+            c->cur = json_object_get(msg);
+            return 1;
+        }
     }
-    size_t before = vl_outbuf_pending(&c->out) ? c->out.len : 0; /* a drained queue restarts at 0 */
-    int r = m->fn(c, &call);
-    if (r > 0) {
-        c->busy = true;
-        c->cur = json_object_get(msg);
-    } else if (m->cacheable && !call.oneway && !call.more && c->out.len > before &&
-               !strncmp(c->out.data + before, "{\"parameters\"", 13)) {
-        /* a reply, not an error: the same bytes get the same answer until
-         * the state changes (append only grows out.len within one call) */
-        cache_store(d, raw, rawlen, c->out.data + before, c->out.len - before);
+    return run_method(c, m, &call, msg, raw, rawlen);
+}
+
+void cmd_priv_answered(struct cmd_daemon *d)
+{
+    for (struct cmd_conn *c = d->conns, *next; c; c = next) {
+        next = c->next;
+        if (!c->priv_wait)
+            continue;
+        enum cmd_priv_answer a = cmd_priv_check(d, c->uid, c->gid, c->group);
+        if (a == CMD_PRIV_UNKNOWN)
+            continue;
+        c->priv_wait = false;
+        c->privileged = a == CMD_PRIV_YES;
+        struct vl_call call;
+        const char *bad = NULL;
+        bool known = false;
+        const struct cmd_method *m = NULL;
+        if (!c->dead && vl_call_decode(c->cur, &call, &bad) == 0)
+            m = d->method_lookup(d, call.iface, call.member, &known);
+        /* (the same message decoded to this method before: m is found) */
+        if (m && run_method(c, m, &call, c->cur, NULL, 0))
+            continue; /* went asynchronous: the method calls cmd_call_done */
+        cmd_call_done(c);
     }
-    return r > 0;
 }
 
 static void conn_process(struct cmd_conn *c)
@@ -477,24 +523,6 @@ static int on_conns(sd_event_source *s, int epfd, uint32_t revents, void *userda
 }
 
 
-static bool caller_privileged(uid_t uid, gid_t gid, gid_t group)
-{
-    if (uid == 0 || uid == geteuid() || gid == group)
-        return true;
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res)
-        return false;
-    gid_t groups[256];
-    int ng = 256;
-    if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &ng) < 0)
-        return false;
-    for (int i = 0; i < ng; i++)
-        if (groups[i] == group)
-            return true;
-    return false;
-}
-
 /* Admission: TCP clients and unprivileged local ones never take the last
  * reserved_connections slots, so the libvirt hook (root or the socket's
  * group, on the Unix socket) always gets in; TCP has its own cap; one client
@@ -554,8 +582,10 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
         bool privileged = false;
         if (!a->l->tcp) {
             socklen_t len = sizeof(cred);
+            /* a membership not yet known counts as unprivileged here (the
+             * lookup starts now, off the loop; a writing call waits for it) */
             if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
-                privileged = caller_privileged(cred.uid, cred.gid, a->l->group);
+                privileged = cmd_priv_check(d, cred.uid, cred.gid, a->l->group) == CMD_PRIV_YES;
         }
         if (!admit(d, a->l->tcp, privileged, &sa, cred.uid)) {
             close(fd); /* over a cap: refuse, keep serving the others */
@@ -568,6 +598,8 @@ static int on_accept_ctx(sd_event_source *s, int lfd, uint32_t revents, void *us
         c->addr = sa;
         c->pid = cred.pid;
         c->uid = cred.uid;
+        c->gid = cred.gid;
+        c->group = a->l->group;
         c->privileged = privileged;
         c->events = EPOLLIN;
         if (c->tcp && !d->cfg.tcp_insecure) {
@@ -763,6 +795,7 @@ int cmd_server_setup(struct cmd_daemon *d, cm_error *err)
         passed_tcp |= d->listeners[i].tcp;
     if (cmd_tls_setup(d, passed_tcp, err) < 0)
         return -1;
+    d->priv_answered = cmd_priv_answered;
     d->conn_epfd = epoll_create1(EPOLL_CLOEXEC);
     if (d->conn_epfd < 0)
         return cm_fail(err, CM_E_IO, "epoll_create1: %s", strerror(errno));

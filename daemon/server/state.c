@@ -17,6 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -165,11 +167,35 @@ static int save_snapshot(const char *path, const struct cm_snapshot *s, cm_error
     return r;
 }
 
-int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
+/* ---- the host refresh ------------------------------------------------------
+ * The probe (or the load of --snapshot), the drift check and the state files
+ * are written in a child (job.c); the daemon gets the snapshot and the drift
+ * back as JSON, decodes and installs them.  The same path serves a real
+ * probe, a snapshot file, the first refresh at start, Reprobe and SIGHUP. */
+
+/* --snapshot is read under a shared flock: a tool that rewrites the file in
+ * place under an exclusive flock is waited for, never read half-written. */
+static int load_locked(const char *path, struct cm_snapshot **out, cm_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+    struct stat st;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        while (flock(fd, LOCK_SH) < 0 && errno == EINTR)
+            ;
+    int r = cm_snapshot_load(path, out, err); /* says what is wrong with the path, if anything */
+    if (fd >= 0)
+        close(fd);
+    return r;
+}
+
+/* Probes (or loads --snapshot) and records drift in the state directory;
+ * runs in the refresh child, where blocking holds up no client. */
+static int refresh_compute(const struct cmd_daemon *d, struct cm_snapshot **out, struct json_object **drift_out,
+                           cm_error *err)
 {
     struct cm_snapshot *snap = NULL;
     if (d->cfg.snapshot) {
-        if (cm_snapshot_load(d->cfg.snapshot, &snap, err) < 0)
+        if (load_locked(d->cfg.snapshot, &snap, err) < 0)
             return -1;
     } else {
         if (!cm_probe)
@@ -233,14 +259,9 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
         fprintf(stderr, "cpumodeld: drift: %zu value(s) changed since %s\n",
                 json_object_array_length(changes), old ? "the previous snapshot" : "-");
 
-    if (d->host.have_vec)
-        cm_vector_free(&d->host.vec);
-    cm_snapshot_free(d->host.snap);
-    json_object_put(d->host.drift);
-    d->host.snap = snap;
-    d->host.vec = vec;
-    d->host.have_vec = true;
-    d->host.drift = drift;
+    cm_vector_free(&vec); /* the daemon decodes what it receives */
+    *out = snap;
+    *drift_out = drift;
     return 0;
 fail:
     cm_snapshot_free(old);
@@ -248,6 +269,174 @@ fail:
     cm_vector_free(&vec);
     cm_snapshot_free(snap);
     return -1;
+}
+
+/* In the child: {"drift"} or {"error","code"}, then (on success) a NUL and
+ * the snapshot's JSON, apart so that the daemon can tell an unchanged
+ * snapshot by its bytes without decoding it. */
+static int refresh_run(struct cmd_daemon *d, void *unused, int fd)
+{
+    struct cm_snapshot *snap = NULL;
+    struct json_object *drift = NULL;
+    cm_error err = {0};
+    struct json_object *o = json_object_new_object();
+    struct json_object *so = NULL;
+    if (refresh_compute(d, &snap, &drift, &err) < 0) {
+        json_object_object_add(o, "error", json_object_new_string(err.msg));
+        json_object_object_add(o, "code", json_object_new_int((int)err.code));
+    } else {
+        json_object_object_add(o, "drift", drift);
+        so = cm_snapshot_to_json(snap);
+    }
+    size_t len, slen = 0;
+    const char *text = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    const char *stext = so ? json_object_to_json_string_length(so, JSON_C_TO_STRING_PLAIN, &slen) : NULL;
+    if (cmd_job_write(fd, text, len) < 0 || (stext && (cmd_job_write(fd, "", 1) < 0 ||
+                                                        cmd_job_write(fd, stext, slen) < 0)))
+        return 1;
+    return 0;
+}
+
+/* On the loop: decodes the child's answer and makes it the served host (a
+ * snapshot equal to the served one byte for byte only updates the drift:
+ * the usual re-probe finds the same host, and decoding costs the loop). */
+static int refresh_install(struct cmd_daemon *d, const char *text, size_t len, cm_error *err)
+{
+    const char *what = d->cfg.snapshot ? d->cfg.snapshot : "probe";
+    const char *nul = memchr(text, '\0', len);
+    size_t hlen = nul ? (size_t)(nul - text) : len;
+    const char *stext = nul ? nul + 1 : NULL;
+    size_t slen = nul ? len - hlen - 1 : 0;
+    char why[256];
+    struct json_object *o = vl_parse(text, hlen, 1024, why, sizeof(why));
+    if (!o)
+        return cm_fail(err, CM_E_IO, "%s: the refresh's answer: %s", what, why);
+    struct json_object *msg, *code, *drift, *snapobj = NULL;
+    struct cm_snapshot *snap = NULL;
+    struct cm_vector vec;
+    int r = -1;
+    if (json_object_object_get_ex(o, "error", &msg)) {
+        enum cm_errcode c = json_object_object_get_ex(o, "code", &code) ? (enum cm_errcode)json_object_get_int(code)
+                                                                         : CM_E_IO;
+        cm_fail(err, c, "%s", json_object_get_string(msg));
+        goto out;
+    }
+    if (!stext || !json_object_object_get_ex(o, "drift", &drift)) {
+        cm_fail(err, CM_E_IO, "%s: the refresh's answer has no snapshot", what);
+        goto out;
+    }
+    bool same = d->host.snap && d->host.text && d->host.text_len == slen && !memcmp(d->host.text, stext, slen);
+    if (!same) {
+        if (!(snapobj = vl_parse(stext, slen, 1024, why, sizeof(why)))) {
+            cm_fail(err, CM_E_IO, "%s: the refresh's snapshot: %s", what, why);
+            goto out;
+        }
+        if (cm_snapshot_from_json(snapobj, what, &snap, err) < 0)
+            goto out;
+        if (cm_vector_from_snapshot(snap, &vec, err) < 0) {
+            cm_snapshot_free(snap);
+            goto out;
+        }
+        if (d->host.have_vec)
+            cm_vector_free(&d->host.vec);
+        cm_snapshot_free(d->host.snap);
+        d->host.snap = snap;
+        d->host.vec = vec;
+        d->host.have_vec = true;
+        free(d->host.text);
+        d->host.text = cm_xmalloc(slen ? slen : 1);
+        memcpy(d->host.text, stext, slen);
+        d->host.text_len = slen;
+    }
+    json_object_put(d->host.drift);
+    d->host.drift = json_object_get(drift);
+    if (d->host_refreshed)
+        d->host_refreshed(d); /* cached replies go (the drift's "checked" time is in GetHost), the registry learns */
+    r = 0;
+out:
+    json_object_put(snapobj);
+    json_object_put(o);
+    return r;
+}
+
+struct refresh_waiter {
+    cmd_refresh_done done;
+    void *arg;
+};
+
+struct cmd_refresh {
+    struct cmd_job *job;
+    struct refresh_waiter *running, *next; /* served by the job in flight / by the one after it */
+    size_t nrunning, nnext;
+};
+
+static void waiter_add(struct refresh_waiter **v, size_t *n, cmd_refresh_done done, void *arg)
+{
+    *v = cm_xrealloc(*v, (*n + 1) * sizeof(**v));
+    (*v)[(*n)++] = (struct refresh_waiter){done, arg};
+}
+
+static void on_refreshed(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error);
+
+static int refresh_start(struct cmd_daemon *d, cm_error *err)
+{
+    d->refresh->job = cmd_job_start(d, d->cfg.snapshot ? "snapshot load" : "probe", d->cfg.probe_timeout_ms,
+                                    CMD_STATE_FILE_MAX, refresh_run, NULL, on_refreshed, NULL, err);
+    return d->refresh->job ? 0 : -1;
+}
+
+static void on_refreshed(struct cmd_daemon *d, void *arg, const char *out, size_t len, const char *error)
+{
+    struct cmd_refresh *rf = d->refresh;
+    cm_error err = {0};
+    int r = error ? cm_fail(&err, CM_E_IO, "%s", error) : refresh_install(d, out, len, &err);
+    struct refresh_waiter *done = rf->running;
+    size_t ndone = rf->nrunning;
+    rf->job = NULL;
+    rf->running = rf->next;
+    rf->nrunning = rf->nnext;
+    rf->next = NULL;
+    rf->nnext = 0;
+    cm_error serr = {0};
+    if (rf->nrunning && refresh_start(d, &serr) < 0) {
+        /* nothing is running now: those callers learn why at once */
+        struct refresh_waiter *failed = rf->running;
+        size_t nfailed = rf->nrunning;
+        rf->running = NULL;
+        rf->nrunning = 0;
+        for (size_t i = 0; i < nfailed; i++)
+            failed[i].done(d, failed[i].arg, &serr);
+        free(failed);
+    }
+    for (size_t i = 0; i < ndone; i++)
+        done[i].done(d, done[i].arg, r < 0 ? &err : NULL);
+    free(done);
+}
+
+int cmd_host_refresh(struct cmd_daemon *d, cmd_refresh_done done, void *arg, cm_error *err)
+{
+    if (!d->refresh)
+        d->refresh = cm_xcalloc(1, sizeof(*d->refresh));
+    struct cmd_refresh *rf = d->refresh;
+    if (rf->job) { /* started before this request: serve it with the next one */
+        waiter_add(&rf->next, &rf->nnext, done, arg);
+        return 0;
+    }
+    if (refresh_start(d, err) < 0)
+        return -1;
+    waiter_add(&rf->running, &rf->nrunning, done, arg);
+    return 0;
+}
+
+void cmd_refresh_free(struct cmd_daemon *d)
+{
+    if (!d->refresh)
+        return;
+    cmd_job_cancel(d->refresh->job);
+    free(d->refresh->running);
+    free(d->refresh->next);
+    free(d->refresh);
+    d->refresh = NULL;
 }
 
 static struct json_object *str_or_null(const char *s) { return s ? json_object_new_string(s) : NULL; }
