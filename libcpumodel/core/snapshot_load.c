@@ -68,7 +68,7 @@ static int require_content(const struct cm_snapshot *s, const struct json_object
                            const char *key, const char *const *keys, size_t nkeys, cm_error *err)
 {
     bool x86 = s->arch == CM_ARCH_X86_64;
-    if (x86 ? s->ncpuid > 0 : s->nregs > 0)
+    if (cm_snap_has_content(s))
         return 0;
     _cleanup_free_ char *unknown = unknown_keys(o, keys, nkeys);
     return cm_fail(err, CM_E_INPUT,
@@ -77,6 +77,11 @@ static int require_content(const struct cm_snapshot *s, const struct json_object
                    x86 ? "CPUID table (KVM_GET_SUPPORTED_CPUID)" : "register list (KVM_GET_REG_LIST)",
                    unknown && *unknown ? "; unknown key(s) here: " : "", unknown && *unknown ? unknown : "",
                    unknown && *unknown ? " (misspelt?)" : "");
+}
+
+bool cm_snap_has_content(const struct cm_snapshot *s)
+{
+    return s->arch == CM_ARCH_X86_64 ? s->ncpuid > 0 : s->nregs > 0;
 }
 
 static bool is_template(const struct json_object *o)
@@ -197,21 +202,32 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
     return 0;
 }
 
+/* The text is scanned first (snapshot_scan.c: our own files, in the layout
+ * we write, without a json-c tree); anything the scanner declines is read
+ * with json-c, which accepts it or names what is wrong. */
+static int from_text(char *text, size_t len, const char *path, struct cm_snapshot **out, cm_error *err)
+{
+    struct json_object *o = NULL;
+    if (cm_snapshot_scan(text, len, out))
+        return 0;
+    if (cm_json_parse_text(text, len, path, &o, err) < 0)
+        return -1;
+    int r = cm_snapshot_from_any_json(o, path, out, err);
+    json_object_put(o);
+    return r;
+}
+
 int cm_snapshot_load(const char *path, struct cm_snapshot **out, cm_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    struct json_object *o = NULL;
     *out = NULL;
     if (read_file(path, &text, &len, err) < 0)
         return -1;
     if (len == 0)
         return cm_fail(err, CM_E_INPUT, "%s: empty file (0 bytes), expected a JSON snapshot, baseline result or "
                                         "Firecracker fingerprint", path);
-    if (cm_json_parse_text(text, len, path, &o, err) < 0)
-        return -1;
-    int r = cm_snapshot_from_any_json(o, path, out, err);
-    json_object_put(o);
+    int r = from_text(text, len, path, out, err);
     if (r == 0) {
         /* the arch's register view where the source had none (x86 dumps) */
         const struct cm_arch_ops *ops = cm_arch_ops((*out)->arch);
