@@ -186,12 +186,16 @@ static bool arr_next(struct scan *c, size_t i, bool *done)
     return !i || lit(c, ',');
 }
 
-/* Key -> bit, for "each key at most once". */
-static int key_bit(const char *key, const char *const *keys, size_t n)
+/* Key -> its index in keys[] (-1 if unknown).  The keys come in the order
+ * we write them, so the one after the previous match is tried first. */
+static int key_bit(const char *key, const char *const *keys, size_t n, int *last)
 {
+    size_t guess = (size_t)(*last + 1) % n;
+    if (!strcmp(key, keys[guess]))
+        return *last = (int)guess;
     for (size_t i = 0; i < n; i++)
         if (!strcmp(key, keys[i]))
-            return (int)i;
+            return *last = (int)i;
     return -1;
 }
 
@@ -208,11 +212,12 @@ static bool cap(struct scan *c, struct cm_snapshot *s)
     int64_t v[3] = {0};
     int64_t lim[3][2] = {{0, UINT32_MAX}, {INT64_MIN, INT64_MAX}, {INT64_MIN, INT64_MAX}};
     unsigned seen = 0;
+    int last = -1;
     char *key;
     bool done = false;
     TRY(lit(c, '{'));
     for (size_t m = 0; obj_next(c, m, &key, &done); m++) {
-        int b = key_bit(key, keys, 3);
+        int b = key_bit(key, keys, 3, &last);
         TRY(once(&seen, b) && int64(c, lim[b][0], lim[b][1], &v[b]));
     }
     TRY(done && (seen & 3) == 3);
@@ -226,11 +231,12 @@ static bool reg(struct scan *c, struct cm_snapshot *s)
     uint32_t flags = 0;
     char *value = NULL, *name;
     unsigned seen = 0;
+    int last = -1;
     char *key;
     bool done = false;
     TRY(lit(c, '{'));
     for (size_t m = 0; obj_next(c, m, &key, &done); m++) {
-        int b = key_bit(key, keys, 4);
+        int b = key_bit(key, keys, 4, &last);
         TRY(once(&seen, b));
         switch (b) {
         case 0: TRY(hex(c, 64, &id)); break;
@@ -265,11 +271,12 @@ static bool cpuid(struct scan *c, struct cm_snapshot *s, bool emulated)
     static const char *const keys[] = {"function", "index", "flags", "eax", "ebx", "ecx", "edx"};
     uint64_t v[7] = {0};
     unsigned seen = 0;
+    int last = -1;
     char *key;
     bool done = false;
     TRY(lit(c, '{'));
     for (size_t m = 0; obj_next(c, m, &key, &done); m++) {
-        int b = key_bit(key, keys, 7);
+        int b = key_bit(key, keys, 7, &last);
         TRY(once(&seen, b));
         if (b == 2) {
             int64_t fl;
@@ -292,11 +299,12 @@ static bool msr(struct scan *c, struct cm_snapshot *s)
     static const unsigned bits[] = {32, 64};
     uint64_t v[2] = {0};
     unsigned seen = 0;
+    int last = -1;
     char *key;
     bool done = false;
     TRY(lit(c, '{'));
     for (size_t m = 0; obj_next(c, m, &key, &done); m++) {
-        int b = key_bit(key, keys, 2);
+        int b = key_bit(key, keys, 2, &last);
         TRY(once(&seen, b) && hex(c, bits[b], &v[b]));
     }
     TRY(done && seen == 3);
@@ -337,6 +345,44 @@ static bool set_str(struct scan *c, char **field)
     TRY(str(c, &v));
     cm_snapshot_set_str(field, v);
     return true;
+}
+
+/* How many elements the array starting at c->p ('[' after blanks) has, by
+ * brackets and commas at its top level, skipping strings: the tables are
+ * sized once instead of growing by doubling (a realloc per doubling was a
+ * fifth of the load time).  Only a size hint: a malformed text gets some
+ * count and is then declined by the real scan. */
+static size_t count_elements(const struct scan *c)
+{
+    const char *q = c->p;
+    while (q < c->end && *q != '[')
+        q++;
+    size_t n = 0, depth = 0;
+    bool any = false; /* an element at all: "[ ]" has none */
+    for (; q < c->end; q++) {
+        switch (*q) {
+        case '"':
+            any = true;
+            q = memchr(q + 1, '"', (size_t)(c->end - q - 1));
+            if (!q)
+                return n;
+            break;
+        case '[':
+        case '{':
+            any |= depth > 0;
+            depth++;
+            break;
+        case ']':
+        case '}':
+            if (--depth == 0)
+                return any ? n + 1 : 0;
+            break;
+        case ',': n += depth == 1; break;
+        case ' ': case '\n': case '\t': case '\r': break;
+        default: any = true;
+        }
+    }
+    return n;
 }
 
 static bool top_member(struct scan *c, struct cm_snapshot *s, int k, unsigned seen)
@@ -403,6 +449,18 @@ static bool top_member(struct scan *c, struct cm_snapshot *s, int k, unsigned se
     }
     /* the arrays: registers are checked against the arch, which must come first */
     TRY(k != T_REGISTERS || (seen & (1u << T_ARCH)));
+    size_t n = count_elements(c);
+    switch (k) {
+    case T_REGISTERS:
+        cm_grow(&s->regs, &s->cap_regs, n, sizeof(*s->regs));
+        cm_grow(&s->words, &s->cap_words, n + n / 4, sizeof(*s->words)); /* a few registers are wider */
+        break;
+    case T_CAPS: cm_grow(&s->caps, &s->cap_caps, n, sizeof(*s->caps)); break;
+    case T_CPUID: cm_grow(&s->cpuid, &s->cap_cpuid, n, sizeof(*s->cpuid)); break;
+    case T_CPUID_EMULATED: cm_grow(&s->cpuid_emulated, &s->cap_cpuid_emulated, n, sizeof(*s->cpuid_emulated)); break;
+    case T_MSRS: cm_grow(&s->msrs, &s->cap_msrs, n, sizeof(*s->msrs)); break;
+    default: break;
+    }
     bool end = false;
     TRY(lit(c, '['));
     for (size_t e = 0; arr_next(c, e, &end); e++) {
@@ -424,12 +482,13 @@ static bool top_member(struct scan *c, struct cm_snapshot *s, int k, unsigned se
 static bool scan_top(struct scan *c, struct cm_snapshot *s)
 {
     unsigned seen = 0;
+    int last = -1;
     char *key;
     bool done = false;
     s->kind = CM_KIND_HOST; /* a snapshot without "kind" is a host's */
     TRY(lit(c, '{'));
     for (size_t m = 0; obj_next(c, m, &key, &done); m++) {
-        int k = key_bit(key, top_keys, T_COUNT);
+        int k = key_bit(key, top_keys, T_COUNT, &last);
         TRY(once(&seen, k) && top_member(c, s, k, seen));
     }
     TRY(done);
