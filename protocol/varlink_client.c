@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Blocking Varlink client side: connect to an address, one call, one reply.
- * Used by the CLI; the daemon's peer fan-out is non-blocking (daemon/peers.c). */
+ * Used by the CLI; the daemon's peer fan-out is non-blocking (daemon/server/peers.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>

@@ -2,16 +2,7 @@
 # The migration reading and its assumptions on the CLI (issue 9 items 1, 6, 11), on the real
 # Firecracker dumps.  Expected values come from the kernel's rules (docs/KVM-FACTS.md) and the
 # dumps (read with jq): N1 and V1 differ in MIDR_EL1, which Linux 6.1 cannot change (§A.3.1).
-set -uo pipefail
-bin=${CPUMODELD:?}
-fx=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/data/firecracker
-if [ ! -d "$fx" ]; then echo "FAIL: $fx not found: the checkout is incomplete" >&2; exit 1; fi
-command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+source "$(dirname "$0")/cli_lib.sh"
 
 N1=$fx/fingerprint_ARM_NEOVERSE_N1_6.1host.json
 V1=$fx/fingerprint_ARM_NEOVERSE_V1_6.1host.json
@@ -58,5 +49,4 @@ check "--fact bad value exit 2 (got $rc)" '[ $rc -eq 2 ] && grep -q maybe "$tmp/
 "$bin" compare --fact nosuchhost:writable-id-regs=yes "$N1" "$V1" 2>"$tmp/e3"; rc=$?
 check "--fact unknown host exit 2 (got $rc)" '[ $rc -eq 2 ] && grep -q nosuchhost "$tmp/e3"'
 
-echo "test_cli_arm64_migration: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

@@ -78,3 +78,18 @@ ok "plan NAME == plan model:NAME; the daemon's plan names the offline plan's wri
 "$CPUMODELD" compare --socket "$S" model:gold "$(jq -r '.hosts[0].name' "$T/off.json")" >"$T/c.txt" || true
 head -1 "$T/c.txt" | grep -qE ": (COMPATIBLE|INCOMPATIBLE)$" || fail "compare's first line: $(head -1 "$T/c.txt")"
 ok "compare through the daemon: the verdict first"
+
+# --boot / --vmm reach Compare (its assumes says what was judged); the daemon's
+# other commands have no such parameter and refuse them instead of ignoring them
+to=$(jq -r '.hosts[0].name' "$T/off.json")
+"$CPUMODELD" compare --socket "$S" model:gold "$to" --boot --vmm=plan-aware --json >"$T/cb.json" || true
+jq -e '.assumes.reading == "boot" and .assumes.vmm == "plan-aware"' "$T/cb.json" >/dev/null ||
+  fail "compare --boot --vmm=plan-aware through the daemon: assumes $(jq -c .assumes "$T/cb.json")"
+"$CPUMODELD" compare --socket "$S" model:gold "$to" --json >"$T/cm.json" || true
+jq -e '.assumes.reading == "migration" and .assumes.vmm == "restore-all"' "$T/cm.json" >/dev/null ||
+  fail "compare through the daemon, default assumes: $(jq -c .assumes "$T/cm.json")"
+rc=0; "$CPUMODELD" baseline --socket "$S" --boot >/dev/null 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q -- "--boot" "$T/err" || fail "baseline --socket --boot: exit $rc, $(cat "$T/err")"
+rc=0; "$CPUMODELD" compare --socket "$S" model:gold --vmm=everything 2>"$T/err" || rc=$?
+[ "$rc" = 2 ] && grep -q "restore-all or plan-aware" "$T/err" || fail "--vmm=everything: exit $rc, $(cat "$T/err")"
+ok "compare --boot/--vmm through the daemon reach Compare's assumes; baseline refuses them (exit 2)"

@@ -5,17 +5,7 @@
 # input), the same baseline whatever the argument order, the verdict on the first line, 100
 # columns, colour only on a terminal and never with NO_COLOR.  Inputs are the real dumps; what
 # is expected comes from the dumps (jq) or the documented behaviour, not from this code.
-set -uo pipefail
-bin=${CPUMODELD:?}
-src=${CPUMODEL_SOURCE_DIR:?}
-fx=$src/tests/data/firecracker
-[ -d "$fx" ] || { echo "FAIL: $fx missing: the checkout is incomplete" >&2; exit 1; }
-command -v jq >/dev/null || { echo "SKIP: jq is not installed (tools/deps.sh test)" >&2; exit 77; }
-T=$(mktemp -d /tmp/cpumodeld-cli.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $1" >&2; fi; }
-fixture() { echo "$fx/fingerprint_${1}host.json"; }
+source "$(dirname "$0")/cli_lib.sh"
 N1=$(fixture ARM_NEOVERSE_N1_6.1) V1=$(fixture ARM_NEOVERSE_V1_6.1)
 ICL=$(fixture INTEL_ICELAKE_6.1) MILAN=$(fixture AMD_MILAN_6.1) SKL=$(fixture INTEL_SKYLAKE_6.1)
 
@@ -146,5 +136,4 @@ fi
 "$bin" compare "$V1" "$N1" >"$T/pipe.txt"
 check "no colour into a pipe" '! grep -q $'"'"'\e\['"'"' "$T/pipe.txt"'
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -3,15 +3,7 @@
 # message naming what is wrong; a host that cannot report its ID registers
 # (the arm64 4.14 dumps) is flagged in compare, baseline and plan, text and
 # JSON.  Which dumps lack the ID registers is read from the dumps with jq.
-set -uo pipefail
-bin=${CPUMODELD:?}
-src=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-fx=$src/tests/data/firecracker
-if [ ! -d "$fx" ]; then echo "FAIL: $fx missing (the dumps are part of the checkout)" >&2; exit 1; fi
-command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1" >&2; fi; }
+source "$(dirname "$0")/cli_lib.sh"
 
 N1_414=$fx/fingerprint_ARM_NEOVERSE_N1_4.14host.json
 N1_61=$fx/fingerprint_ARM_NEOVERSE_N1_6.1host.json
@@ -76,5 +68,4 @@ check "plan JSON on the 5.10 member flags the model" \
 "$bin" plan "$tmp/model.json" "$V1_510" >"$tmp/p.txt"
 check "plan text flags it" 'grep -q "cannot report its ID registers" "$tmp/p.txt"'
 
-echo "test_cli_inputs: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -2,16 +2,7 @@
 # The offline CLI on real host dumps: import, show, baseline, compare, plan;
 # exit codes; mixed architectures; bad input.  Expected values come from the
 # dumps themselves (read with jq), not from the code under test.
-set -uo pipefail
-bin=${CPUMODELD:?}
-fx=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}/tests/data/firecracker
-if [ ! -d "$fx" ]; then echo "FAIL: $fx not found: the checkout is incomplete" >&2; exit 1; fi
-command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok()  { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "FAIL: $*" >&2; }
-check() { if eval "$2"; then ok; else bad "$1"; fi; }
+source "$(dirname "$0")/cli_lib.sh"
 
 N1=$fx/fingerprint_ARM_NEOVERSE_N1_6.1host.json
 V1=$fx/fingerprint_ARM_NEOVERSE_V1_6.1host.json
@@ -95,5 +86,4 @@ check "missing file: non-zero + named" '[ $rc -ne 0 ] && grep -q missing.json "$
 "$bin" baseline >/dev/null 2>&1; rc=$?
 check "usage error exit 2" '[ $rc = 2 ]'
 
-echo "$pass passed, $fail failed"
-[ $fail -eq 0 ]
+finish

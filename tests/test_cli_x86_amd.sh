@@ -5,15 +5,7 @@
 # Genoa host gives KVM_SET_CPUID2 no PerfMonV2 and classifies the PerfMonV2
 # MSRs hidden, compare Genoa -> Milan is INCOMPATIBLE; SEV on the real Milan
 # 5.10 dump is dropped against 6.1.
-set -uo pipefail
-bin=${CPUMODELD:?}
-src=${CPUMODEL_SOURCE_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
-fx=$src/tests/data/firecracker
-if [ ! -d "$fx" ]; then echo "FAIL: $fx missing (the dumps are part of the checkout)" >&2; exit 1; fi
-command -v jq >/dev/null || { echo "SKIP: jq not installed (tools/deps.sh test installs it)" >&2; exit 77; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { if eval "$2"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $1" >&2; fi; }
+source "$(dirname "$0")/cli_lib.sh"
 
 MILAN=$fx/fingerprint_AMD_MILAN_6.1host.json
 MILAN510=$fx/fingerprint_AMD_MILAN_5.10host.json
@@ -63,5 +55,4 @@ check "plan for Milan 5.10 clears 0x8000001F EAX" \
 check "a 5.10 guest seeing SEV cannot go to 6.1, naming the word" \
   '[ "$(jq "[.reasons[] | select(.severity==\"error\" and .register==\"CPUID.8000001F.0.EAX\")] | length" "$tmp/c2.json")" -ge 1 ]'
 
-echo "test_cli_x86_amd: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish

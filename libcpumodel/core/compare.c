@@ -8,6 +8,8 @@
  * destination's defaults).  The BOOT reading asks about a guest freshly
  * started on `to` instead.
  */
+#include <string.h>
+
 #include "negotiate_internal.h"
 
 bool cm_compare_ex(const struct cm_vector *from, const struct cm_vector *to, const struct cm_assume *assume,
@@ -20,6 +22,31 @@ bool cm_compare_ex(const struct cm_vector *from, const struct cm_vector *to, con
         return false;
     }
     return cm_enforce_rule(from, to, assume, CM_EF_ONE_WAY, reasons, 0, NULL);
+}
+
+bool cm_comparison_run(const struct cm_vector *from, const struct cm_vector *to, const struct cm_assume *assume,
+                       struct cm_comparison *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (assume)
+        out->assume = *assume;
+    if (from->ops != to->ops)
+        return out->compatible = cm_compare_ex(from, to, assume, &out->reasons);
+    struct cm_enforcement e = {0};
+    out->compatible = cm_enforce_rule(from, to, assume, CM_EF_ONE_WAY, &out->reasons, 0, &e);
+    for (size_t i = 0; i < e.ncaps && i < CM_ARRAY_SIZE(out->caps); i++) {
+        out->caps[i] = e.caps[i];
+        out->cap_names[i] = e.cap_names[i];
+    }
+    out->ncaps = e.ncaps < CM_ARRAY_SIZE(out->caps) ? e.ncaps : CM_ARRAY_SIZE(out->caps);
+    cm_enforcement_free(&e);
+    return out->compatible;
+}
+
+void cm_comparison_free(struct cm_comparison *c)
+{
+    cm_reasons_free(&c->reasons);
+    memset(c, 0, sizeof(*c));
 }
 
 bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const struct cm_snapshot *to_snap,

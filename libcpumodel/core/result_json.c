@@ -173,6 +173,31 @@ struct json_object *cm_assume_to_json(const struct cm_assume *a)
     return o;
 }
 
+/* Capabilities the VMM enables on the VM before creating vCPUs, else the
+ * writes are refused: the plan's and the comparison's, one rendering. */
+static struct json_object *caps_to_json(const uint32_t *caps, const char *const *names, size_t n)
+{
+    struct json_object *a = json_object_new_array();
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *c = json_object_new_object();
+        json_object_object_add(c, "cap", json_object_new_int64(caps[i]));
+        json_object_object_add(c, "name", str_or_null(names[i]));
+        json_object_object_add(c, "when", json_object_new_string("KVM_ENABLE_CAP on the VM before creating vCPUs"));
+        json_object_array_add(a, c);
+    }
+    return a;
+}
+
+struct json_object *cm_comparison_to_json(const struct cm_comparison *c)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "compatible", json_object_new_boolean(c->compatible));
+    json_object_object_add(o, "assumes", cm_assume_to_json(&c->assume));
+    json_object_object_add(o, "enable_vm_capabilities", caps_to_json(c->caps, c->cap_names, c->ncaps));
+    json_object_object_add(o, "reasons", cm_reasons_to_json(&c->reasons));
+    return o;
+}
+
 struct json_object *cm_plan_to_json(const struct cm_plan *p)
 {
     struct json_object *o = json_object_new_object();
@@ -180,16 +205,7 @@ struct json_object *cm_plan_to_json(const struct cm_plan *p)
     json_object_object_add(o, "model", str_or_null(p->model));
     json_object_object_add(o, "ok", json_object_new_boolean(p->ok));
     json_object_object_add(o, "assumes", cm_assume_to_json(&p->assume));
-    /* capabilities the VMM enables on the VM before creating vCPUs, else the writes are refused */
-    struct json_object *caps = json_object_new_array();
-    for (size_t i = 0; i < p->nenable_caps; i++) {
-        struct json_object *c = json_object_new_object();
-        json_object_object_add(c, "cap", json_object_new_int64(p->enable_caps[i]));
-        json_object_object_add(c, "name", str_or_null(p->enable_cap_names[i]));
-        json_object_object_add(c, "when", json_object_new_string("KVM_ENABLE_CAP on the VM before creating vCPUs"));
-        json_object_array_add(caps, c);
-    }
-    json_object_object_add(o, "enable_vm_capabilities", caps);
+    json_object_object_add(o, "enable_vm_capabilities", caps_to_json(p->enable_caps, p->enable_cap_names, p->nenable_caps));
     json_object_object_add(o, "drop_init_features", json_object_new_int64(p->drop_init_features));
     struct json_object *w = json_object_new_array();
     for (size_t i = 0; i < p->nwrites; i++) {

@@ -2,33 +2,8 @@
 /* The snapshot container: allocation, registers, capabilities, CPUID, MSRs. */
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "cpumodel/snapshot.h"
-
-const char *cm_arch_name(enum cm_arch a)
-{
-    switch (a) {
-    case CM_ARCH_ARM64: return "arm64";
-    case CM_ARCH_RISCV64: return "riscv64";
-    case CM_ARCH_X86_64: return "x86_64";
-    case CM_ARCH_UNKNOWN: break;
-    }
-    return "unknown";
-}
-
-enum cm_arch cm_arch_from_name(const char *name)
-{
-    if (!name)
-        return CM_ARCH_UNKNOWN;
-    if (!strcasecmp(name, "arm64") || !strcasecmp(name, "aarch64"))
-        return CM_ARCH_ARM64;
-    if (!strcasecmp(name, "riscv64"))
-        return CM_ARCH_RISCV64;
-    if (!strcasecmp(name, "x86_64") || !strcasecmp(name, "amd64"))
-        return CM_ARCH_X86_64;
-    return CM_ARCH_UNKNOWN;
-}
 
 struct cm_snapshot *cm_snapshot_new(enum cm_arch arch)
 {

@@ -37,9 +37,6 @@ static const char *const kind_names[] = {
     [CM_KIND_MODEL] = "model",
 };
 
-static const char *const arch_names[] = {
-    [CM_ARCH_ARM64] = "arm64", [CM_ARCH_RISCV64] = "riscv64", [CM_ARCH_X86_64] = "x86_64"};
-
 static int name_index(const char *const *names, size_t n, const char *str)
 {
     for (size_t i = 0; i < n; i++)
@@ -48,15 +45,16 @@ static int name_index(const char *const *names, size_t n, const char *str)
     return -1;
 }
 
-int cm_snap_arch_index(const char *name) { return name_index(arch_names, CM_ARRAY_SIZE(arch_names), name); }
-int cm_snap_kind_index(const char *name) { return name_index(kind_names, CM_ARRAY_SIZE(kind_names), name); }
+/* The registry's names, exactly (aliases such as aarch64 are for the command line). */
+int cm_snap_arch_index(const char *name)
+{
+    for (size_t i = 0; cm_arch_at(i) != CM_ARCH_UNKNOWN; i++)
+        if (!strcmp(name, cm_arch_name(cm_arch_at(i))))
+            return (int)cm_arch_at(i);
+    return -1;
+}
 
-/* The register id's top byte for each arch (a snapshot holds only its own). */
-static const uint64_t arch_reg_prefix[] = {
-    [CM_ARCH_ARM64] = CM_REG_ARM64,
-    [CM_ARCH_RISCV64] = CM_REG_RISCV,
-    [CM_ARCH_X86_64] = CM_REG_X86,
-};
+int cm_snap_kind_index(const char *name) { return name_index(kind_names, CM_ARRAY_SIZE(kind_names), name); }
 
 /* KVM defines sizes up to U2048 (size field 8); anything larger is not a register. */
 #define MAX_REG_SIZE_FIELD 8
@@ -169,8 +167,8 @@ struct json_object *cm_snapshot_to_json(const struct cm_snapshot *s)
         json_object_object_add(o, "writable_masks", m);
     }
 
-    /* x86 tables: always on x86 (even empty, so their absence is visible), elsewhere only if set */
-    bool x86 = s->arch == CM_ARCH_X86_64;
+    /* CPUID tables: always where the arch has them (even empty, so their absence is visible), elsewhere only if set */
+    bool x86 = cm_arch_has_cpuid_tables(s->arch);
     if (x86 || s->ncpuid)
         json_object_object_add(o, "cpuid", cpuid_array(s->cpuid, s->ncpuid));
     if (x86 || s->ncpuid_emulated)
@@ -261,8 +259,19 @@ static int read_header(struct cm_jin *j, const struct json_object *o, struct cm_
         return cm_jin_fail_at(j, "schema", "unsupported schema \"%.64s\" (this reader understands \"%s\")",
                               json_object_get_string(v), CM_SNAPSHOT_SCHEMA);
 
+    /* the registry's names, exactly (aliases such as aarch64 are for the command line) */
+    const char *arch_names[CM_ARCH_LAST + 1] = {0};
+    char expected[128] = "";
+    for (size_t i = 0; cm_arch_at(i) != CM_ARCH_UNKNOWN; i++) {
+        enum cm_arch a = cm_arch_at(i);
+        if ((size_t)a < CM_ARRAY_SIZE(arch_names))
+            arch_names[a] = cm_arch_name(a);
+        size_t used = strlen(expected);
+        snprintf(expected + used, sizeof(expected) - used, "%s%s", i ? (cm_arch_at(i + 1) ? ", " : " or ") : "",
+                 cm_arch_name(a));
+    }
     int arch = 0, kind = CM_KIND_HOST; /* a snapshot without "kind" is a host's */
-    if (read_enum(j, o, "arch", true, arch_names, CM_ARRAY_SIZE(arch_names), "arm64, riscv64 or x86_64", &arch) < 0 ||
+    if (read_enum(j, o, "arch", true, arch_names, CM_ARRAY_SIZE(arch_names), expected, &arch) < 0 ||
         read_enum(j, o, "kind", false, kind_names, CM_ARRAY_SIZE(kind_names), "host or model", &kind) < 0)
         return -1;
     s->arch = (enum cm_arch)arch;
@@ -386,9 +395,9 @@ static int read_reg_flags(struct cm_jin *j, const struct json_object *e, uint32_
 /* The checks on a register id, before its value is looked at. */
 int cm_snap_check_reg_id(struct cm_jin *j, const struct cm_snapshot *s, uint64_t id)
 {
-    if ((id & CM_REG_ARCH_MASK) != arch_reg_prefix[s->arch])
+    if ((id & CM_REG_ARCH_MASK) != cm_arch_reg_prefix(s->arch))
         return cm_jin_fail_at(j, "id", "0x%016" PRIx64 " is not an %s register id (top byte must be 0x%02x)", id,
-                              cm_arch_name(s->arch), (unsigned)(arch_reg_prefix[s->arch] >> 56));
+                              cm_arch_name(s->arch), (unsigned)(cm_arch_reg_prefix(s->arch) >> 56));
     unsigned sz = (unsigned)((id & CM_REG_SIZE_MASK) >> CM_REG_SIZE_SHIFT);
     if (sz > MAX_REG_SIZE_FIELD)
         return cm_jin_fail_at(j, "id", "0x%016" PRIx64 ": size field %u is beyond U2048", id, sz);

@@ -8,36 +8,25 @@
  * only the words both sides list, so a verdict would silently rest on the
  * other registers.  Every verdict such a host (or a model built with one)
  * takes part in carries a warning saying so (compare, baseline, plan).
+ * Which registers every CPU has is the arch driver's (always_listed).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "negotiate_internal.h"
 
-/* Per arch, registers every CPU has (declarative; an arch without an entry
- * has none that a kernel could fail to list). */
-static const struct {
-    enum cm_arch arch;
-    uint64_t id;
-} always_there[] = {
-    {CM_ARCH_ARM64, 0x603000000013c020ULL}, /* ID_AA64PFR0_EL1 (Arm ARM D19.2: every AArch64 CPU) */
-    {CM_ARCH_ARM64, 0x603000000013c030ULL}, /* ID_AA64ISAR0_EL1 */
-    {CM_ARCH_ARM64, 0x603000000013c038ULL}, /* ID_AA64MMFR0_EL1 */
-};
-
 size_t cm_unreported_ids(const struct cm_vector *v, char *names, size_t len)
 {
     size_t n = 0, used = 0;
     if (len)
         names[0] = 0;
-    for (size_t i = 0; i < CM_ARRAY_SIZE(always_there); i++) {
-        if (always_there[i].arch != v->ops->arch)
-            continue;
-        long w = cm_vector_word_index(v, always_there[i].id);
+    for (size_t i = 0; i < v->ops->nalways_listed; i++) {
+        uint64_t id = v->ops->always_listed[i];
+        long w = cm_vector_word_index(v, id);
         if (w < 0 || v->present[w])
             continue;
         char name[64];
-        cm_regname(v->ops, always_there[i].id, name, sizeof(name));
+        cm_regname(v->ops, id, name, sizeof(name));
         if (used < len) {
             int k = snprintf(names + used, len - used, "%s%s", n ? ", " : "", name);
             used += k > 0 ? (size_t)k : 0;

@@ -4,7 +4,6 @@
 
 const struct cm_arch_ops cm_riscv64_ops = {
     .arch = CM_ARCH_RISCV64,
-    .name = "riscv64",
     /* KVM_SET_ONE_REG of a register the destination does not list: ENOENT,
      * measured in the migration lab (7.2 -> 6.12: config.zicbom_block_size,
      * ISA_EXT.ZAAMO …; docs/migration-lab.md) */

@@ -393,7 +393,6 @@ static bool x86_reg_volatile(uint64_t id)
 
 const struct cm_arch_ops cm_x86_64_ops = {
     .arch = CM_ARCH_X86_64,
-    .name = "x86_64",
     .words = cm_x86_words,
     .nwords = CM_X86_NWORDS,
     .complete = cm_x86_snapshot_registers,

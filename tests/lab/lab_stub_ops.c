@@ -8,9 +8,9 @@
 #include "cpumodel/arch.h"
 
 #if !defined(__aarch64__)
-const struct cm_arch_ops cm_arm64_ops = {.arch = CM_ARCH_ARM64, .name = "arm64 (not in the lab /init)"};
+const struct cm_arch_ops cm_arm64_ops = {.arch = CM_ARCH_ARM64};
 #endif
 #if !defined(__riscv)
-const struct cm_arch_ops cm_riscv64_ops = {.arch = CM_ARCH_RISCV64, .name = "riscv64 (not in the lab /init)"};
+const struct cm_arch_ops cm_riscv64_ops = {.arch = CM_ARCH_RISCV64};
 #endif
-const struct cm_arch_ops cm_x86_64_ops = {.arch = CM_ARCH_X86_64, .name = "x86_64 (not in the lab /init)"};
+const struct cm_arch_ops cm_x86_64_ops = {.arch = CM_ARCH_X86_64};

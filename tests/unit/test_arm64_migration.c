@@ -158,6 +158,25 @@ START_TEST(stepping_change_on_7_2_needs_the_capability)
     ck_assert_ptr_nonnull(strstr(i->text, "KVM_CAP_ARM_WRITABLE_IMP_ID_REGS"));
     cm_reasons_free(&r);
 
+    /* compare's result names the capability as data too (CLI and daemon JSON), not only in text */
+    struct cm_comparison cmp;
+    ck_assert(cm_comparison_run(&va, &vb, NULL, &cmp));
+    ck_assert_uint_eq(cmp.ncaps, 1);
+    ck_assert_uint_eq(cmp.caps[0], CAP_WRITABLE_IMP_ID_REGS);
+    struct json_object *cj = cm_comparison_to_json(&cmp), *ccaps, *cc0, *ccap, *ccompat;
+    ck_assert(json_object_object_get_ex(cj, "compatible", &ccompat) && json_object_get_boolean(ccompat));
+    ck_assert(json_object_object_get_ex(cj, "enable_vm_capabilities", &ccaps));
+    ck_assert_uint_eq(json_object_array_length(ccaps), 1);
+    cc0 = json_object_array_get_idx(ccaps, 0);
+    ck_assert(json_object_object_get_ex(cc0, "cap", &ccap));
+    ck_assert_int_eq(json_object_get_int(ccap), CAP_WRITABLE_IMP_ID_REGS);
+    json_object_put(cj);
+    cm_comparison_free(&cmp);
+    /* the same stepping on both sides: nothing to write, no capability needed */
+    ck_assert(cm_comparison_run(&va, &va, NULL, &cmp));
+    ck_assert_uint_eq(cmp.ncaps, 0);
+    cm_comparison_free(&cmp);
+
     /* the model of both carries one MIDR; the plan writes it where it differs and says the VMM must
      * enable the capability first (text via the fields, JSON via enable_vm_capabilities) */
     const struct cm_vector *hosts[2] = {&va, &vb};

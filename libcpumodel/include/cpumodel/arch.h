@@ -49,14 +49,18 @@ enum cm_rollback {
 };
 
 struct cm_arch_ops {
-    enum cm_arch arch;
-    const char *name;
+    enum cm_arch arch; /* its name and register prefix: the registry (core/arch_registry.c) */
 
     /* A restore writes each saved register with KVM_SET_ONE_REG, which fails
      * (ENOENT) for one the destination does not list: a VMM restoring every
      * saved register cannot get past a hidden or droppable register (arm64).
      * False where state is restored whole (x86: KVM_SET_CPUID2). */
     bool restore_fails_on_missing;
+
+    /* Registers every CPU of the arch has: a host whose register list lacks one
+     * runs a kernel that does not report ID registers (core/unreported.c). */
+    const uint64_t *always_listed;
+    size_t nalways_listed;
 
     /* The vector layout: slot i is words[i]. */
     const struct cm_word *words;

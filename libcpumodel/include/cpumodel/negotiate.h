@@ -183,6 +183,22 @@ bool cm_compare(const struct cm_vector *from, const struct cm_vector *to, const 
 bool cm_compare_ex(const struct cm_vector *from, const struct cm_vector *to, const struct cm_assume *assume,
                    struct cm_reasons *reasons);
 
+/* A comparison with everything a caller shows: the verdict, the reasons, what
+ * was assumed, and the VM capabilities the destination's VMM must enable for
+ * the guest's values to be accepted (KVM_ENABLE_CAP before creating vCPUs).
+ * The CLI and the daemon render it with cm_comparison_to_json. */
+struct cm_comparison {
+    bool compatible;
+    struct cm_reasons reasons;
+    struct cm_assume assume;
+    uint32_t caps[4];
+    const char *cap_names[4];
+    size_t ncaps;
+};
+bool cm_comparison_run(const struct cm_vector *from, const struct cm_vector *to, const struct cm_assume *assume,
+                       struct cm_comparison *out);
+void cm_comparison_free(struct cm_comparison *c);
+
 /* ---- plan ---------------------------------------------------------------- */
 
 struct cm_write {
@@ -237,6 +253,8 @@ struct json_object *cm_reasons_to_json(const struct cm_reasons *r);
 /* {"model": <model snapshot + "fields">, "hosts": [...], "groups": [...], "incompatibilities": [...], "notes": [...]} */
 struct json_object *cm_baseline_to_json(const struct cm_baseline *b, cm_error *err);
 struct json_object *cm_plan_to_json(const struct cm_plan *p);
+/* {compatible, assumes, enable_vm_capabilities, reasons} */
+struct json_object *cm_comparison_to_json(const struct cm_comparison *c);
 const char *cm_severity_name(enum cm_severity s);
 const char *cm_rollback_name(enum cm_rollback c);
 

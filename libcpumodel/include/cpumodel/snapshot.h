@@ -30,8 +30,13 @@ enum cm_arch {
     CM_ARCH_RISCV64,
     CM_ARCH_X86_64,
 };
+#define CM_ARCH_LAST CM_ARCH_X86_64 /* the largest value above (arrays indexed by arch) */
+/* The architectures' names and facts, from the one list (core/arch_registry.c) */
 const char *cm_arch_name(enum cm_arch a);          /* "arm64", "riscv64", "x86_64" */
 enum cm_arch cm_arch_from_name(const char *name);  /* also accepts aarch64, amd64 */
+enum cm_arch cm_arch_at(size_t i);                 /* the i-th known arch, CM_ARCH_UNKNOWN past the end */
+uint64_t cm_arch_reg_prefix(enum cm_arch a);       /* its ONE_REG ids' top byte (CM_REG_*) */
+bool cm_arch_has_cpuid_tables(enum cm_arch a);     /* snapshots always carry cpuid/msrs tables */
 
 enum cm_snapshot_kind {
     CM_KIND_HOST = 0,

@@ -23,6 +23,8 @@ int cli_fail(const cm_error *err);
 
 /* The command's usage lines and a pointer to `cpumodeld help CMD` on stderr (daemon/main.c). */
 void cli_usage(const char *cmd);
+/* main.c, which holds every command's help, says how cli_usage prints it. */
+void cli_set_usage(void (*print)(const char *cmd));
 /* The candidate nearest to `word` (edit distance), or NULL when none is close. */
 const char *cli_nearest(const char *word, const char *const *cands, size_t n);
 struct option;

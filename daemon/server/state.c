@@ -12,8 +12,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <netdb.h>
-#include <sys/un.h>
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -29,7 +27,6 @@
 /* The probe may be absent from a build (another arch, a stub library). */
 #pragma weak cm_probe
 
-#define STATE_FILE_MAX (256u << 20)
 
 char *cmd_state_path(const struct cmd_daemon *d, const char *rel)
 {
@@ -150,7 +147,7 @@ static struct json_object *diff_snapshots(const struct cm_snapshot *old, const s
 static int load_snapshot_text(const char *path, struct cm_snapshot **out, cm_error *err)
 {
     size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    _cleanup_free_ char *text = cmd_read_file(path, CMD_STATE_FILE_MAX, &len, err);
     if (!text)
         return -1;
     return cm_snapshot_parse(text, len, path, out, err);
@@ -207,7 +204,7 @@ int cmd_host_refresh(struct cmd_daemon *d, cm_error *err)
         /* nothing changed now: still say what the last change was, and when */
         size_t dlen;
         cm_error derr = {0};
-        _cleanup_free_ char *dtext = cmd_read_file(drift_path, STATE_FILE_MAX, &dlen, &derr);
+        _cleanup_free_ char *dtext = cmd_read_file(drift_path, CMD_STATE_FILE_MAX, &dlen, &derr);
         char why[128];
         struct json_object *last = dtext ? vl_parse(dtext, dlen, 64, why, sizeof(why)) : NULL;
         struct json_object *lc;
@@ -411,7 +408,7 @@ int cmd_model_from_json(struct json_object *o, const char *what, struct cmd_mode
 static int model_from_file(const char *path, struct cmd_model *m, cm_error *err)
 {
     size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, err);
+    _cleanup_free_ char *text = cmd_read_file(path, CMD_STATE_FILE_MAX, &len, err);
     if (!text)
         return -1;
     char why[256];
@@ -585,199 +582,4 @@ int cmd_model_unlink(struct cmd_daemon *d, const char *name, cm_error *err)
         close(fd);
     }
     return 0;
-}
-
-/* ---- peers ---------------------------------------------------------------- */
-
-static char *peer_cache_path(const struct cmd_daemon *d, const char *address)
-{
-    _cleanup_free_ char *safe = cm_xstrdup(address);
-    for (char *p = safe; *p; p++)
-        if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-", *p))
-            *p = '_';
-    _cleanup_free_ char *rel = cm_xasprintf("peers/%s.json", safe);
-    return cmd_state_path(d, rel);
-}
-
-static void peer_clear(struct cmd_peer *p)
-{
-    cmd_fetch_cancel(p);
-    free(p->address);
-    free(p->name);
-    free(p->raw);
-    if (p->have_vec)
-        cm_vector_free(&p->vec);
-    cm_snapshot_free(p->snap);
-    free(p->last_error);
-    json_object_put(p->models);
-    memset(p, 0, sizeof(*p));
-}
-
-void cmd_peers_free(struct cmd_daemon *d)
-{
-    for (size_t i = 0; i < d->npeers; i++)
-        peer_clear(&d->peers[i]);
-    free(d->peers);
-    d->peers = NULL;
-    d->npeers = 0;
-}
-
-/* Keeps the peer's pinned models (an array, else nothing): what conflict
- * detection compares with ours. */
-static void peer_set_models(struct cmd_peer *p, struct json_object *models)
-{
-    json_object_put(p->models);
-    p->models = models && json_object_is_type(models, json_type_array) ? json_object_get(models) : NULL;
-}
-
-/* Installs a parsed snapshot as the peer's current one. */
-static int peer_install(struct cmd_peer *p, struct json_object *snapobj, const char *what, cm_error *err)
-{
-    struct cm_snapshot *s = NULL;
-    if (cm_snapshot_from_json(snapobj, what, &s, err) < 0)
-        return -1;
-    if (!cm_str_printable(cm_snapshot_name(s))) {
-        _cleanup_free_ char *shown = cm_str_escape(cm_snapshot_name(s));
-        cm_snapshot_free(s);
-        return cm_fail(err, CM_E_INPUT, "%s: host name '%s' holds control characters", what, shown);
-    }
-    struct cm_vector v;
-    if (cm_vector_from_snapshot(s, &v, err) < 0) {
-        cm_snapshot_free(s);
-        return -1;
-    }
-    if (p->have_vec)
-        cm_vector_free(&p->vec);
-    cm_snapshot_free(p->snap);
-    p->snap = s;
-    p->vec = v;
-    p->have_vec = true;
-    cm_snapshot_set_str(&p->name, cm_snapshot_name(s));
-    return 0;
-}
-
-static void peer_load_cache(struct cmd_daemon *d, struct cmd_peer *p)
-{
-    _cleanup_free_ char *path = peer_cache_path(d, p->address);
-    if (access(path, F_OK) < 0)
-        return;
-    cm_error err = {0};
-    size_t len;
-    _cleanup_free_ char *text = cmd_read_file(path, STATE_FILE_MAX, &len, &err);
-    char why[256];
-    struct json_object *o = text ? vl_parse(text, len, 1024, why, sizeof(why)) : NULL;
-    struct json_object *fetched, *snap;
-    if (!o || !json_object_object_get_ex(o, "fetched", &fetched) ||
-        !json_object_object_get_ex(o, "snapshot", &snap) || peer_install(p, snap, path, &err) < 0) {
-        fprintf(stderr, "cpumodeld: peer cache %s ignored: %s\n", path, err.msg[0] ? err.msg : why);
-        json_object_put(o);
-        return;
-    }
-    p->fetched = (time_t)json_object_get_int64(fetched);
-    struct json_object *models = NULL;
-    json_object_object_get_ex(o, "models", &models);
-    peer_set_models(p, models);
-    json_object_put(o);
-}
-
-/* Peers are resolved when the configuration is read, never inside the loop. */
-static void peer_resolve(struct cmd_peer *p)
-{
-    const char *path = !strncmp(p->address, "unix:", 5) ? p->address + 5 : NULL;
-    if (path) {
-        struct sockaddr_un *sun = (struct sockaddr_un *)&p->sa;
-        if (strlen(path) >= sizeof(sun->sun_path)) {
-            cm_snapshot_set_str(&p->last_error, "socket path too long");
-            return;
-        }
-        sun->sun_family = AF_UNIX;
-        strcpy(sun->sun_path, path);
-        p->salen = sizeof(*sun);
-        return;
-    }
-    char host[256], port[16];
-    if (!vl_split_hostport(p->address, host, sizeof(host), port, sizeof(port))) {
-        cm_snapshot_set_str(&p->last_error, "not HOST:PORT");
-        return;
-    }
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *res = NULL;
-    int r = getaddrinfo(host, port, &hints, &res);
-    if (r || !res) {
-        cm_snapshot_set_str(&p->last_error, r ? gai_strerror(r) : "no address");
-        return;
-    }
-    memcpy(&p->sa, res->ai_addr, res->ai_addrlen);
-    p->salen = res->ai_addrlen;
-    freeaddrinfo(res);
-}
-
-void cmd_peers_setup(struct cmd_daemon *d)
-{
-    cmd_peers_free(d);
-    _cleanup_free_ char *dir = cmd_state_path(d, "peers");
-    cm_error err = {0};
-    if (cmd_mkdir_p(dir, 0750, &err) < 0)
-        fprintf(stderr, "cpumodeld: %s\n", err.msg);
-    d->peers = cm_xcalloc(d->cfg.peers.n ? d->cfg.peers.n : 1, sizeof(*d->peers));
-    for (size_t i = 0; i < d->cfg.peers.n; i++) {
-        d->peers[i].address = cm_xstrdup(d->cfg.peers.v[i]);
-        peer_resolve(&d->peers[i]);
-        peer_load_cache(d, &d->peers[i]);
-    }
-    d->npeers = d->cfg.peers.n;
-}
-
-int cmd_peer_accept(struct cmd_daemon *d, struct cmd_peer *p, const char *raw, size_t len, cm_error *err)
-{
-    time_t now = time(NULL);
-    if (p->raw && p->rawlen == len && !memcmp(p->raw, raw, len) && p->have_vec) {
-        p->fetched = now; /* same answer as last time: nothing to parse or store */
-        return 0;
-    }
-    char why[256];
-    struct json_object *o = vl_parse(raw, len, d->cfg.max_depth, why, sizeof(why));
-    if (!o)
-        return cm_fail(err, CM_E_INPUT, "%s: %s", p->address, why);
-    struct json_object *errname, *params, *snap;
-    int r = -1;
-    if (json_object_object_get_ex(o, "error", &errname)) {
-        cm_fail(err, CM_E_INPUT, "%s: error %s", p->address, json_object_get_string(errname));
-        goto out;
-    }
-    if (!json_object_object_get_ex(o, "parameters", &params) || !json_object_object_get_ex(params, "snapshot", &snap) ||
-        !json_object_is_type(snap, json_type_object)) {
-        cm_fail(err, CM_E_INPUT, "%s: the reply has no snapshot", p->address);
-        goto out;
-    }
-    if (peer_install(p, snap, p->address, err) < 0)
-        goto out;
-    struct json_object *models = NULL;
-    json_object_object_get_ex(params, "models", &models);
-    peer_set_models(p, models);
-    free(p->raw);
-    p->raw = cm_xmalloc(len);
-    memcpy(p->raw, raw, len);
-    p->rawlen = len;
-    p->fetched = now;
-    /* the on-disk cache: atomic, but not fsynced (it can be fetched again) */
-    struct json_object *c = json_object_new_object();
-    json_object_object_add(c, "address", json_object_new_string(p->address));
-    json_object_object_add(c, "fetched", json_object_new_int64((int64_t)now));
-    json_object_object_add(c, "snapshot", json_object_get(snap));
-    if (p->models)
-        json_object_object_add(c, "models", json_object_get(p->models));
-    {
-        /* own scope: the `goto out` paths above must not reach this cleanup variable */
-        size_t clen;
-        const char *text = json_object_to_json_string_length(c, JSON_C_TO_STRING_PLAIN, &clen);
-        _cleanup_free_ char *path = peer_cache_path(d, p->address);
-        cm_error werr = {0};
-        if (cmd_write_atomic_ex(path, text, clen, false, &werr) < 0)
-            fprintf(stderr, "cpumodeld: %s\n", werr.msg);
-    }
-    json_object_put(c);
-    r = 0;
-out:
-    json_object_put(o);
-    return r;
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* `cpumodeld matrix`: which host can take guests from which.  The matrix is
  * filled from snapshot files (cli_matrix.c) or from a daemon's members
- * (client.c); the renderings (text, JSON, SVG) are shared. */
-#ifndef CPUMODELD_CLI_MATRIX_H
-#define CPUMODELD_CLI_MATRIX_H
+ * (client.c); the renderings (text, JSON, SVG) are shared (matrix.c). */
+#ifndef CPUMODELD_MATRIX_H
+#define CPUMODELD_MATRIX_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -18,14 +18,9 @@
 #include "cpumodel/vector.h"
 #include "varlink.h"
 
-#define CMD_DEFAULT_SOCKET "/run/cpumodeld/io.cpumodeld"
-#define CMD_DEFAULT_STATE_DIR "/var/lib/cpumodeld"
-#ifdef CPUMODELD_DEFAULT_CONFIG /* the build's sysconfdir (cmake/install.cmake) */
-#define CMD_DEFAULT_CONFIG CPUMODELD_DEFAULT_CONFIG
-#else
-#define CMD_DEFAULT_CONFIG "/etc/cpumodeld/cpumodeld.conf"
-#endif
-#define CMD_IFACE "io.cpumodeld"
+#include "files.h"
+#include "paths.h"
+
 
 /* ---- configuration (config.c) -------------------------------------------- */
 struct cmd_strv {
@@ -74,14 +69,8 @@ int cmd_config_load(struct cmd_config *c, const char *path, bool missing_ok, cm_
 /* Applies one "key=value" override (command line). */
 int cmd_config_set(struct cmd_config *c, const char *key, const char *value, const char *where, cm_error *err);
 
-/* ---- files (atomic.c) ----------------------------------------------------- */
-/* write tmp, fsync, rename, fsync dir: readers see the old or the new file. */
-int cmd_write_atomic(const char *path, const char *data, size_t len, cm_error *err);
-/* durable = false skips the fsyncs (still never torn on a process crash):
- * for caches that can be fetched again. */
-int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err);
-int cmd_mkdir_p(const char *path, mode_t mode, cm_error *err);
-char *cmd_read_file(const char *path, size_t max, size_t *len, cm_error *err);
+/* the largest state file read back (host, drift, models, peer caches) */
+#define CMD_STATE_FILE_MAX (256u << 20)
 
 /* ---- state (state.c) ------------------------------------------------------ */
 struct cmd_host {
@@ -130,8 +119,19 @@ struct cmd_listener {
     sd_event_source *src;
 };
 
+struct cmd_method;
+struct cmd_daemon;
+/* Looks a call up (methods.c); server.c reaches the methods only through this. */
+typedef const struct cmd_method *(*cmd_method_lookup)(const struct cmd_daemon *d, const char *iface,
+                                                      const char *name, bool *iface_known);
+
 struct cmd_daemon {
     sd_event *event;
+    /* Set by serve.c, which wires the parts together, so that the transport
+     * (server.c) and the etcd backend (cluster_etcd.c) never call back into
+     * methods.c by name: each part depends only on the ones below it. */
+    cmd_method_lookup method_lookup;
+    void (*baseline_changed)(struct cmd_daemon *d); /* the registry changed: re-render GetBaseline */
     struct cmd_config cfg;
     char *config_path;
     bool config_explicit;
@@ -294,7 +294,7 @@ bool cmd_iface_served(const struct cmd_daemon *d, const char *iface);
 /* cert.c */
 int cmd_cert_call(struct cmd_conn *c, struct vl_call *call);
 
-/* helpers for parameters */
+/* helpers for parameters (params.c) */
 const char *cmd_param_str(struct json_object *params, const char *key, bool *bad);
 bool cmd_param_bool(struct json_object *params, const char *key, bool def, bool *bad);
 

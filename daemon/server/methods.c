@@ -15,32 +15,8 @@
 #include "export.h"
 
 #ifndef CPUMODELD_VERSION
-#define CPUMODELD_VERSION "0.1.0"
+#define CPUMODELD_VERSION "unknown"
 #endif
-
-const char *cmd_param_str(struct json_object *params, const char *key, bool *bad)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(params, key, &v) || !v)
-        return NULL;
-    if (!json_object_is_type(v, json_type_string)) {
-        *bad = true;
-        return NULL;
-    }
-    return json_object_get_string(v);
-}
-
-bool cmd_param_bool(struct json_object *params, const char *key, bool def, bool *bad)
-{
-    struct json_object *v;
-    if (!json_object_object_get_ex(params, key, &v) || !v)
-        return def;
-    if (!json_object_is_type(v, json_type_boolean)) {
-        *bad = true;
-        return def;
-    }
-    return json_object_get_boolean(v);
-}
 
 /* ---- org.varlink.service -------------------------------------------------- */
 
@@ -698,14 +674,10 @@ static void finish_compare(struct cluster_call *cc, struct members *m)
         cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", msg);
         return;
     }
-    struct cm_reasons rs = {0};
-    (void)ts;
-    bool ok = cm_compare_ex(fv, tv, &cc->assume, &rs);
-    struct json_object *p = json_object_new_object();
-    json_object_object_add(p, "compatible", json_object_new_boolean(ok));
-    json_object_object_add(p, "reasons", cm_reasons_to_json(&rs));
-    json_object_object_add(p, "assumes", cm_assume_to_json(&cc->assume));
-    cm_reasons_free(&rs);
+    struct cm_comparison cmp;
+    cm_comparison_run(fv, tv, &cc->assume, &cmp);
+    struct json_object *p = cm_comparison_to_json(&cmp);
+    cm_comparison_free(&cmp);
     cmd_reply(c, p);
 }
 

@@ -521,27 +521,32 @@ int cmd_compare(int argc, char **argv)
         cm_vector_free(&v[0]);
         rc = cli_fail(&err);
     } else {
-        struct cm_reasons reasons = {0};
-        bool ok = cm_compare_ex(&v[0], &v[1], &o.assume, &reasons);
+        struct cm_comparison cmp;
+        bool ok = cm_comparison_run(&v[0], &v[1], &o.assume, &cmp);
+        const struct cm_reasons *reasons = &cmp.reasons;
         rc = ok ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
         struct json_object *j = cli_json_doc("compare");
         json_object_object_add(j, "from", json_object_new_string(v[0].name));
         json_object_object_add(j, "to", json_object_new_string(v[1].name));
-        json_object_object_add(j, "compatible", json_object_new_boolean(ok));
-        json_object_object_add(j, "assumes", cm_assume_to_json(&o.assume));
-        json_object_object_add(j, "reasons", cm_reasons_to_json(&reasons));
+        struct json_object *res = cm_comparison_to_json(&cmp);
+        json_object_object_foreach(res, key, val)
+            json_object_object_add(j, key, json_object_get(val));
+        json_object_put(res);
         if (o.json) {
             cli_print_json(j);
         } else {
             printf("%s -> %s: %s%s%s (%zu errors, %zu warnings)\n", v[0].name, v[1].name,
                    cli_color(stdout, ok ? CLI_GREEN : CLI_RED), ok ? "COMPATIBLE" : "INCOMPATIBLE",
-                   cli_color(stdout, CLI_OFF), cm_reasons_count(&reasons, CM_SEV_ERROR),
-                   cm_reasons_count(&reasons, CM_SEV_WARNING));
+                   cli_color(stdout, CLI_OFF), cm_reasons_count(reasons, CM_SEV_ERROR),
+                   cm_reasons_count(reasons, CM_SEV_WARNING));
             printf("  assumes: %s, %s\n", o.assume.reading == CM_READ_BOOT ? "a fresh boot (--boot)" : "a migration",
                    o.assume.restore == CM_RESTORE_PLAN_AWARE
                        ? "a VMM skipping the plan's hidden / safe-missing registers"
                        : "a VMM restoring every saved register (Firecracker, QEMU)");
-            cli_print_reasons(stdout, &reasons, "  ", o.all ? 0 : 40);
+            for (size_t i = 0; i < cmp.ncaps; i++)
+                printf("  the VMM must enable %s (%u) on the VM before creating vCPUs\n",
+                       cmp.cap_names[i] ? cmp.cap_names[i] : "a VM capability", cmp.caps[i]);
+            cli_print_reasons(stdout, reasons, "  ", o.all ? 0 : 40);
         }
         if (o.out) {
             int wr = cli_write_json("compare", o.out, j);
@@ -549,7 +554,7 @@ int cmd_compare(int argc, char **argv)
                 rc = wr;
         }
         json_object_put(j);
-        cm_reasons_free(&reasons);
+        cm_comparison_free(&cmp);
         cm_vector_free(&v[0]);
         cm_vector_free(&v[1]);
     }

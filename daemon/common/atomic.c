@@ -12,7 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon.h"
+#include "cpumodel/util.h"
+#include "files.h"
 
 /* The state is the daemon's own: 0640 (group: who may read pins). */
 int cmd_write_atomic_ex(const char *path, const char *data, size_t len, bool durable, cm_error *err)

@@ -10,7 +10,20 @@
 
 #include "cli.h"
 #include "cli_util.h"
-#include "daemon.h" /* cmd_write_atomic */
+#include "files.h"
+
+static void (*usage_printer)(const char *cmd);
+
+void cli_set_usage(void (*print)(const char *cmd))
+{
+    usage_printer = print;
+}
+
+void cli_usage(const char *cmd)
+{
+    if (usage_printer)
+        usage_printer(cmd);
+}
 
 void cli_print_json(struct json_object *o)
 {

@@ -19,7 +19,9 @@
 #include "cli.h"
 #include "cli_util.h"
 #include "cpumodel/probe.h"
-#include "daemon.h"
+#include "files.h"
+#include "paths.h"
+#include "varlink.h"
 #include "export.h"
 
 struct eopts {

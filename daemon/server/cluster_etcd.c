@@ -180,7 +180,8 @@ static int on_refresh(sd_event_source *s, void *userdata)
 {
     struct cmd_cluster *cl = userdata;
     sd_event_source_set_enabled(cl->refresh, SD_EVENT_OFF);
-    cmd_cluster_baseline_refresh(cl->d);
+    if (cl->d->baseline_changed)
+        cl->d->baseline_changed(cl->d);
     return 0;
 }
 

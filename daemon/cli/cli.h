@@ -2,11 +2,7 @@
 #ifndef CPUMODELD_CLI_H
 #define CPUMODELD_CLI_H
 
-/* Documented exit codes (man/cpumodeld.8) */
-#define CM_EXIT_OK 0
-#define CM_EXIT_INCOMPATIBLE 1
-#define CM_EXIT_USAGE 2
-#define CM_EXIT_SYSTEM 3
+#include "exit_codes.h"
 
 /* Each command: argv[0] is the command name.  Weak: a module may be absent. */
 #define CM_CMD(name) int name(int argc, char **argv) __attribute__((weak))
@@ -17,7 +13,6 @@ CM_CMD(cmd_plan);
 CM_CMD(cmd_show);
 CM_CMD(cmd_probe);
 CM_CMD(cmd_verify);
-CM_CMD(cmd_serve);
 CM_CMD(cmd_query);
 CM_CMD(cmd_models);
 CM_CMD(cmd_pin);

@@ -3,22 +3,20 @@
  * own file; commands from modules not built in this tree are weak and report
  * themselves missing.  The help of every command is here, once: `cpumodeld
  * help CMD`, `cpumodeld CMD --help` and `cpumodeld CMD -h` print the same
- * text, and the commands' usage errors print its first lines (cli_usage). */
+ * text, and the commands' usage errors print its first lines (cli_usage, through
+ * cli_set_usage: cli_util.c never calls back into this file by name). */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cli_util.h"
+#include "paths.h"
+#include "serve.h" /* the one entry into the server (not weak: it is always built) */
 
 #ifndef CPUMODELD_VERSION
 #define CPUMODELD_VERSION "unknown"
 #endif
-/* The paths this build installs (cmake/install.cmake), as the help names them. */
-#ifdef CPUMODELD_DEFAULT_CONFIG
-#define CMD_DEFAULT_CONFIG_HELP CPUMODELD_DEFAULT_CONFIG
-#else
-#define CMD_DEFAULT_CONFIG_HELP "/etc/cpumodeld/cpumodeld.conf"
-#endif
+/* The hook path this build installs (cmake/install.cmake), as the help names it. */
 #ifdef CPUMODELD_HOOK
 #define CPUMODELD_HOOK_HELP CPUMODELD_HOOK
 #else
@@ -126,7 +124,7 @@ static const struct command commands[] = {
      "                       [--listen-tcp HOST:PORT]... [--peer HOST:PORT]... [--set KEY=VALUE]...\n"
      "\n"
      "Serves the Varlink interface io.cpumodeld on a Unix socket and optionally read-only TCP.\n"
-     "  --config FILE          configuration (default " CMD_DEFAULT_CONFIG_HELP ", optional)\n"
+     "  --config FILE          configuration (default " CMD_DEFAULT_CONFIG ", optional)\n"
      "  --snapshot FILE        serve this snapshot instead of probing KVM\n"
      "  --state-dir DIR        state directory (default /var/lib/cpumodeld)\n"
      "  --socket PATH          Unix socket (default /run/cpumodeld/io.cpumodeld; \"\" for none)\n"
@@ -233,7 +231,7 @@ static void print_help(const struct command *c)
           stdout);
 }
 
-void cli_usage(const char *cmd)
+static void usage_lines(const char *cmd)
 {
     const struct command *c = find(cmd);
     if (!c)
@@ -274,6 +272,7 @@ static int unknown_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    cli_set_usage(usage_lines); /* the commands' usage errors print their lines from the table above */
     if (argc < 2) {
         usage(stderr);
         return CM_EXIT_USAGE;

@@ -300,7 +300,7 @@ static int dispatch(struct cmd_conn *c, struct json_object *msg, const char *raw
         return 0;
     }
     bool known = false;
-    const struct cmd_method *m = cmd_method_find(d, call.iface, call.member, &known);
+    const struct cmd_method *m = d->method_lookup(d, call.iface, call.member, &known);
     if (!m) {
         if (!known)
             cmd_error_msg(c, VL_ERR_INTERFACE_NOT_FOUND, "interface", call.iface);

@@ -12,23 +12,29 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "cli_matrix.h"
+#include "matrix.h"
 #include "cli_util.h"
-#include "daemon.h"
+#include "files.h"
+#include "paths.h"
+#include "varlink.h"
 
 struct copts {
     const char *socket, *connect, *out, *peers;
     bool json, replace, groups, force, all;
     const char *svg;
+    bool boot;        /* compare: a fresh boot's reading (Compare's boot) */
+    const char *vmm;  /* compare: restore-all | plan-aware (Compare's vmm) */
     int timeout_ms;
     int fd;
 };
 
-enum { O_SOCKET = 1000, O_CONNECT, O_JSON, O_TIMEOUT, O_PEERS, O_REPLACE, O_GROUPS, O_CALL, O_FORCE, O_ALL, O_SVG };
+enum { O_SOCKET = 1000, O_CONNECT, O_JSON, O_TIMEOUT, O_PEERS, O_REPLACE, O_GROUPS, O_CALL, O_FORCE, O_ALL, O_SVG, O_BOOT, O_VMM };
 
 static const struct option common_opts[] = {
     {"socket", required_argument, NULL, O_SOCKET},
     {"connect", required_argument, NULL, O_CONNECT},
+    {"boot", no_argument, NULL, O_BOOT},
+    {"vmm", required_argument, NULL, O_VMM},
     {"json", no_argument, NULL, O_JSON},
     {"timeout-ms", required_argument, NULL, O_TIMEOUT},
     {"peers", required_argument, NULL, O_PEERS},
@@ -69,6 +75,16 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
         case O_FORCE: o->force = true; break;
         case O_ALL: o->all = true; break;
         case O_SVG: o->svg = optarg; break;
+        case O_BOOT: o->boot = true; break;
+        case O_VMM: {
+            enum cm_restore r;
+            if (!cm_restore_parse(optarg, &r)) {
+                fprintf(stderr, "cpumodeld %s: --vmm must be restore-all or plan-aware, not '%s'\n", argv[0], optarg);
+                return -2;
+            }
+            o->vmm = optarg;
+            break;
+        }
         default: cli_bad_option(argv[0], opt, argc, argv, optind, common_opts); return -2;
         }
     }
@@ -80,6 +96,14 @@ static int parse(int argc, char **argv, struct copts *o, bool *raw_call)
     if (o->out && !takes_out) {
         fprintf(stderr, "cpumodeld %s: -o is not supported here (it prints a report; --json > FILE keeps it)\n",
                 argv[0]);
+        return -2;
+    }
+    /* the daemon judges a boot or another VMM only in Compare: elsewhere the
+     * options would be silently ignored, so they are refused */
+    if ((o->boot || o->vmm) && strcmp(argv[0], "compare")) {
+        fprintf(stderr, "cpumodeld %s: --boot and --vmm go with compare through the daemon (its %s judges "
+                        "a migration with a VMM restoring every register); the offline form takes them\n",
+                argv[0], argv[0]);
         return -2;
     }
     if (o->socket && o->connect) {
@@ -669,6 +693,10 @@ int cmd_compare_remote(int argc, char **argv)
     json_object_object_add(p, "from", json_object_new_string(argv[first]));
     if (argc - first == 2)
         json_object_object_add(p, "to", json_object_new_string(argv[first + 1]));
+    if (o.boot)
+        json_object_object_add(p, "boot", json_object_new_boolean(1));
+    if (o.vmm)
+        json_object_object_add(p, "vmm", json_object_new_string(o.vmm));
     struct json_object *r = call(&o, "compare", CMD_IFACE ".Compare", p, &rc);
     close(o.fd);
     if (!r)

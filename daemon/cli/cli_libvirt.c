@@ -22,7 +22,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "daemon.h"
+#include "paths.h"
+#include "varlink.h"
 #include "libvirt_cpu.h"
 #include "libvirt_export.h"
 

@@ -17,7 +17,8 @@
 
 #include <systemd/sd-daemon.h>
 
-#include "cli.h"
+#include "exit_codes.h"
+#include "serve.h"
 #include "cluster.h"
 #include "daemon.h"
 
@@ -236,6 +237,9 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "cpumodeld serve: cannot set up the event loop\n");
         goto out;
     }
+    /* the parts above the transport and the registry, reached through these */
+    d.method_lookup = cmd_method_find;
+    d.baseline_changed = cmd_cluster_baseline_refresh;
     if (cmd_cluster_setup(&d, &err) < 0) {
         fprintf(stderr, "cpumodeld serve: %s\n", err.msg);
         rc = err.code == CM_E_INPUT ? CM_EXIT_USAGE : CM_EXIT_SYSTEM;
