@@ -40,6 +40,20 @@ done
 have_virsh=0
 command -v virsh >/dev/null && [ -f /usr/share/libvirt/cpu_map/x86_features.xml ] && have_virsh=1
 
+# Same answer as virsh?  Its baseline of the x86 kinds (the fleets below cycle over them) against
+# ours, both as libvirt feature names (ours: our model's CPUID/MSRs through the same cpu_map rule).
+if [ $have_virsh = 1 ]; then
+  files=(); for h in "${x86[@]}"; do files+=("$fx/fingerprint_${h}host.json"); done
+  python3 bench/gen_hostcpu_xml.py "${#x86[@]}" "${files[@]}" >"$t/kinds.xml"
+  virsh -c test:///default cpu-baseline --features "$t/kinds.xml" |
+    sed -n "s/.*policy='require' name='\([^']*\)'.*/\1/p" | sort >"$t/virsh.txt"
+  "$bin" baseline "$t"/snap/INTEL_*.json -o "$t/model.json" >/dev/null || true
+  python3 bench/gen_hostcpu_xml.py --features-of "$t/model.json" >"$t/ours.txt"
+  echo "answer vs virsh cpu-baseline (x86 kinds): ours $(wc -l <"$t/ours.txt") features, virsh $(wc -l <"$t/virsh.txt");" \
+    "only ours: $(comm -23 "$t/ours.txt" "$t/virsh.txt" | tr '\n' ' '); only virsh: $(comm -13 "$t/ours.txt" "$t/virsh.txt" | tr '\n' ' ')"
+  echo "  (rsba/rrsba report a weakness: our merge keeps them if any host has them, x86_64/words.c; virsh ANDs every feature)"
+fi
+
 printf '%-6s %-7s %9s %9s %7s %10s %9s %s\n' arch hosts cat_ms ours_ms ratio virsh_ms vs_virsh out_bytes
 for arch in x86_64 arm64; do
   if [ $arch = x86_64 ]; then kinds=("${x86[@]}"); else kinds=("${arm[@]}"); fi

@@ -9,6 +9,8 @@ The model is libvirt's smallest (486) so every capability is spelt out as a
 feature, the way a host description with no better model would be.
 
 usage: gen_hostcpu_xml.py COUNT DUMP... > hosts.xml   (COUNT <cpu> blocks, cycling over the dumps)
+       gen_hostcpu_xml.py --features-of SNAPSHOT       (the libvirt feature names a cpumodeld
+                                                        snapshot/model has, one a line, sorted)
 """
 import json
 import sys
@@ -49,20 +51,41 @@ def dump_bits(path):
     return cpuid, msr, vendor
 
 
+def snapshot_bits(path):
+    """CPUID and MSR values of a cpumodeld snapshot (cpumodel.snapshot/1), as dump_bits gives them."""
+    snap = json.load(open(path))
+    cpuid, msr = {}, {}
+    for e in snap.get("cpuid", []):
+        for reg in ("eax", "ebx", "ecx", "edx"):
+            cpuid[(int(e["function"], 16), int(e["index"], 16), reg)] = int(e[reg], 16)
+    for m in snap.get("msrs", []):
+        msr[int(m["index"], 16)] = int(m["value"], 16)
+    return cpuid, msr
+
+
+def has_feature(need, cpuid, msr):
+    ok = True
+    for kind, a, b, reg, mask in need:
+        have = cpuid.get((a, b, reg), 0) if kind == "cpuid" else msr.get(a, 0)
+        ok &= (have & mask) == mask
+    return ok
+
+
 def host_xml(feats, cpuid, msr, vendor):
     out = ["<cpu>", "  <arch>x86_64</arch>", "  <model>486</model>", "  <vendor>%s</vendor>" % vendor]
     for name, need in feats:
-        ok = True
-        for kind, a, b, reg, mask in need:
-            have = cpuid.get((a, b, reg), 0) if kind == "cpuid" else msr.get(a, 0)
-            ok &= (have & mask) == mask
-        if ok:
+        if has_feature(need, cpuid, msr):
             out.append("  <feature name='%s'/>" % name)
     out.append("</cpu>")
     return "\n".join(out)
 
 
 def main():
+    if sys.argv[1] == "--features-of":
+        cpuid, msr = snapshot_bits(sys.argv[2])
+        names = sorted(name for name, need in load_features() if has_feature(need, cpuid, msr))
+        sys.stdout.write("".join(n + "\n" for n in names))
+        return
     count = int(sys.argv[1])
     feats = load_features()
     blocks = [host_xml(feats, *dump_bits(p)) for p in sys.argv[2:]]

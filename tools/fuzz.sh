@@ -17,7 +17,7 @@ if ! clang -fsanitize=fuzzer "${TMPDIR:-/tmp}/fz$$.c" -o "${TMPDIR:-/tmp}/fz$$" 
 fi
 rm -f "${TMPDIR:-/tmp}/fz$$"*
 CC=clang cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPUMODEL_FUZZ=ON -DCPUMODEL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd >/dev/null
+cmake --build "$build" -j"$(nproc)" --target fuzz_varlink fuzz_snapshot fuzz_snapshot_scan fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd >/dev/null
 
 fix=tests/data/firecracker
 seeds() { # seeds TARGET DIR: the seed corpus of one target
@@ -27,6 +27,8 @@ seeds() { # seeds TARGET DIR: the seed corpus of one target
     fuzz_snapshot | fuzz_firecracker)
       cp "$fix"/*.json "$d"/ 2>/dev/null || true
       cp tests/fixtures/*/*.json "$d"/ 2>/dev/null || true ;;
+    fuzz_snapshot_scan) # texts in the layout we write (the scanner's own ground)
+      cp tests/fixtures/*/*.json fuzz/seeds/snapshot/*.json "$d"/ 2>/dev/null || true ;;
     fuzz_config) cp conf/cpumodeld.conf "$d"/ ;;
     fuzz_hook) cp tests/fixtures/libvirt/*.xml "$d"/ 2>/dev/null || true
       printf '<domain><metadata><cpumodeld:model xmlns:cpumodeld="https://cpumodeld.invalid/xmlns/1" name="gold" generation="2"/></metadata></domain>' >"$d/seed.xml" ;;
@@ -35,7 +37,7 @@ seeds() { # seeds TARGET DIR: the seed corpus of one target
   esac
 }
 status=0
-for t in fuzz_varlink fuzz_snapshot fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd; do
+for t in fuzz_varlink fuzz_snapshot fuzz_snapshot_scan fuzz_firecracker fuzz_config fuzz_hook fuzz_etcd; do
   corpus=$build/corpus/$t
   seeds "$t" "$corpus"
   log=$build/$t.log

@@ -179,15 +179,16 @@ int cm_jin_int(struct cm_jin *j, const struct json_object *o, const char *key, b
     return r;
 }
 
+/* Digit value + 1, 0 for anything else (a table: hex strings are most of a snapshot's bytes). */
+static const unsigned char hex_digit1[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return (int)hex_digit1[(unsigned char)c] - 1;
 }
 
 int cm_hex_parse(const char *s, uint64_t *words, size_t nwords, unsigned bits, char *why, size_t whylen)

@@ -74,4 +74,33 @@ struct cm_snapshot;
 int cm_snapshot_from_json_at(const struct json_object *o, const char *what, const char *prefix,
                              struct cm_snapshot **out, cm_error *err);
 
+/* The steps of reading a snapshot that act on values already taken out of
+ * the text, shared by the json-c reader (snapshot_json.c) and the scanner
+ * for the canonical layout (snapshot_scan.c) so that both accept exactly the
+ * same snapshots.  Each returns -1 with the error at j's path. */
+struct cm_cpuid_entry;
+int cm_snap_arch_index(const char *name); /* enum cm_arch, -1 if unknown */
+int cm_snap_kind_index(const char *name); /* enum cm_snapshot_kind, -1 if unknown */
+uint32_t cm_snap_reg_flag(const char *name); /* 0 if unknown */
+int cm_snap_put_cap(struct cm_jin *j, struct cm_snapshot *s, int64_t id, int64_t sys, bool has_vm, int64_t vm);
+int cm_snap_check_reg_id(struct cm_jin *j, const struct cm_snapshot *s, uint64_t id);
+/* value: the hex string, NULL for JSON null */
+int cm_snap_put_reg(struct cm_jin *j, struct cm_snapshot *s, uint64_t id, uint32_t flags, const char *value);
+int cm_snap_put_cpuid(struct cm_jin *j, struct cm_snapshot *s, bool emulated, const struct cm_cpuid_entry *c);
+int cm_snap_put_msr(struct cm_jin *j, struct cm_snapshot *s, uint64_t idx, uint64_t val);
+int cm_snap_put_msr_index(struct cm_jin *j, struct cm_snapshot *s, uint64_t idx);
+int cm_snap_put_fact(struct cm_jin *j, struct cm_snapshot *s, const char *name, uint64_t val);
+int cm_snap_finish(struct cm_jin *j, struct cm_snapshot *s); /* sort, check, verify the digest */
+/* What a snapshot is compared on is there: x86_64 its CPUID table, else its register list. */
+bool cm_snap_has_content(const struct cm_snapshot *s);
+
+/* The scanner: reads a snapshot written in the canonical layout without a
+ * json-c tree.  The text must be writable: strings are cut in place while
+ * scanning, and put back when it declines.  Returns 1 with *out set (the
+ * text is then cut up), or 0 ("declined", the text as it was) for anything
+ * it does not take: the caller then reads the text with json-c, which
+ * accepts it or reports the error.  It never accepts what json-c's path
+ * refuses (tests/unit/test_snapshot_scan.c, fuzz/fuzz_snapshot_scan.c). */
+int cm_snapshot_scan(char *text, size_t len, struct cm_snapshot **out);
+
 #endif

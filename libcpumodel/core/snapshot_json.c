@@ -37,6 +37,25 @@ static const char *const kind_names[] = {
     [CM_KIND_MODEL] = "model",
 };
 
+static int name_index(const char *const *names, size_t n, const char *str)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i] && !strcmp(str, names[i]))
+            return (int)i;
+    return -1;
+}
+
+/* The registry's names, exactly (aliases such as aarch64 are for the command line). */
+int cm_snap_arch_index(const char *name)
+{
+    for (size_t i = 0; cm_arch_at(i) != CM_ARCH_UNKNOWN; i++)
+        if (!strcmp(name, cm_arch_name(cm_arch_at(i))))
+            return (int)cm_arch_at(i);
+    return -1;
+}
+
+int cm_snap_kind_index(const char *name) { return name_index(kind_names, CM_ARRAY_SIZE(kind_names), name); }
+
 /* KVM defines sizes up to U2048 (size field 8); anything larger is not a register. */
 #define MAX_REG_SIZE_FIELD 8
 
@@ -223,11 +242,10 @@ static int read_enum(struct cm_jin *j, const struct json_object *o, const char *
     if (!v)
         return 0; /* optional and absent: *dst keeps its default */
     const char *str = json_object_get_string(v);
-    for (size_t i = 0; i < n; i++) {
-        if (names[i] && !strcmp(str, names[i])) {
-            *dst = (int)i;
-            return 0;
-        }
+    int i = name_index(names, n, str);
+    if (i >= 0) {
+        *dst = i;
+        return 0;
     }
     return cm_jin_fail_at(j, key, "unknown %s \"%.64s\" (expected %s)", key, str, expected);
 }
@@ -321,6 +339,14 @@ static int each(struct cm_jin *j, const struct json_object *o, const char *key, 
     return 0;
 }
 
+int cm_snap_put_cap(struct cm_jin *j, struct cm_snapshot *s, int64_t id, int64_t sys, bool has_vm, int64_t vm)
+{
+    if (cm_snapshot_find_cap(s, (uint32_t)id))
+        return cm_jin_fail_at(j, "id", "duplicate capability %lld", (long long)id);
+    cm_snapshot_add_cap(s, (uint32_t)id, sys, has_vm, vm);
+    return 0;
+}
+
 static int read_cap(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
 {
     int64_t id = 0, sys = 0, vm = 0;
@@ -330,9 +356,14 @@ static int read_cap(struct cm_jin *j, const struct json_object *e, struct cm_sna
         cm_jin_member(j, e, "vm", json_type_int, false, &v) < 0 ||
         cm_jin_int(j, e, "vm", false, INT64_MIN, INT64_MAX, &vm) < 0)
         return -1;
-    if (cm_snapshot_find_cap(s, (uint32_t)id))
-        return cm_jin_fail_at(j, "id", "duplicate capability %lld", (long long)id);
-    cm_snapshot_add_cap(s, (uint32_t)id, sys, v != NULL, vm);
+    return cm_snap_put_cap(j, s, id, sys, v != NULL, vm);
+}
+
+uint32_t cm_snap_reg_flag(const char *name)
+{
+    for (size_t k = 0; k < CM_ARRAY_SIZE(reg_flag_names); k++)
+        if (!strcmp(name, reg_flag_names[k].name))
+            return reg_flag_names[k].flag;
     return 0;
 }
 
@@ -350,26 +381,20 @@ static int read_reg_flags(struct cm_jin *j, const struct json_object *e, uint32_
         struct json_object *f = json_object_array_get_idx(a, i);
         if (!json_object_is_type(f, json_type_string))
             return cm_jin_fail(j, "expected a flag name string, got %s", cm_json_type_name(json_object_get_type(f)));
-        size_t k;
-        for (k = 0; k < CM_ARRAY_SIZE(reg_flag_names); k++)
-            if (!strcmp(json_object_get_string(f), reg_flag_names[k].name))
-                break;
-        if (k == CM_ARRAY_SIZE(reg_flag_names))
+        uint32_t flag = cm_snap_reg_flag(json_object_get_string(f));
+        if (!flag)
             return cm_jin_fail(j, "unknown register flag \"%.40s\" (expected volatile or novalue)",
                                json_object_get_string(f));
-        *flags |= reg_flag_names[k].flag;
+        *flags |= flag;
         cm_jin_pop(j, mi);
     }
     cm_jin_pop(j, m);
     return 0;
 }
 
-static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
+/* The checks on a register id, before its value is looked at. */
+int cm_snap_check_reg_id(struct cm_jin *j, const struct cm_snapshot *s, uint64_t id)
 {
-    uint64_t id = 0;
-    uint32_t flags = 0;
-    if (cm_jin_hex(j, e, "id", true, 64, &id) < 0 || read_reg_flags(j, e, &flags) < 0)
-        return -1;
     if ((id & CM_REG_ARCH_MASK) != cm_arch_reg_prefix(s->arch))
         return cm_jin_fail_at(j, "id", "0x%016" PRIx64 " is not an %s register id (top byte must be 0x%02x)", id,
                               cm_arch_name(s->arch), (unsigned)(cm_arch_reg_prefix(s->arch) >> 56));
@@ -381,24 +406,23 @@ static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_sna
      * also gets the place of the second occurrence */
     if (cm_snapshot_find_reg(s, id))
         return cm_jin_fail_at(j, "id", "duplicate register 0x%016" PRIx64, id);
+    return 0;
+}
 
-    struct json_object *v = NULL;
-    if (!json_object_object_get_ex(e, "value", &v))
-        return cm_jin_fail_at(j, "value", "missing (a hex string, or null for a register without value)");
+int cm_snap_put_reg(struct cm_jin *j, struct cm_snapshot *s, uint64_t id, uint32_t flags, const char *value)
+{
     size_t nw = cm_reg_words(id);
     uint64_t one[1], *words = nw > 1 ? cm_xcalloc(nw, sizeof(uint64_t)) : one;
     int r = 0;
-    if (!v) {
+    if (!value) {
         if (!(flags & CM_REGF_NOVALUE))
             r = cm_jin_fail_at(j, "value", "null, but flags do not include \"novalue\"");
         memset(words, 0, nw * sizeof(uint64_t));
     } else if (flags & CM_REGF_NOVALUE) {
         r = cm_jin_fail_at(j, "value", "must be null for a \"novalue\" register");
-    } else if (!json_object_is_type(v, json_type_string)) {
-        r = cm_jin_fail_at(j, "value", "expected a hex string, got %s", cm_json_type_name(json_object_get_type(v)));
     } else {
         char why[200];
-        if (cm_hex_parse(json_object_get_string(v), words, nw, (unsigned)cm_reg_bytes(id) * 8, why, sizeof(why)) < 0)
+        if (cm_hex_parse(value, words, nw, (unsigned)cm_reg_bytes(id) * 8, why, sizeof(why)) < 0)
             r = cm_jin_fail_at(j, "value", "register 0x%016" PRIx64 ": %s", id, why);
     }
     if (r == 0 && cm_snapshot_add_reg(s, id, words, flags, j->err) < 0)
@@ -406,6 +430,23 @@ static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_sna
     if (words != one)
         free(words);
     return r;
+}
+
+static int read_reg(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
+{
+    uint64_t id = 0;
+    uint32_t flags = 0;
+    if (cm_jin_hex(j, e, "id", true, 64, &id) < 0 || read_reg_flags(j, e, &flags) < 0 ||
+        cm_snap_check_reg_id(j, s, id) < 0)
+        return -1;
+
+    struct json_object *v = NULL;
+    if (!json_object_object_get_ex(e, "value", &v))
+        return cm_jin_fail_at(j, "value", "missing (a hex string, or null for a register without value)");
+    /* the novalue rule speaks first: "must be null" for any non-null value */
+    if (v && !(flags & CM_REGF_NOVALUE) && !json_object_is_type(v, json_type_string))
+        return cm_jin_fail_at(j, "value", "expected a hex string, got %s", cm_json_type_name(json_object_get_type(v)));
+    return cm_snap_put_reg(j, s, id, flags, v ? json_object_get_string(v) : NULL);
 }
 
 static bool cpuid_dup(const struct cm_cpuid_entry *t, size_t n, const struct cm_cpuid_entry *e)
@@ -430,15 +471,23 @@ static int read_cpuid_entry(struct cm_jin *j, const struct json_object *e, struc
     return 0;
 }
 
+int cm_snap_put_cpuid(struct cm_jin *j, struct cm_snapshot *s, bool emulated, const struct cm_cpuid_entry *c)
+{
+    if (emulated ? cpuid_dup(s->cpuid_emulated, s->ncpuid_emulated, c) : cpuid_dup(s->cpuid, s->ncpuid, c))
+        return cm_jin_fail(j, "duplicate CPUID entry function 0x%x index 0x%x", c->function, c->index);
+    if (emulated)
+        cm_snapshot_add_cpuid_emulated(s, c);
+    else
+        cm_snapshot_add_cpuid(s, c);
+    return 0;
+}
+
 static int read_cpuid(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
 {
     struct cm_cpuid_entry c;
     if (read_cpuid_entry(j, e, &c) < 0)
         return -1;
-    if (cpuid_dup(s->cpuid, s->ncpuid, &c))
-        return cm_jin_fail(j, "duplicate CPUID entry function 0x%x index 0x%x", c.function, c.index);
-    cm_snapshot_add_cpuid(s, &c);
-    return 0;
+    return cm_snap_put_cpuid(j, s, false, &c);
 }
 
 static int read_cpuid_emulated(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
@@ -446,9 +495,14 @@ static int read_cpuid_emulated(struct cm_jin *j, const struct json_object *e, st
     struct cm_cpuid_entry c;
     if (read_cpuid_entry(j, e, &c) < 0)
         return -1;
-    if (cpuid_dup(s->cpuid_emulated, s->ncpuid_emulated, &c))
-        return cm_jin_fail(j, "duplicate CPUID entry function 0x%x index 0x%x", c.function, c.index);
-    cm_snapshot_add_cpuid_emulated(s, &c);
+    return cm_snap_put_cpuid(j, s, true, &c);
+}
+
+int cm_snap_put_msr(struct cm_jin *j, struct cm_snapshot *s, uint64_t idx, uint64_t val)
+{
+    if (cm_snapshot_find_msr(s, (uint32_t)idx))
+        return cm_jin_fail_at(j, "index", "duplicate MSR 0x%x", (unsigned)idx);
+    cm_snapshot_add_msr(s, (uint32_t)idx, val);
     return 0;
 }
 
@@ -457,9 +511,15 @@ static int read_msr(struct cm_jin *j, const struct json_object *e, struct cm_sna
     uint64_t idx = 0, val = 0;
     if (cm_jin_hex(j, e, "index", true, 32, &idx) < 0 || cm_jin_hex(j, e, "value", true, 64, &val) < 0)
         return -1;
-    if (cm_snapshot_find_msr(s, (uint32_t)idx))
-        return cm_jin_fail_at(j, "index", "duplicate MSR 0x%x", (unsigned)idx);
-    cm_snapshot_add_msr(s, (uint32_t)idx, val);
+    return cm_snap_put_msr(j, s, idx, val);
+}
+
+int cm_snap_put_msr_index(struct cm_jin *j, struct cm_snapshot *s, uint64_t idx)
+{
+    for (size_t i = 0; i < s->nmsr_index_list; i++)
+        if (s->msr_index_list[i] == idx)
+            return cm_jin_fail(j, "duplicate MSR index 0x%x", (unsigned)idx);
+    cm_snapshot_add_msr_index(s, (uint32_t)idx);
     return 0;
 }
 
@@ -468,11 +528,7 @@ static int read_msr_index(struct cm_jin *j, const struct json_object *e, struct 
     uint64_t idx = 0;
     if (cm_jin_hex_value(j, e, 32, &idx) < 0)
         return -1;
-    for (size_t i = 0; i < s->nmsr_index_list; i++)
-        if (s->msr_index_list[i] == idx)
-            return cm_jin_fail(j, "duplicate MSR index 0x%x", (unsigned)idx);
-    cm_snapshot_add_msr_index(s, (uint32_t)idx);
-    return 0;
+    return cm_snap_put_msr_index(j, s, idx);
 }
 
 static int read_member(struct cm_jin *j, const struct json_object *e, struct cm_snapshot *s)
@@ -507,6 +563,14 @@ static int read_masks(struct cm_jin *j, const struct json_object *o, struct cm_s
     return 0;
 }
 
+int cm_snap_put_fact(struct cm_jin *j, struct cm_snapshot *s, const char *name, uint64_t val)
+{
+    cm_error ferr = {0};
+    if (cm_snapshot_add_fact(s, name, val, &ferr) < 0)
+        return cm_jin_fail(j, "%s", ferr.msg);
+    return 0;
+}
+
 /* "facts": {"name": "0x…"}: names [a-z0-9_.]+, values 64-bit hex strings. */
 static int read_facts(struct cm_jin *j, const struct json_object *o, struct cm_snapshot *s)
 {
@@ -522,11 +586,8 @@ static int read_facts(struct cm_jin *j, const struct json_object *o, struct cm_s
             return cm_jin_fail(j, "fact name \"%.64s\" is not [a-z0-9_.]+", name);
         size_t mk = cm_jin_key(j, name);
         uint64_t val = 0;
-        if (cm_jin_hex_value(j, v, 64, &val) < 0)
+        if (cm_jin_hex_value(j, v, 64, &val) < 0 || cm_snap_put_fact(j, s, name, val) < 0)
             return -1;
-        cm_error ferr = {0};
-        if (cm_snapshot_add_fact(s, name, val, &ferr) < 0)
-            return cm_jin_fail(j, "%s", ferr.msg);
         cm_jin_pop(j, mk);
     }
     cm_jin_pop(j, m);
@@ -550,6 +611,16 @@ static int check_digest(struct cm_jin *j, const struct cm_snapshot *s)
     return 0;
 }
 
+int cm_snap_finish(struct cm_jin *j, struct cm_snapshot *s)
+{
+    cm_error ferr = {0};
+    if (cm_snapshot_finish(s, &ferr) < 0)
+        return cm_jin_fail_at(j, "registers", "%s", ferr.msg);
+    if (s->digest && check_digest(j, s) < 0)
+        return -1;
+    return 0;
+}
+
 int cm_snapshot_from_json_at(const struct json_object *o, const char *what, const char *prefix,
                              struct cm_snapshot **out, cm_error *err)
 {
@@ -569,10 +640,7 @@ int cm_snapshot_from_json_at(const struct json_object *o, const char *what, cons
         each(&j, o, "msr_index_list", json_type_string, read_msr_index, s) < 0 ||
         each(&j, o, "members", json_type_string, read_member, s) < 0 || read_facts(&j, o, s) < 0)
         return -1;
-    cm_error ferr = {0};
-    if (cm_snapshot_finish(s, &ferr) < 0)
-        return cm_jin_fail_at(&j, "registers", "%s", ferr.msg);
-    if (s->digest && check_digest(&j, s) < 0)
+    if (cm_snap_finish(&j, s) < 0)
         return -1;
     *out = s;
     s = NULL;

@@ -68,7 +68,7 @@ static int require_content(const struct cm_snapshot *s, const struct json_object
                            const char *key, const char *const *keys, size_t nkeys, cm_error *err)
 {
     bool x86 = s->arch == CM_ARCH_X86_64;
-    if (x86 ? s->ncpuid > 0 : s->nregs > 0)
+    if (cm_snap_has_content(s))
         return 0;
     _cleanup_free_ char *unknown = unknown_keys(o, keys, nkeys);
     return cm_fail(err, CM_E_INPUT,
@@ -77,6 +77,11 @@ static int require_content(const struct cm_snapshot *s, const struct json_object
                    x86 ? "CPUID table (KVM_GET_SUPPORTED_CPUID)" : "register list (KVM_GET_REG_LIST)",
                    unknown && *unknown ? "; unknown key(s) here: " : "", unknown && *unknown ? unknown : "",
                    unknown && *unknown ? " (misspelt?)" : "");
+}
+
+bool cm_snap_has_content(const struct cm_snapshot *s)
+{
+    return s->arch == CM_ARCH_X86_64 ? s->ncpuid > 0 : s->nregs > 0;
 }
 
 static bool is_template(const struct json_object *o)
@@ -146,6 +151,28 @@ int cm_snapshot_from_any_json(const struct json_object *o, const char *what, str
     return 0;
 }
 
+/* The read buffer, kept from one load to the next in the same thread: an
+ * operator's `baseline` reads thousands of files, and a fresh buffer each
+ * time cost more than the read itself (a 20-60 KiB malloc in a heap full of
+ * the snapshots already loaded, then page faults on it).  A buffer grown for
+ * a file above KEEP_BYTES is given back after that file. */
+#define KEEP_BYTES (1u << 20)
+static __thread struct {
+    char *b;
+    size_t cap;
+} rbuf;
+
+static void rbuf_release(char **b)
+{
+    if (*b != rbuf.b || rbuf.cap > KEEP_BYTES) {
+        if (*b == rbuf.b)
+            rbuf.b = NULL, rbuf.cap = 0;
+        free(*b);
+    }
+    *b = NULL;
+}
+
+/* Reads the whole file into the thread's buffer (NUL-terminated; *len excludes it). */
 static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
 {
     struct stat st;
@@ -164,25 +191,29 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
         return cm_fail(err, CM_E_INPUT, "%s: %lld bytes is too large for a snapshot (limit %u MiB)", path,
                        (long long)st.st_size, MAX_INPUT_BYTES >> 20);
     }
-    size_t cap = (size_t)st.st_size + 1, n = 0;
-    char *b = cm_xmalloc(cap);
+    /* one byte more than the size, so that a file that did not grow is read
+     * to its end (read returns 0) without growing the buffer */
+    size_t n = 0;
+    if (rbuf.cap < (size_t)st.st_size + 2) {
+        free(rbuf.b);
+        rbuf.cap = (size_t)st.st_size + 2;
+        rbuf.b = cm_xmalloc(rbuf.cap);
+    }
     for (;;) {
-        if (n + 1 >= cap) {
-            if (cap > MAX_INPUT_BYTES) {
-                free(b);
+        if (n + 1 >= rbuf.cap) {
+            if (rbuf.cap > MAX_INPUT_BYTES) {
                 close(fd);
                 return cm_fail(err, CM_E_INPUT, "%s: too large for a snapshot (limit %u MiB)", path,
                                MAX_INPUT_BYTES >> 20);
             }
-            cap *= 2; /* the file grew while we read it */
-            b = cm_xrealloc(b, cap);
+            rbuf.cap *= 2; /* the file grew while we read it */
+            rbuf.b = cm_xrealloc(rbuf.b, rbuf.cap);
         }
-        ssize_t r = read(fd, b + n, cap - 1 - n);
+        ssize_t r = read(fd, rbuf.b + n, rbuf.cap - 1 - n);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
             int e = errno;
-            free(b);
             close(fd);
             return cm_fail(err, CM_E_IO, "%s: read failed: %s", path, strerror(e));
         }
@@ -191,27 +222,38 @@ static int read_file(const char *path, char **buf, size_t *len, cm_error *err)
         n += (size_t)r;
     }
     close(fd);
-    b[n] = '\0';
-    *buf = b;
+    rbuf.b[n] = '\0';
+    *buf = rbuf.b;
     *len = n;
     return 0;
 }
 
+/* The text is scanned first (snapshot_scan.c: our own files, in the layout
+ * we write, without a json-c tree); anything the scanner declines is read
+ * with json-c, which accepts it or names what is wrong. */
+static int from_text(char *text, size_t len, const char *path, struct cm_snapshot **out, cm_error *err)
+{
+    struct json_object *o = NULL;
+    if (cm_snapshot_scan(text, len, out))
+        return 0;
+    if (cm_json_parse_text(text, len, path, &o, err) < 0)
+        return -1;
+    int r = cm_snapshot_from_any_json(o, path, out, err);
+    json_object_put(o);
+    return r;
+}
+
 int cm_snapshot_load(const char *path, struct cm_snapshot **out, cm_error *err)
 {
-    _cleanup_free_ char *text = NULL;
+    __attribute__((cleanup(rbuf_release))) char *text = NULL;
     size_t len = 0;
-    struct json_object *o = NULL;
     *out = NULL;
     if (read_file(path, &text, &len, err) < 0)
         return -1;
     if (len == 0)
         return cm_fail(err, CM_E_INPUT, "%s: empty file (0 bytes), expected a JSON snapshot, baseline result or "
                                         "Firecracker fingerprint", path);
-    if (cm_json_parse_text(text, len, path, &o, err) < 0)
-        return -1;
-    int r = cm_snapshot_from_any_json(o, path, out, err);
-    json_object_put(o);
+    int r = from_text(text, len, path, out, err);
     if (r == 0) {
         /* the arch's register view where the source had none (x86 dumps) */
         const struct cm_arch_ops *ops = cm_arch_ops((*out)->arch);
