@@ -75,7 +75,9 @@ for i in $(seq 0 $((npeers - 1))); do
   [ $((i % 20)) = 19 ] && continue
   wait_ready --connect "${addrs[$i]}"
 done
-echo "   $live peer daemons up, $((npeers - live)) dead; RSS of one peer: $(ps -o rss= -p "${pids[1]}") KiB"
+if [ "${#pids[@]}" -gt 1 ]; then
+  echo "   $live peer daemons up, $((npeers - live)) dead; RSS of one peer: $(ps -o rss= -p "${pids[1]}") KiB"
+fi
 for a in "${addrs[@]}"; do echo "peer = $a"; done >"$T/peers.conf"
 echo "tcp_insecure = yes" >>"$T/peers.conf" # the fan-out itself, without TLS handshakes
 "$D" serve --config "$T/peers.conf" --snapshot "$fix/fingerprint_INTEL_SKYLAKE_6.1host.json" --state-dir "$T/self" \
