@@ -24,45 +24,6 @@
 #define PTRAUTH_ISAR1 0xff000ff0ULL /* GPI, GPA, API, APA */
 #define PTRAUTH_ISAR2 0x0000ff00ULL /* APA3, GPA3 */
 
-struct set {
-    struct cm_snapshot *snap[8];
-    struct cm_vector vec[8];
-    size_t n;
-};
-
-static void load_arm64(struct set *s)
-{
-    cm_error err = {0};
-    for (size_t i = 0; i < 6; i++) {
-        s->snap[i] = tl_load(tl_arm64_fixtures[i]);
-        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
-    }
-    s->n = 6;
-}
-
-static void load_riscv(struct set *s)
-{
-    static const char *const files[] = {"rv64-qemu-6.12.json", "rv64-qemu-7.2.json", "rv64-qemu-6.12-nozba.json",
-                                        "rv64-qemu-7.2-v-smnpm.json"};
-    const char *src = getenv("CPUMODEL_SOURCE_DIR");
-    cm_error err = {0};
-    for (size_t i = 0; i < 4; i++) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/tests/fixtures/riscv64/%s", src ? src : CPUMODEL_SOURCE_DIR, files[i]);
-        ck_assert_msg(cm_snapshot_load(path, &s->snap[i], &err) == 0, "%s", err.msg);
-        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
-    }
-    s->n = 4;
-}
-
-static void free_set(struct set *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        cm_vector_free(&s->vec[i]);
-        cm_snapshot_free(s->snap[i]);
-    }
-}
-
 static void check_ptrauth(const struct cm_vector *model, const struct cm_vector *const *members, size_t n)
 {
     if (model->ops != &cm_arm64_ops)
@@ -79,7 +40,7 @@ static void check_ptrauth(const struct cm_vector *model, const struct cm_vector 
 }
 
 /* The invariant for one subset of hosts under one assumption; returns plans checked. */
-static size_t check_subset(struct set *s, const size_t *idx, size_t k, bool aware)
+static size_t check_subset(struct tl_set *s, const size_t *idx, size_t k, bool aware)
 {
     const struct cm_assume as = {CM_READ_MIGRATION, aware ? CM_RESTORE_PLAN_AWARE : CM_RESTORE_ALL};
     const struct cm_vector *hosts[3];
@@ -124,7 +85,7 @@ static size_t check_subset(struct set *s, const size_t *idx, size_t k, bool awar
     return plans;
 }
 
-static size_t all_pairs_and_triples(struct set *s)
+static size_t all_pairs_and_triples(struct tl_set *s)
 {
     size_t plans = 0;
     for (int aware = 0; aware < 2; aware++)
@@ -142,24 +103,24 @@ static size_t all_pairs_and_triples(struct set *s)
 
 START_TEST(arm64_dumps_pairs_and_triples)
 {
-    struct set s;
-    load_arm64(&s);
+    struct tl_set s;
+    tl_set_dumps(&s, tl_arm64_fixtures, 6, 0);
     size_t plans = all_pairs_and_triples(&s);
     /* 15 pairs and 20 triples, two assumptions: at least one plan per host of each subset */
     ck_assert_uint_ge(plans, 2 * (15 * 2 + 20 * 3));
     fprintf(stderr, "arm64: %zu plans agree with their baseline\n", plans);
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 
 START_TEST(riscv64_lab_pairs_and_triples)
 {
-    struct set s;
-    load_riscv(&s);
+    struct tl_set s;
+    tl_set_riscv(&s);
     size_t plans = all_pairs_and_triples(&s);
     ck_assert_uint_ge(plans, 2 * (6 * 2 + 4 * 3));
     fprintf(stderr, "riscv64: %zu plans agree with their baseline\n", plans);
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 

@@ -13,50 +13,8 @@
 #include "cpumodel/negotiate.h"
 #include "testlib.h"
 
-#define MAXH 12
 #define SLOTS 12
 #define STEPS 400
-
-struct pool {
-    struct cm_snapshot *snap[MAXH];
-    struct cm_vector vec[MAXH];
-    size_t n;
-};
-
-static void load_dumps(struct pool *p, const char *const *names, size_t n, cm_kver force)
-{
-    cm_error err = {0};
-    for (size_t i = 0; i < n; i++) {
-        p->snap[i] = tl_load(names[i]);
-        if (force)
-            p->snap[i]->kver = force;
-        ck_assert_msg(cm_vector_from_snapshot(p->snap[i], &p->vec[i], &err) == 0, "%s", err.msg);
-    }
-    p->n = n;
-}
-
-static void load_riscv(struct pool *p)
-{
-    static const char *const files[] = {"rv64-qemu-6.12.json", "rv64-qemu-7.2.json", "rv64-qemu-6.12-nozba.json",
-                                        "rv64-qemu-7.2-v-smnpm.json"};
-    const char *src = getenv("CPUMODEL_SOURCE_DIR");
-    cm_error err = {0};
-    for (size_t i = 0; i < 4; i++) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/tests/fixtures/riscv64/%s", src ? src : CPUMODEL_SOURCE_DIR, files[i]);
-        ck_assert_msg(cm_snapshot_load(path, &p->snap[i], &err) == 0, "%s", err.msg);
-        ck_assert_msg(cm_vector_from_snapshot(p->snap[i], &p->vec[i], &err) == 0, "%s", err.msg);
-    }
-    p->n = 4;
-}
-
-static void free_pool(struct pool *p)
-{
-    for (size_t i = 0; i < p->n; i++) {
-        cm_vector_free(&p->vec[i]);
-        cm_snapshot_free(p->snap[i]);
-    }
-}
 
 static uint64_t rng = 0x853c49e6748fea9bULL;
 static uint64_t next_rand(void)
@@ -123,7 +81,7 @@ static void check_equal(struct cm_fleet *f, const struct cm_vector *const *slot,
     cm_baseline_free(&b);
 }
 
-static void run_sequence(struct pool *p, const char *what)
+static void run_sequence(struct tl_set *p, const char *what)
 {
     struct cm_fleet *f = cm_fleet_new(NULL);
     const struct cm_vector *slot[SLOTS] = {0};
@@ -156,45 +114,45 @@ static void run_sequence(struct pool *p, const char *what)
 
 START_TEST(arm64_dumps)
 {
-    struct pool p;
-    load_dumps(&p, tl_arm64_fixtures, 6, 0);
+    struct tl_set p;
+    tl_set_dumps(&p, tl_arm64_fixtures, 6, 0);
     run_sequence(&p, "arm64 dumps");
-    free_pool(&p);
+    tl_set_free(&p);
 }
 END_TEST
 
 START_TEST(arm64_dumps_as_6_12)
 {
-    struct pool p;
-    load_dumps(&p, tl_arm64_fixtures, 6, CM_KVER(6, 12));
+    struct tl_set p;
+    tl_set_dumps(&p, tl_arm64_fixtures, 6, CM_KVER(6, 12));
     run_sequence(&p, "arm64 dumps on 6.12");
-    free_pool(&p);
+    tl_set_free(&p);
 }
 END_TEST
 
 START_TEST(x86_dumps)
 {
-    struct pool p;
-    load_dumps(&p, tl_x86_fixtures, 12, 0);
+    struct tl_set p;
+    tl_set_dumps(&p, tl_x86_fixtures, 12, 0);
     run_sequence(&p, "x86_64 dumps");
-    free_pool(&p);
+    tl_set_free(&p);
 }
 END_TEST
 
 START_TEST(riscv64_lab)
 {
-    struct pool p;
-    load_riscv(&p);
+    struct tl_set p;
+    tl_set_riscv(&p);
     run_sequence(&p, "riscv64 lab snapshots");
-    free_pool(&p);
+    tl_set_free(&p);
 }
 END_TEST
 
 START_TEST(other_arch_refused)
 {
-    struct pool a, x;
-    load_dumps(&a, tl_arm64_fixtures, 1, 0);
-    load_dumps(&x, tl_x86_fixtures, 1, 0);
+    struct tl_set a, x;
+    tl_set_dumps(&a, tl_arm64_fixtures, 1, 0);
+    tl_set_dumps(&x, tl_x86_fixtures, 1, 0);
     struct cm_fleet *f = cm_fleet_new(NULL);
     cm_error err = {0};
     ck_assert_int_eq(cm_fleet_set(f, 0, &a.vec[0], &err), 0);
@@ -202,8 +160,8 @@ START_TEST(other_arch_refused)
     ck_assert_int_eq(err.code, CM_E_MISMATCH);
     ck_assert_uint_eq(cm_fleet_count(f), 1);
     cm_fleet_free(f);
-    free_pool(&a);
-    free_pool(&x);
+    tl_set_free(&a);
+    tl_set_free(&x);
 }
 END_TEST
 

@@ -21,48 +21,6 @@
 #include "cpumodel/negotiate.h"
 #include "testlib.h"
 
-#define MAXH 12
-
-struct set {
-    struct cm_snapshot *snap[MAXH];
-    struct cm_vector vec[MAXH];
-    size_t n;
-};
-
-static void load_dumps(struct set *s, const char *const *names, size_t n, cm_kver force)
-{
-    cm_error err = {0};
-    for (size_t i = 0; i < n; i++) {
-        s->snap[i] = tl_load(names[i]);
-        if (force)
-            s->snap[i]->kver = force;
-        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
-    }
-    s->n = n;
-}
-
-static void load_riscv(struct set *s)
-{
-    static const char *const files[] = {"rv64-qemu-6.12.json", "rv64-qemu-7.2.json", "rv64-qemu-6.12-nozba.json",
-                                        "rv64-qemu-7.2-v-smnpm.json"};
-    const char *src = getenv("CPUMODEL_SOURCE_DIR");
-    cm_error err = {0};
-    for (size_t i = 0; i < 4; i++) {
-        char path[1024];
-        snprintf(path, sizeof(path), "%s/tests/fixtures/riscv64/%s", src ? src : CPUMODEL_SOURCE_DIR, files[i]);
-        ck_assert_msg(cm_snapshot_load(path, &s->snap[i], &err) == 0, "%s", err.msg);
-        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
-    }
-    s->n = 4;
-}
-
-static void free_set(struct set *s)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        cm_vector_free(&s->vec[i]);
-        cm_snapshot_free(s->snap[i]);
-    }
-}
 
 static bool same_str(const char *a, const char *b)
 {
@@ -108,10 +66,10 @@ static void check_one(const struct cm_vector *model, const struct cm_vector *hos
 /* Every host of the set, each twice more under another name (one copy
  * sharing the register list, one with its own): the memo must give each
  * copy the verdict its own evaluation gives. */
-static void check_model(const struct cm_vector *model, struct set *s, const struct cm_assume *a, struct tally *t)
+static void check_model(const struct cm_vector *model, struct tl_set *s, const struct cm_assume *a, struct tally *t)
 {
-    struct cm_vector copies[2 * MAXH];
-    const struct cm_vector *fleet[3 * MAXH];
+    struct cm_vector copies[2 * TL_SET_MAX];
+    const struct cm_vector *fleet[3 * TL_SET_MAX];
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         fleet[n++] = &s->vec[i];
@@ -139,7 +97,7 @@ static void check_model(const struct cm_vector *model, struct set *s, const stru
 }
 
 /* A lazy baseline against a full one over the same members. */
-static void check_baseline(const struct cm_vector *const *members, size_t n, unsigned plan_aware, struct set *s,
+static void check_baseline(const struct cm_vector *const *members, size_t n, unsigned plan_aware, struct tl_set *s,
                            struct tally *t)
 {
     cm_error err = {0};
@@ -162,12 +120,12 @@ static void check_baseline(const struct cm_vector *const *members, size_t n, uns
     cm_baseline_free(&lazy);
 }
 
-static void check_set(struct set *s, const char *what)
+static void check_set(struct tl_set *s, const char *what)
 {
     struct tally t = {0};
     for (unsigned pa = 0; pa < 2; pa++) {
         unsigned flags = pa ? CM_BL_PLAN_AWARE : 0;
-        const struct cm_vector *m[MAXH];
+        const struct cm_vector *m[TL_SET_MAX];
         for (size_t i = 0; i < s->n; i++)
             m[i] = &s->vec[i];
         check_baseline(m, s->n, flags, s, &t);
@@ -192,37 +150,37 @@ static void check_set(struct set *s, const char *what)
 
 START_TEST(arm64_dumps)
 {
-    struct set s;
-    load_dumps(&s, tl_arm64_fixtures, 6, 0);
+    struct tl_set s;
+    tl_set_dumps(&s, tl_arm64_fixtures, 6, 0);
     check_set(&s, "arm64 dumps");
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 
 START_TEST(arm64_dumps_as_6_12)
 {
-    struct set s;
-    load_dumps(&s, tl_arm64_fixtures, 6, CM_KVER(6, 12));
+    struct tl_set s;
+    tl_set_dumps(&s, tl_arm64_fixtures, 6, CM_KVER(6, 12));
     check_set(&s, "arm64 dumps on 6.12");
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 
 START_TEST(x86_dumps)
 {
-    struct set s;
-    load_dumps(&s, tl_x86_fixtures, 12, 0);
+    struct tl_set s;
+    tl_set_dumps(&s, tl_x86_fixtures, 12, 0);
     check_set(&s, "x86_64 dumps");
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 
 START_TEST(riscv64_lab)
 {
-    struct set s;
-    load_riscv(&s);
+    struct tl_set s;
+    tl_set_riscv(&s);
     check_set(&s, "riscv64 lab snapshots");
-    free_set(&s);
+    tl_set_free(&s);
 }
 END_TEST
 

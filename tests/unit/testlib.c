@@ -99,3 +99,40 @@ int tl_same_values(const struct cm_vector *a, const struct cm_vector *b, char *w
     }
     return 1;
 }
+
+void tl_set_dumps(struct tl_set *s, const char *const *names, size_t n, cm_kver force)
+{
+    cm_error err = {0};
+    ck_assert_uint_le(n, TL_SET_MAX);
+    for (size_t i = 0; i < n; i++) {
+        s->snap[i] = tl_load(names[i]);
+        if (force)
+            s->snap[i]->kver = force;
+        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
+    }
+    s->n = n;
+}
+
+void tl_set_riscv(struct tl_set *s)
+{
+    static const char *const files[] = {"rv64-qemu-6.12.json", "rv64-qemu-7.2.json", "rv64-qemu-6.12-nozba.json",
+                                        "rv64-qemu-7.2-v-smnpm.json"};
+    const char *src = getenv("CPUMODEL_SOURCE_DIR");
+    cm_error err = {0};
+    for (size_t i = 0; i < 4; i++) {
+        char path[1024];
+        snprintf(path, sizeof(path), "%s/tests/fixtures/riscv64/%s", src ? src : CPUMODEL_SOURCE_DIR, files[i]);
+        ck_assert_msg(cm_snapshot_load(path, &s->snap[i], &err) == 0, "%s", err.msg);
+        ck_assert_msg(cm_vector_from_snapshot(s->snap[i], &s->vec[i], &err) == 0, "%s", err.msg);
+    }
+    s->n = 4;
+}
+
+void tl_set_free(struct tl_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        cm_vector_free(&s->vec[i]);
+        cm_snapshot_free(s->snap[i]);
+    }
+    s->n = 0;
+}

@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "cpumodel/snapshot.h"
+#include "cpumodel/vector.h"
 
 /* The Firecracker fixtures folder (tests/data/firecracker in the source tree), or NULL when absent. */
 const char *tl_fixture_dir(void);
@@ -25,6 +26,19 @@ struct cm_vector;
 struct cm_snapshot *tl_vec(const char *name, struct cm_vector *v);
 /* True when two vectors hold the same model: values, presence, register list. */
 int tl_same_values(const struct cm_vector *a, const struct cm_vector *b, char *why, size_t len);
+
+/* A set of hosts loaded and decoded (free with tl_set_free). */
+#define TL_SET_MAX 12
+struct tl_set {
+    struct cm_snapshot *snap[TL_SET_MAX];
+    struct cm_vector vec[TL_SET_MAX];
+    size_t n;
+};
+/* The named Firecracker dumps; force: a kernel version to give every one (0 keeps theirs). */
+void tl_set_dumps(struct tl_set *s, const char *const *names, size_t n, cm_kver force);
+/* The four riscv64 lab snapshots (tests/fixtures/riscv64). */
+void tl_set_riscv(struct tl_set *s);
+void tl_set_free(struct tl_set *s);
 
 /* Runs the suite; returns the process exit status (0 all passed). */
 int tl_run(Suite *s);
