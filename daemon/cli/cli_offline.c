@@ -197,6 +197,19 @@ static int apply_facts(const struct opts *o, struct cm_snapshot **s, size_t n, c
     return 0;
 }
 
+/* Loads the snapshots the command names and applies its --fact options;
+ * on failure nothing stays loaded and the exit code is returned. */
+static int load_with_facts(const struct opts *o, char **files, size_t n, struct cm_snapshot **snaps, const char *cmd)
+{
+    int rc = cli_load_all(files, n, snaps); /* frees what it loaded when it fails */
+    if (!rc && (rc = apply_facts(o, snaps, n, cmd)) != 0)
+        for (size_t i = 0; i < n; i++) {
+            cm_snapshot_free(snaps[i]);
+            snaps[i] = NULL;
+        }
+    return rc;
+}
+
 /* A parse error was reported already; a wrong operand count gets the usage lines. */
 static int usage(int parsed, const char *cmd)
 {
@@ -435,10 +448,7 @@ int cmd_baseline(int argc, char **argv)
     size_t n = (size_t)(argc - first);
     struct cm_snapshot **snaps = cm_xcalloc(n, sizeof(*snaps));
     struct cm_vector *vecs = cm_xcalloc(n, sizeof(*vecs));
-    int rc = cli_load_all(argv + first, n, snaps); /* frees what it loaded when it fails */
-    if (!rc && (rc = apply_facts(&o, snaps, n, "baseline")) != 0)
-        for (size_t i = 0; i < n; i++)
-            cm_snapshot_free(snaps[i]);
+    int rc = load_with_facts(&o, argv + first, n, snaps, "baseline");
     if (rc) {
         free(snaps);
         free(vecs);
@@ -527,14 +537,9 @@ int cmd_compare(int argc, char **argv)
     if (pr || argc - first != 2)
         return usage(pr, "compare");
     struct cm_snapshot *s[2] = {0};
-    int rc = cli_load_all(argv + first, 2, s);
+    int rc = load_with_facts(&o, argv + first, 2, s, argv[0]);
     if (rc)
         return rc;
-    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
-        cm_snapshot_free(s[0]);
-        cm_snapshot_free(s[1]);
-        return rc;
-    }
     struct cm_vector v[2];
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &v[0], &err) < 0) {
@@ -646,14 +651,9 @@ int cmd_plan(int argc, char **argv)
     if (pr || argc - first != 2)
         return usage(pr, "plan");
     struct cm_snapshot *s[2] = {0};
-    int rc = cli_load_all(argv + first, 2, s);
+    int rc = load_with_facts(&o, argv + first, 2, s, argv[0]);
     if (rc)
         return rc;
-    if ((rc = apply_facts(&o, s, 2, argv[0])) != 0) {
-        cm_snapshot_free(s[0]);
-        cm_snapshot_free(s[1]);
-        return rc;
-    }
     struct cm_vector model;
     cm_error err = {0};
     if (cm_vector_from_snapshot(s[0], &model, &err) < 0) {
