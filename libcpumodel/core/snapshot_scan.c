@@ -101,9 +101,11 @@ static bool int64(struct scan *c, int64_t min, int64_t max, int64_t *out)
     char *d = c->p + neg;
     int64_t v = 0;
     int n = 0;
-    while (d + n < c->end && d[n] >= '0' && d[n] <= '9' && n < 19)
+    /* at most 18 digits are accumulated (< 10^18, no overflow); a 19th digit
+     * is not a token end, so ends_token declines the literal */
+    while (d + n < c->end && d[n] >= '0' && d[n] <= '9' && n < 18)
         v = v * 10 + (d[n] - '0'), n++;
-    TRY(n >= 1 && n <= 18 && !(d[0] == '0' && (n > 1 || neg)));
+    TRY(n >= 1 && !(d[0] == '0' && (n > 1 || neg)));
     TRY(ends_token(c, d + n));
     c->p = d + n;
     v = neg ? -v : v;
