@@ -40,6 +40,7 @@ until_ok 15 n_hosts || fail "3 hosts did not register"
 "$CPUMODELD" pin --socket "$T/d0.sock" gold >/dev/null || fail "pin gold"
 gold=$(ectl get --print-value-only /cpumodeld/models/gold | jq -r .model.digest)
 no_unused() { state | jq -e '.unused == [] and .missing == []' >/dev/null; }
+content_of() { ectl get --print-value-only "/cpumodeld/hosts/$1" | jq -r .content; }
 [ "$(state | jq '.have | length')" = 2 ] || fail "expected 2 contents: $(state)"
 
 # --- X still referenced by ZFLIP2: kept; then unreferenced: collected
@@ -47,15 +48,17 @@ cp "$T/Y.1.json" "$F1"; kill -HUP "$P1"
 until_ok 10 eval '[ "$(state | jq ".have | length")" = 3 ]' || fail "Y was not stored: $(state)"
 sleep 5 # more than two collection periods (lease TTL 2 s)
 state | jq -e '.unused == [] and .missing == []' >/dev/null || fail "a referenced content was touched: $(state)"
+# the re-probe after SIGHUP runs off the loop: wait for d2 to register Y (d1's
+# content now) before expecting X collected
+yc=$(content_of ZFLIP1)
 cp "$T/Y.2.json" "$F2"; kill -HUP "$P2"
-until_ok 15 no_unused || fail "X was not collected: $(state)"
+until_ok 15 eval '[ "$(content_of ZFLIP2)" = "$yc" ] && no_unused' || fail "X was not collected: $(state)"
 [ "$(state | jq '.have | length')" = 2 ] || fail "expected C and Y only: $(state)"
 grep -q "collected unreferenced snapshot contents" "$T"/d*.log || fail "no daemon says it collected"
 ok "an unreferenced content is collected within a few lease TTLs; a referenced one is kept"
 
 # --- a registration from a view that still has a content the collector just deleted:
 # d1 is stopped while X is stored, then collected; resumed with X to register
-content_of() { ectl get --print-value-only "/cpumodeld/hosts/$1" | jq -r .content; }
 cp "$T/X.2.json" "$F2"; kill -HUP "$P2"
 until_ok 10 eval '[ "$(state | jq ".have | length")" = 3 ]' || fail "X was not stored again: $(state)"
 xc=$(content_of ZFLIP2)
