@@ -29,40 +29,101 @@ static bool same_model(const struct cm_vector *a, const struct cm_vector *b)
            !memcmp(a->novalue, b->novalue, n);
 }
 
-/* Merges the group's model with `extra` (the merge is associative, so this
- * equals merging all members) and checks the members.  When the model did
- * not move, only the newcomer needs checking. */
+/* A group while the groups are built: its version changes whenever what a
+ * try against it depends on changes (its model, or a member of a kind it
+ * may not have had), so a kind it rejected at one version it rejects again
+ * at that version. */
+struct group_state {
+    uint64_t version;
+};
+
+/* What a kind learnt when one of its hosts was placed: the group it joined
+ * and the sum of the earlier groups' versions then.  While that sum holds,
+ * every earlier group still rejects the kind (versions only grow). */
+struct kind_memo {
+    size_t group; /* SIZE_MAX: not placed yet */
+    uint64_t stamp;
+};
+
+/* Merges the group's model with host `extra` (the merge is associative, so
+ * this equals merging all members) and checks the members with the
+ * text-free rule; when the model did not move only the newcomer needs
+ * checking.  The first host the merged model does not fit stops the try:
+ * *blocked names it (NULL: the merge itself found no common value). */
 static bool try_group(const struct cm_vector *const *hosts, const struct cm_group *grp, size_t extra,
-                      const struct cm_assume *assume, struct cm_vector *model, struct cm_reasons *why)
+                      const struct cm_assume *assume, struct cm_vector *model, struct cm_reasons *incompat,
+                      const struct cm_vector **blocked)
 {
     const struct cm_vector *pair[2] = {&grp->model, hosts[extra]};
-    struct cm_reasons incompat = {0};
-    bool ok = cm_merge(pair, 2, model, &incompat, NULL, NULL) == 0;
-    if (ok && incompat.n) {
-        ok = false;
-        for (size_t r = 0; r < incompat.n; r++)
-            cm_reasons_add(why, &incompat.v[r]);
-    }
+    *blocked = NULL;
+    bool ok = cm_merge(pair, 2, model, incompat, NULL, NULL) == 0 && !incompat->n;
     bool unchanged = ok && same_model(model, &grp->model);
+    /* the newcomer first: the likeliest to fail */
     for (size_t k = 0; ok && k <= grp->nmembers; k++) {
-        const struct cm_vector *h = k < grp->nmembers ? hosts[grp->members[k]] : hosts[extra];
-        if (unchanged && k < grp->nmembers)
-            continue;
-        struct cm_reasons rs = {0};
-        if (!cm_enforce_rule(model, h, assume, 0, &rs, 0, NULL)) {
+        const struct cm_vector *h = k == 0 ? hosts[extra] : hosts[grp->members[k - 1]];
+        if (k > 0 && unchanged)
+            break;
+        if (!cm_enforce_verdict(model, h, assume, NULL)) {
             ok = false;
-            for (size_t r = 0; r < rs.n; r++)
-                if (rs.v[r].sev == CM_SEV_ERROR)
-                    cm_reasons_add(why, &rs.v[r]);
+            *blocked = h;
         }
-        cm_reasons_free(&rs);
     }
-    cm_reasons_free(&incompat);
     if (!ok)
         cm_vector_free(model);
     return ok;
 }
 
+/* Why host h starts a new group: the tries again, with words, for the
+ * earlier groups (only for the few hosts that start one). */
+static char *why_new_group(const struct cm_baseline *b, size_t h)
+{
+    struct cm_reasons why = {0};
+    const char *first_blocked = NULL;
+    for (size_t g = 0; g < b->ngroups; g++) {
+        struct cm_vector model;
+        struct cm_reasons incompat = {0};
+        const struct cm_vector *blocked;
+        if (try_group(b->hosts, &b->groups[g], h, &b->assume, &model, &incompat, &blocked)) {
+            cm_vector_free(&model); /* cannot happen: the text-free pass said no */
+            cm_reasons_free(&incompat);
+            continue;
+        }
+        for (size_t r = 0; r < incompat.n; r++)
+            cm_reasons_add(&why, &incompat.v[r]);
+        cm_reasons_free(&incompat);
+        if (blocked) {
+            const struct cm_vector *pair[2] = {&b->groups[g].model, b->hosts[h]};
+            struct cm_reasons rs = {0};
+            cm_merge(pair, 2, &model, NULL, NULL, NULL);
+            cm_enforce_rule(&model, blocked, &b->assume, 0, &rs, 0, NULL);
+            cm_vector_free(&model);
+            for (size_t r = 0; r < rs.n; r++)
+                if (rs.v[r].sev == CM_SEV_ERROR) {
+                    if (!why.n && blocked != b->hosts[h])
+                        first_blocked = blocked->name;
+                    cm_reasons_add(&why, &rs.v[r]);
+                }
+            cm_reasons_free(&rs);
+        }
+    }
+    struct cm_buf t = {0};
+    if (!why.n)
+        cm_buf_printf(&t, "%s cannot join an earlier group", b->hosts[h]->name);
+    else if (first_blocked)
+        cm_buf_printf(&t, "%s cannot join an earlier group: the merged model would not fit %s: %s", b->hosts[h]->name,
+                      first_blocked, why.v[0].text);
+    else
+        cm_buf_printf(&t, "%s cannot join an earlier group: %s", b->hosts[h]->name, why.v[0].text);
+    if (why.n > 1)
+        cm_buf_printf(&t, " (+%zu more reasons)", why.n - 1);
+    cm_reasons_free(&why);
+    return cm_buf_steal(&t);
+}
+
+/* Greedy in name order: each host joins the first group that takes it.
+ * Verdicts without text; a kind's hosts after its first skip the groups
+ * that rejected it while those have not changed (a fleet of 10,000 hosts of
+ * a few kinds costs a few tries per kind, not per host). */
 static void compute_groups(struct cm_baseline *b)
 {
     size_t n = b->nhosts;
@@ -70,43 +131,71 @@ static void compute_groups(struct cm_baseline *b)
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     qsort_r(order, n, sizeof(size_t), by_name, (void *)b->hosts);
-
+    uint32_t *kind_of = NULL;
+    size_t *first_of = NULL, nkinds = 0;
+    struct kind_memo *memo = NULL;
+    if (n < UINT32_MAX) {
+        kind_of = cm_xmalloc(n * sizeof(*kind_of));
+        first_of = cm_xmalloc(n * sizeof(*first_of));
+        nkinds = cm_vector_kinds(b->hosts, n, kind_of, first_of);
+        memo = cm_xmalloc((nkinds ? nkinds : 1) * sizeof(*memo));
+        for (size_t k = 0; k < nkinds; k++)
+            memo[k].group = SIZE_MAX;
+    }
+    struct group_state *gs = cm_xcalloc(n, sizeof(*gs));
     b->groups = cm_xcalloc(n, sizeof(*b->groups));
     for (size_t oi = 0; oi < n; oi++) {
-        size_t h = order[oi];
-        struct cm_reasons why = {0};
-        bool placed = false;
-        for (size_t g = 0; g < b->ngroups && !placed; g++) {
+        size_t h = order[oi], start = 0;
+        struct kind_memo *km = memo ? &memo[kind_of[h]] : NULL;
+        uint64_t stamp = 0;
+        if (km && km->group != SIZE_MAX) {
+            for (size_t g = 0; g < km->group; g++)
+                stamp += gs[g].version;
+            if (stamp == km->stamp)
+                start = km->group;
+        }
+        size_t placed = SIZE_MAX;
+        for (size_t g = start; g < b->ngroups && placed == SIZE_MAX; g++) {
             struct cm_group *grp = &b->groups[g];
             struct cm_vector model;
-            if (try_group(b->hosts, grp, h, &b->assume, &model, &why)) {
-                cm_vector_free(&grp->model);
-                grp->model = model;
-                grp->members = cm_xrealloc(grp->members, (grp->nmembers + 1) * sizeof(size_t));
-                grp->members[grp->nmembers++] = h;
-                placed = true;
-            }
+            struct cm_reasons incompat = {0};
+            const struct cm_vector *blocked;
+            bool ok = try_group(b->hosts, grp, h, &b->assume, &model, &incompat, &blocked);
+            cm_reasons_free(&incompat);
+            if (!ok)
+                continue;
+            bool moved = !same_model(&model, &grp->model);
+            cm_vector_free(&grp->model);
+            grp->model = model;
+            grp->members = cm_xrealloc(grp->members, (grp->nmembers + 1) * sizeof(size_t));
+            grp->members[grp->nmembers++] = h;
+            if (moved || !km || km->group != g) /* a kind it may not have had */
+                gs[g].version++;
+            placed = g;
         }
-        if (!placed) {
-            struct cm_group *grp = &b->groups[b->ngroups++];
+        if (placed == SIZE_MAX) {
+            char *why = b->ngroups ? why_new_group(b, h) : cm_xasprintf("first group (hosts in name order)");
+            placed = b->ngroups++;
+            struct cm_group *grp = &b->groups[placed];
             grp->members = cm_xmalloc(sizeof(size_t));
             grp->members[0] = h;
             grp->nmembers = 1;
+            grp->why = why;
             const struct cm_vector *one[1] = {b->hosts[h]};
             cm_merge(one, 1, &grp->model, NULL, NULL, NULL);
-            if (b->ngroups == 1)
-                grp->why = cm_xasprintf("first group (hosts in name order)");
-            else if (why.n) {
-                struct cm_buf t = {0};
-                cm_buf_printf(&t, "%s cannot join an earlier group: %s", b->hosts[h]->name, why.v[0].text);
-                if (why.n > 1)
-                    cm_buf_printf(&t, " (+%zu more reasons)", why.n - 1);
-                grp->why = cm_buf_steal(&t);
-            } else
-                grp->why = cm_xasprintf("%s cannot join an earlier group", b->hosts[h]->name);
+            gs[placed].version = 1;
         }
-        cm_reasons_free(&why);
+        if (km) {
+            km->group = placed;
+            km->stamp = 0;
+            for (size_t g = 0; g < placed; g++)
+                km->stamp += gs[g].version;
+        }
     }
+    free(gs);
+    free(memo);
+    free(kind_of);
+    free(first_of);
     free(order);
 }
 

@@ -41,5 +41,9 @@ void cm_note_unreported(struct cm_reasons *r, const struct cm_vector *v);
  * enforcement rule (the register list and masks by content). */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v);
 bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b);
+/* Numbers the kinds among hosts[0..n) in order of first appearance:
+ * kind_of[h] for every host, first_of[k] the first host of kind k (both n
+ * long); returns how many kinds.  At most 2^32 - 1 hosts. */
+size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of);
 
 #endif

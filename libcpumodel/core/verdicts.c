@@ -109,21 +109,19 @@ static void kind_grow(struct kind_table *t)
     *t = n;
 }
 
-void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
-                 const struct cm_assume *assume, struct cm_host_verdict *out)
+size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of)
 {
     struct kind_table t = {cm_xcalloc(256, sizeof(uint32_t)), cm_xmalloc(256 * sizeof(uint64_t)), 256, 0};
+    size_t nkinds = 0;
     for (size_t h = 0; h < n; h++) {
         uint64_t hh = cm_vector_kind_hash(hosts[h]);
         uint32_t *first = kind_slot(&t, hosts, hosts[h], hh);
         if (*first) {
-            out[h].enforceable = out[*first - 1].enforceable;
-            out[h].block = out[*first - 1].block;
+            kind_of[h] = kind_of[*first - 1];
             continue;
         }
-        out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
-        if (h >= UINT32_MAX - 1) /* beyond 4 billion hosts: no sharing, the rule per host */
-            continue;
+        first_of[nkinds] = h;
+        kind_of[h] = (uint32_t)nkinds++;
         *first = (uint32_t)h + 1;
         t.hash[first - t.first] = hh;
         if (++t.used * 2 > t.cap)
@@ -131,4 +129,27 @@ void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *h
     }
     free(t.first);
     free(t.hash);
+    return nkinds;
+}
+
+void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
+                 const struct cm_assume *assume, struct cm_host_verdict *out)
+{
+    if (n >= UINT32_MAX) { /* beyond 4 billion hosts: the rule per host */
+        for (size_t h = 0; h < n; h++)
+            out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
+        return;
+    }
+    uint32_t *kind_of = cm_xmalloc((n ? n : 1) * sizeof(*kind_of));
+    size_t *first_of = cm_xmalloc((n ? n : 1) * sizeof(*first_of));
+    size_t nkinds = cm_vector_kinds(hosts, n, kind_of, first_of);
+    for (size_t k = 0; k < nkinds; k++) {
+        size_t h = first_of[k];
+        out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
+    }
+    for (size_t h = 0; h < n; h++)
+        if (first_of[kind_of[h]] != h)
+            out[h] = out[first_of[kind_of[h]]];
+    free(kind_of);
+    free(first_of);
 }
