@@ -123,6 +123,34 @@ check "1,200 identical hosts: enforceable (exit 0)" '[ $rc = 0 ]'
 check "1,200 hosts within 100 columns ($(wc -L <"$T/many.txt"))" '[ "$(wc -L <"$T/many.txt")" -le 100 ]'
 check "the host list says how many more, with thousands separators" 'grep -qE "^Hosts: HOST0001, .* \.\.\. and 1,[0-9]{3} more$" "$T/many.txt"'
 
+# a large unenforceable fleet: reasons only for the first page of failing hosts, the rest counted;
+# --host shows one host with every reason (what --all shows for it); the counts agree with the JSON
+# report, whose verdicts come from the text rule, not the lazy one
+N15=$(fixture ARM_NEOVERSE_N1_5.10)
+mkdir "$T/bad"
+for i in $(seq -w 1 300); do
+  case $((10#$i % 3)) in 0) f=$N1 ;; 1) f=$V1 ;; *) f=$N15 ;; esac
+  ln -s "$f" "$T/bad/fingerprint_B$i.json"
+done
+rc=0; "$bin" baseline "$T"/bad/*.json >"$T/bad.txt" 2>&1 || rc=$?
+rc_all=0; "$bin" baseline --all "$T"/bad/*.json >"$T/bad-all.txt" 2>&1 || rc_all=$?
+"$bin" baseline --json "$T"/bad/*.json >"$T/bad.json" 2>/dev/null || true
+nbad=$(jq '[.hosts[] | select(.enforceable == false)] | length' "$T/bad.json")
+check "300 hosts: not enforceable (exit 1, $rc), $nbad hosts failing per the JSON report" '[ $rc = 1 ] && [ $rc_all = 1 ] && [ "$nbad" -gt 30 ]'
+check "the first line counts the failing hosts as the JSON does" 'head -1 "$T/bad.txt" | grep -q "NOT enforceable on $nbad of them"'
+check "30 failing hosts shown, the others counted" '[ "$(grep -cE "^B[0-9]+ .* NO$" "$T/bad.txt")" = 30 ] && grep -q "^\.\.\. and $((nbad - 30)) more host(s) NOT enforceable" "$T/bad.txt"'
+check "--all shows every failing host" '[ "$(grep -cE "^B[0-9]+ .* NO$" "$T/bad-all.txt")" = "$nbad" ]'
+check "300 unenforceable hosts within 100 columns ($(wc -L <"$T/bad.txt"))" '[ "$(wc -L <"$T/bad.txt")" -le 100 ]'
+last=$(jq -r '[.hosts[] | select(.enforceable == false) | .name] | last' "$T/bad.json")
+"$bin" baseline --host "$last" "$T"/bad/*.json >"$T/one.txt" 2>&1 || true
+# the host's block in --all: its line up to the next host line or blank line
+awk -v h="$last" '$1 == h {p = 1; print; next} p && /^[^ ]/ {p = 0} p && /^$/ {p = 0} p' "$T/bad-all.txt" >"$T/one-all.txt"
+awk -v h="$last" '$1 == h {p = 1; print; next} p && /^[^ ]/ {p = 0} p && /^$/ {p = 0} p' "$T/one.txt" >"$T/one-host.txt"
+check "--host $last: its verdict and every reason, as --all shows them ($(wc -l <"$T/one-host.txt") lines)" '[ -s "$T/one-host.txt" ] && [ "$(wc -l <"$T/one-host.txt")" -gt 1 ] && cmp -s "$T/one-host.txt" "$T/one-all.txt"'
+check "--host: no other host's line" '[ "$(grep -cE "^B[0-9]+ " "$T/one.txt")" = 1 ]'
+rc=0; "$bin" baseline --host nosuch "$T"/bad/*.json >/dev/null 2>"$T/err" || rc=$?
+check "--host naming no input: exit 2, named" '[ $rc = 2 ] && grep -q "host nosuch: no input is a host of that name" "$T/err"'
+
 # ---- colour: on a terminal, never with NO_COLOR or into a pipe
 if command -v script >/dev/null; then
   script -qec "$bin compare $V1 $N1" /dev/null >"$T/tty.txt" 2>&1

@@ -79,6 +79,8 @@ struct opts {
     struct cm_assume assume; /* --boot, --vmm=restore-all|plan-aware */
     const char *facts[16];   /* --fact [HOST:]NAME=VALUE, in order */
     size_t nfacts;
+    const char *hosts[16];   /* baseline --host NAME: these hosts' verdicts, every reason */
+    size_t nhosts;
 };
 
 static int parse(int argc, char **argv, struct opts *o, int *first)
@@ -88,7 +90,7 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
         {"all", no_argument, NULL, 'a'},    {"output", required_argument, NULL, 'o'},
         {"from", required_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
         {"boot", no_argument, NULL, 'B'},   {"vmm", required_argument, NULL, 'V'},
-        {"fact", required_argument, NULL, 'F'},
+        {"fact", required_argument, NULL, 'F'}, {"host", required_argument, NULL, 'H'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -115,6 +117,13 @@ static int parse(int argc, char **argv, struct opts *o, int *first)
                 return -1;
             }
             o->facts[o->nfacts++] = optarg;
+            break;
+        case 'H':
+            if (o->nhosts == CM_ARRAY_SIZE(o->hosts)) {
+                fprintf(stderr, "cpumodeld: at most %zu --host options\n", CM_ARRAY_SIZE(o->hosts));
+                return -1;
+            }
+            o->hosts[o->nhosts++] = optarg;
             break;
         case 'h': return 1;
         default: cli_bad_option(argv[0], c, argc, argv, optind, lo); return -1;
@@ -267,13 +276,81 @@ int cmd_import(int argc, char **argv)
 }
 
 /* ---- baseline ---- */
+/* How much of the host table a text report shows. */
+struct host_view {
+    bool all;                /* every host, every reason */
+    bool page;               /* a large cluster: the first CLI_PAGE_HOSTS failing hosts, one reason each */
+    const char *const *only; /* --host: just these, every reason */
+    size_t nonly;
+};
+
+/* Failing hosts shown with their reason on a large cluster's first page. */
+#define CLI_PAGE_HOSTS 30
+
+static void print_host(const struct cm_baseline *b, size_t h, size_t max_errors, size_t max_shown)
+{
+    const struct cm_vector *v = b->hosts[h];
+    char kb[32];
+    printf("%-28s %-34s %s\n", v->name,
+           v->snap && v->snap->kernel ? v->snap->kernel : cm_kver_str(v->kver, kb, sizeof(kb)),
+           b->verdicts[h].enforceable ? "yes" : "NO");
+    if (!b->verdicts[h].enforceable || max_shown == 0) {
+        struct cm_reasons rs = {0};
+        cm_baseline_host_reasons(b, h, max_errors, &rs);
+        cli_print_reasons(stdout, &rs, "    ", max_shown);
+        cm_reasons_free(&rs);
+    }
+}
+
+/* The host table: reasons are rendered only for the hosts shown (the
+ * first page of a large cluster, or the hosts named with --host). */
+static void print_hosts(const struct cm_baseline *b, const struct host_view *hv, const char **names)
+{
+    printf("\n%-28s %-34s %s\n", "HOST", "KERNEL", "MODEL ENFORCEABLE");
+    if (hv->nonly) {
+        for (size_t h = 0; h < b->nhosts; h++)
+            for (size_t k = 0; k < hv->nonly; k++)
+                if (!strcmp(b->hosts[h]->name, hv->only[k])) {
+                    print_host(b, h, 0, 0);
+                    break;
+                }
+        return;
+    }
+    if (!hv->page) {
+        for (size_t h = 0; h < b->nhosts; h++)
+            print_host(b, h, 0, hv->all ? 0 : 5);
+        return;
+    }
+    size_t shown = 0, bad = 0, good = 0;
+    for (size_t h = 0; h < b->nhosts; h++) {
+        if (b->verdicts[h].enforceable) {
+            names[good++] = b->hosts[h]->name;
+            continue;
+        }
+        if (bad++ < CLI_PAGE_HOSTS) {
+            print_host(b, h, 1, 5);
+            shown++;
+        }
+    }
+    char cb[32], cb2[32];
+    if (bad > shown)
+        printf("... and %s more host(s) NOT enforceable (--host NAME shows one, --all every host)\n",
+               cli_count(bad - shown, cb));
+    if (good) {
+        _cleanup_free_ char *head = cm_xasprintf("%s host(s) enforceable: ", cli_count(good, cb2));
+        _cleanup_free_ char *list = cli_join_fit(names, good, CLI_WIDTH - strlen(head));
+        printf("%s%s\n", head, list);
+    }
+}
+
 /* Text output renders reasons lazily: each host's while its line is written
  * (cm_baseline_host_reasons, the same rule as the verdict), dropped after, so
  * the first screen comes before the rest is rendered and memory stays that
  * of the verdicts.  `max_errors` 1: one reason per failing host (large
  * clusters without --all). */
-static void print_baseline_human(const struct cm_baseline *b, bool all, size_t max_errors)
+static void print_baseline_human(const struct cm_baseline *b, const struct host_view *v)
 {
+    bool all = v->all;
     const struct cm_vector *m = &b->model;
     const struct cm_arch_ops *ops = m->ops;
     const char **names = cm_xmalloc((b->nhosts + 1) * sizeof(*names));
@@ -341,19 +418,7 @@ static void print_baseline_human(const struct cm_baseline *b, bool all, size_t m
         printf("(every field is equal on all hosts)\n");
     free(idx);
 
-    printf("\n%-28s %-34s %s\n", "HOST", "KERNEL", "MODEL ENFORCEABLE");
-    for (size_t h = 0; h < b->nhosts; h++) {
-        const struct cm_vector *v = b->hosts[h];
-        char kb[32];
-        printf("%-28s %-34s %s\n", v->name, v->snap && v->snap->kernel ? v->snap->kernel : cm_kver_str(v->kver, kb, sizeof(kb)),
-               b->verdicts[h].enforceable ? "yes" : "NO");
-        if (!b->verdicts[h].enforceable || all) {
-            struct cm_reasons rs = {0};
-            cm_baseline_host_reasons(b, h, max_errors, &rs);
-            cli_print_reasons(stdout, &rs, "    ", all ? 0 : 5);
-            cm_reasons_free(&rs);
-        }
-    }
+    print_hosts(b, v, names);
     if (b->incompat.n) {
         printf("\nIncompatibilities (no common value):\n");
         cli_print_reasons(stdout, &b->incompat, "  ", all ? 0 : 10);
@@ -419,9 +484,11 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
             json_object_object_add(j, "first_reason_only", json_object_new_boolean(true));
         json_object_array_add(jarr, cli_json_wrap("baseline", j));
     } else {
-        print_baseline_human(&b, o->all, cut ? 1 : 0);
-        if (cut)
-            printf("\n(%zu hosts: first reason per host only; --all lists every reason)\n", n);
+        struct host_view hv = {.all = o->all, .page = cut, .only = o->hosts, .nonly = o->nhosts};
+        print_baseline_human(&b, &hv);
+        if (cut && !o->nhosts)
+            printf("\n(%zu hosts: reasons for the first %d failing ones; --host NAME, --all for more)\n", n,
+                   CLI_PAGE_HOSTS);
     }
     if (out) {
         struct cm_snapshot *ms = cm_model_snapshot(&b.model, (const struct cm_vector *const *)vecs, n, &err);
@@ -464,7 +531,21 @@ int cmd_baseline(int argc, char **argv)
         if (!seen && narch < 4)
             arches[narch++] = snaps[i]->arch;
     }
-    if (narch > 1 && !o.groups) {
+    if (o.nhosts && o.json) {
+        fprintf(stderr, "cpumodeld baseline: --host selects hosts of the text report; --json carries every host\n");
+        rc = CM_EXIT_USAGE;
+    }
+    for (size_t k = 0; k < o.nhosts && !rc; k++) {
+        size_t i = 0;
+        while (i < n && strcmp(cm_snapshot_name(snaps[i]), o.hosts[k]))
+            i++;
+        if (i == n) {
+            _cleanup_free_ char *shown = cm_str_escape(o.hosts[k]);
+            fprintf(stderr, "cpumodeld baseline: --host %s: no input is a host of that name\n", shown);
+            rc = CM_EXIT_USAGE;
+        }
+    }
+    if (!rc && narch > 1 && !o.groups) {
         fprintf(stderr, "cpumodeld baseline: the inputs mix architectures (");
         for (size_t i = 0; i < n; i++)
             fprintf(stderr, "%s%s=%s", i ? ", " : "", cm_snapshot_name(snaps[i]), cm_arch_name(snaps[i]->arch));

@@ -53,7 +53,7 @@ static const struct command commands[] = {
      "  --json             the fields as JSON (schema cpumodel.show/1)\n"
      "  -o, --output OUT   write that JSON document to OUT\n"},
     {"baseline", cmd_baseline, "the largest model every host can run",
-     "usage: cpumodeld baseline FILE... [--json] [--all] [-o MODEL] [--groups]\n"
+     "usage: cpumodeld baseline FILE... [--json] [--all] [--host NAME] [-o MODEL] [--groups]\n"
      "       cpumodeld baseline [PEER...] --socket PATH|--connect HOST:PORT [--json] [-o MODEL]\n"
      "\n"
      "Merges hosts (or models) into the largest common model: the first line says whether it is\n"
@@ -61,7 +61,9 @@ static const struct command commands[] = {
      "each host's verdict with reasons, and compatibility groups when one model does not fit all.\n"
      "  --json             the result as JSON (schema cpumodel.baseline/1)\n"
      "  -o, --output MODEL write the model as a snapshot usable by compare, plan and baseline\n"
-     "  --all              every field and every reason (above 256 hosts: first reason per host)\n"
+     "  --all              every field, every host and every reason\n"
+     "  --host NAME        (text) this host's verdict with every reason; repeat for more\n"
+     "                     (above 256 hosts the report shows the first 30 failing hosts, one reason each)\n"
      "  --groups           inputs of several architectures: one baseline per architecture\n"
      "                     (a CPU model cannot span architectures); with -o, MODEL.ARCH.json each\n"
      "  --peers A,B        (daemon) ask these peers instead of the configured ones\n"

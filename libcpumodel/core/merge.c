@@ -29,16 +29,20 @@ static size_t intersect(uint64_t *a, size_t na, const uint64_t *b, size_t nb)
     return k;
 }
 
+#define NOTE_NAMES_MAX 8
+
 static void note_unlisted(struct cm_reasons *notes, const struct cm_vector *const *hosts, size_t n, size_t slot)
 {
     const struct cm_arch_ops *ops = hosts[0]->ops;
     struct cm_buf who = {0};
     size_t missing = 0;
+    /* a note is read by people: a few names, then how many more (a fleet
+     * of 10,000 hosts would otherwise give one line of 5,000 names) */
     for (size_t h = 0; h < n; h++)
-        if (!hosts[h]->present[slot]) {
-            cm_buf_printf(&who, "%s%s", missing ? ", " : "", hosts[h]->name);
-            missing++;
-        }
+        if (!hosts[h]->present[slot] && missing++ < NOTE_NAMES_MAX)
+            cm_buf_printf(&who, "%s%s", missing > 1 ? ", " : "", hosts[h]->name);
+    if (missing > NOTE_NAMES_MAX)
+        cm_buf_printf(&who, " and %zu more hosts", missing - NOTE_NAMES_MAX);
     cm_reason_addf(notes, CM_SEV_INFO, NULL, ops, ops->words[slot].id, NULL, false, 0, 0, "not-listed",
                    "%s is not listed by %s; it is left out of the model", ops->words[slot].name, who.s);
     cm_buf_free(&who);
