@@ -28,6 +28,7 @@
 #include "cluster.h"
 #include "cluster_answer.h"
 #include "cluster_http.h"
+#include "registry_reply.h"
 
 struct cmd_cluster {
     struct cmd_daemon *d;
@@ -835,7 +836,7 @@ void cmd_cluster_free(struct cmd_daemon *d)
     sd_event_source_disable_unref(cl->tick);
     sd_event_source_disable_unref(cl->refresh);
     for (int i = 0; i < 2; i++)
-        free(cl->replies[i].data);
+        registry_reply_slot_free(&cl->replies[i]);
     free(cl->prefix);
     free(cl->error);
     free(cl);
