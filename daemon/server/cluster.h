@@ -107,6 +107,7 @@ struct cmd_cluster_reply {
     char *data;
     size_t len, cap;
     struct registry_render *render; /* what the next render reuses */
+    void (*render_free)(struct registry_render *r); /* set with it (cluster_etcd.c frees it on shutdown) */
     uint64_t version;  /* view version it was computed at */
     uint64_t rendered_us;
     bool has_silent;   /* its ages go stale: render again after a second */

@@ -373,7 +373,7 @@ static const char *status_name(enum cmd_member_status s)
  * added last by the caller): the registry's reply keeps this encoded per host
  * (registry_reply.c).  The age is shown for a member answered from a cache
  * or silent, as of `now`. */
-struct json_object *cmd_member_json(const char *name, const char *address, enum cmd_member_status status,
+static struct json_object *cmd_member_json(const char *name, const char *address, enum cmd_member_status status,
                                     bool from_cache, time_t fetched, time_t now, const char *error)
 {
     struct json_object *o = json_object_new_object();
@@ -387,7 +387,7 @@ struct json_object *cmd_member_json(const char *name, const char *address, enum 
     return o;
 }
 
-void cmd_member_verdict(struct json_object *member, bool enforceable)
+static void cmd_member_verdict(struct json_object *member, bool enforceable)
 {
     json_object_object_add(member, "enforceable", json_object_new_boolean(enforceable));
 }
@@ -480,7 +480,7 @@ static struct json_object *model_conflicts(struct cluster_call *cc)
 
 /* Members of other architectures than the baseline's, one baseline per
  * architecture (in the order of their first member). */
-struct json_object *cmd_arch_groups(struct cmd_peer *const *peers, size_t n)
+static struct json_object *cmd_arch_groups(struct cmd_peer *const *peers, size_t n)
 {
     struct json_object *arr = json_object_new_array();
     bool *done = cm_xcalloc(n + 1, sizeof(bool));
@@ -595,7 +595,7 @@ static struct json_object *baseline_params(struct cluster_call *cc, struct membe
     return p;
 }
 
-struct json_object *cmd_registry_params(struct cmd_daemon *d, const struct cm_vector **vecs,
+static struct json_object *cmd_registry_params(struct cmd_daemon *d, const struct cm_vector **vecs,
                                         const struct cm_snapshot **snaps, const char **names, size_t n, bool groups,
                                         struct rr_holes *holes, bool *verdicts, cm_error *err)
 {
@@ -1092,6 +1092,14 @@ static int m_export(struct cmd_conn *c, struct vl_call *call)
     cm_snapshot_free(given);
     return 0;
 }
+
+/* What registry_reply.c builds the registry's reply from (serve.c wires it). */
+const struct cmd_baseline_parts cmd_baseline_parts = {
+    .member_json = cmd_member_json,
+    .member_verdict = cmd_member_verdict,
+    .arch_groups = cmd_arch_groups,
+    .registry_params = cmd_registry_params,
+};
 
 /* ---- the table ------------------------------------------------------------ */
 

@@ -166,7 +166,7 @@ static void name_json(struct cluster_host *h)
 
 /* The host's member object without its closing brace, encoded again only
  * when what it shows changed; an age changes with the second. */
-static void member_text(struct cluster_host *h, time_t now)
+static void member_text(struct cmd_daemon *d, struct cluster_host *h, time_t now)
 {
     struct cluster_member_text *t = &h->text;
     enum cmd_member_status st = cluster_host_status(h);
@@ -175,7 +175,7 @@ static void member_text(struct cluster_host *h, time_t now)
         (t->error ? err && !strcmp(t->error, err) : !err))
         return;
     text_clear(t);
-    t->json = encode(cmd_member_json(h->name, h->name, st, false, h->peer.fetched, now, err), &t->len);
+    t->json = encode(d->baseline_parts->member_json(h->name, h->name, st, false, h->peer.fetched, now, err), &t->len);
     t->len--; /* the closing brace: the verdict goes before it */
     t->status = st;
     t->fetched = h->peer.fetched;
@@ -239,10 +239,20 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
     r->unreachable.len = r->stale.len = 0;
     *has_silent = false;
     struct cluster_blob *mine = self_blob(d, r);
+    /* where this host sorts among the others: found once, not per host */
+    size_t self_at = 0, hi = v->nhosts;
+    while (self_at < hi) {
+        size_t mid = self_at + (hi - self_at) / 2;
+        if (strcmp(v->hosts[mid]->name, me) < 0)
+            self_at = mid + 1;
+        else
+            hi = mid;
+    }
+    struct cluster_host *my_record = self_at < v->nhosts && !strcmp(v->hosts[self_at]->name, me) ? v->hosts[self_at] : NULL;
     bool self_done = false;
     for (size_t i = 0; i <= v->nhosts; i++) {
         struct cluster_host *h = i < v->nhosts ? v->hosts[i] : NULL;
-        if (!self_done && (!h || strcmp(h->name, me) >= 0)) {
+        if (!self_done && i == self_at) {
             self_done = true;
             r->self_other = !mine;
             r->self_content = mine ? blob_content(r, mine, &d->host.vec, d->host.snap, me)
@@ -254,7 +264,7 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
         }
         if (!h)
             break;
-        if (!h->content || !strcmp(h->name, me))
+        if (!h->content || h == my_record)
             continue;
         enum cmd_member_status st = cluster_host_status(h);
         name_json(h);
@@ -343,7 +353,7 @@ static void template_make(struct cmd_daemon *d, struct registry_render *r, bool 
     r->verdicts = cm_xcalloc(n + 1, sizeof(bool));
     struct rr_holes hz = {r};
     cm_error err = {0};
-    struct json_object *p = cmd_registry_params(d, vecs, snaps, names, n, groups, &hz, r->verdicts, &err);
+    struct json_object *p = d->baseline_parts->registry_params(d, vecs, snaps, names, n, groups, &hz, r->verdicts, &err);
     free(vecs);
     free(snaps);
     free(names);
@@ -363,11 +373,11 @@ static void template_make(struct cmd_daemon *d, struct registry_render *r, bool 
 
 /* ---- filling the holes ---------------------------------------------------- */
 
-/* ,"enforceable":…} as cmd_member_verdict writes it */
-static void verdict_text(bool enforceable, struct buf *b)
+/* ,"enforceable":…} as methods.c writes it */
+static void verdict_text(struct cmd_daemon *d, bool enforceable, struct buf *b)
 {
     struct json_object *o = json_object_new_object();
-    cmd_member_verdict(o, enforceable);
+    d->baseline_parts->member_verdict(o, enforceable);
     size_t len;
     _cleanup_free_ char *s = encode(o, &len);
     b->len = 0;
@@ -378,21 +388,22 @@ static void verdict_text(bool enforceable, struct buf *b)
 static void fill_members(struct cmd_daemon *d, struct registry_render *r, struct buf *out, time_t now)
 {
     struct buf yes = {0}, no = {0};
-    verdict_text(true, &yes);
-    verdict_text(false, &no);
+    verdict_text(d, true, &yes);
+    verdict_text(d, false, &no);
     const char *me = cm_snapshot_name(d->host.snap);
     size_t len;
-    _cleanup_free_ char *self = encode(cmd_member_json(me, "self", CMD_SELF, false, 0, now, NULL), &len);
+    _cleanup_free_ char *self = encode(d->baseline_parts->member_json(me, "self", CMD_SELF, false, 0, now, NULL), &len);
     put(out, self, len - 1);
     const struct buf *sv = r->verdicts[r->self_content] ? &yes : &no;
     put(out, sv->p, sv->len);
     struct cluster_view *v = cmd_cluster_view(d);
     enum cm_arch arch = d->host.snap->arch;
+    struct cluster_host *my_record = cluster_view_host(v, me);
     for (size_t i = 0; i < v->nhosts; i++) {
         struct cluster_host *h = v->hosts[i];
-        if (!h->content || !strcmp(h->name, me))
+        if (!h->content || h == my_record)
             continue;
-        member_text(h, now);
+        member_text(d, h, now);
         put(out, ",", 1);
         put(out, h->text.json, h->text.len);
         if (!h->peer.have_vec)
@@ -422,7 +433,7 @@ static void fill(struct cmd_daemon *d, struct registry_render *r, const struct h
         break;
     }
     case RR_ARCH_GROUPS: {
-        _cleanup_free_ char *s = encode(cmd_arch_groups(r->other_arch, r->nother), &len);
+        _cleanup_free_ char *s = encode(d->baseline_parts->arch_groups(r->other_arch, r->nother), &len);
         put(out, s, len);
         break;
     }
@@ -431,13 +442,17 @@ static void fill(struct cmd_daemon *d, struct registry_render *r, const struct h
 
 /* ---- the slot ------------------------------------------------------------- */
 
+static void render_free(struct registry_render *r);
+
 static void registry_render(struct cmd_daemon *d, bool groups)
 {
     struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (!slot->render)
+    if (!slot->render) {
         slot->render = cm_xcalloc(1, sizeof(*slot->render));
+        slot->render_free = render_free;
+    }
     struct registry_render *r = slot->render;
     time_t now = time(NULL);
     bool has_silent;
@@ -488,10 +503,9 @@ void cmd_reply_registry_baseline(struct cmd_conn *c, bool groups)
     cmd_reply_raw(c, slot->data, slot->len);
 }
 
-void registry_reply_slot_free(struct cmd_cluster_reply *slot)
+static void render_free(struct registry_render *r)
 {
-    struct registry_render *r = slot->render;
-    if (r) {
+    {
         for (size_t i = 0; i < r->ccap; i++)
             free(r->contents[i].names.p);
         free(r->contents);
@@ -505,6 +519,4 @@ void registry_reply_slot_free(struct cmd_cluster_reply *slot)
         free(r->other_arch);
         free(r);
     }
-    free(slot->data);
-    memset(slot, 0, sizeof(*slot));
 }

@@ -19,8 +19,6 @@
  * reply, rendered again after a change (or after a second when silent
  * hosts' ages are shown). */
 void cmd_reply_registry_baseline(struct cmd_conn *c, bool groups);
-/* Frees what a slot keeps between renders (cluster_etcd.c, on shutdown). */
-void registry_reply_slot_free(struct cmd_cluster_reply *slot);
 
 /* Parts of the reply that change with any one host: methods.c places a hole
  * where each goes and registry_reply.c fills it at every render.  RR_NAMES
@@ -30,21 +28,24 @@ struct rr_holes;
 /* The value that goes where the part goes (an array for the lists). */
 struct json_object *rr_hole(struct rr_holes *h, enum rr_hole kind, size_t arg);
 
-/* ---- methods.c ------------------------------------------------------------ */
+/* ---- methods.c (reached through d->baseline_parts, wired by serve.c) ------ */
 
-/* One member as GetBaseline lists it, without its verdict. */
-struct json_object *cmd_member_json(const char *name, const char *address, enum cmd_member_status status,
-                                    bool from_cache, time_t fetched, time_t now, const char *error);
-/* A member's verdict, as GetBaseline adds it to cmd_member_json's object. */
-void cmd_member_verdict(struct json_object *member, bool enforceable);
-/* The baseline over members of other architectures, one per architecture. */
-struct json_object *cmd_arch_groups(struct cmd_peer *const *peers, size_t n);
-/* GetBaseline's parameters over the whole registry, given one representative
- * per snapshot content (in name order, this host among them), with the
- * per-host parts left as holes; verdicts[i] gets representative i's.  NULL
- * with err when there is no baseline. */
-struct json_object *cmd_registry_params(struct cmd_daemon *d, const struct cm_vector **vecs,
-                                        const struct cm_snapshot **snaps, const char **names, size_t n, bool groups,
-                                        struct rr_holes *holes, bool *verdicts, cm_error *err);
+struct cmd_baseline_parts {
+    /* One member as GetBaseline lists it, without its verdict. */
+    struct json_object *(*member_json)(const char *name, const char *address, enum cmd_member_status status,
+                                       bool from_cache, time_t fetched, time_t now, const char *error);
+    /* A member's verdict, as GetBaseline adds it to member_json's object. */
+    void (*member_verdict)(struct json_object *member, bool enforceable);
+    /* The baseline over members of other architectures, one per architecture. */
+    struct json_object *(*arch_groups)(struct cmd_peer *const *peers, size_t n);
+    /* GetBaseline's parameters over the whole registry, given one
+     * representative per snapshot content (in name order, this host among
+     * them), with the per-host parts left as holes; verdicts[i] gets
+     * representative i's.  NULL with err when there is no baseline. */
+    struct json_object *(*registry_params)(struct cmd_daemon *d, const struct cm_vector **vecs,
+                                           const struct cm_snapshot **snaps, const char **names, size_t n,
+                                           bool groups, struct rr_holes *holes, bool *verdicts, cm_error *err);
+};
+extern const struct cmd_baseline_parts cmd_baseline_parts;
 
 #endif
