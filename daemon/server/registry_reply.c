@@ -41,6 +41,8 @@ struct buf {
 
 static void put(struct buf *b, const char *s, size_t n)
 {
+    if (!n) /* an empty list's buffer may have no allocation yet */
+        return;
     cm_grow(&b->p, &b->cap, b->len + n + 1, 1);
     memcpy(b->p + b->len, s, n);
     b->len += n;
@@ -248,7 +250,8 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
         else
             hi = mid;
     }
-    struct cluster_host *my_record = self_at < v->nhosts && !strcmp(v->hosts[self_at]->name, me) ? v->hosts[self_at] : NULL;
+    struct cluster_host *my_record =
+        self_at < v->nhosts && !strcmp(v->hosts[self_at]->name, me) ? v->hosts[self_at] : NULL;
     bool self_done = false;
     for (size_t i = 0; i <= v->nhosts; i++) {
         struct cluster_host *h = i < v->nhosts ? v->hosts[i] : NULL;
