@@ -374,7 +374,7 @@ static const char *status_name(enum cmd_member_status s)
  * (registry_reply.c).  The age is shown for a member answered from a cache
  * or silent, as of `now`. */
 static struct json_object *cmd_member_json(const char *name, const char *address, enum cmd_member_status status,
-                                    bool from_cache, time_t fetched, time_t now, const char *error)
+                                           bool from_cache, time_t fetched, time_t now, const char *error)
 {
     struct json_object *o = json_object_new_object();
     json_object_object_add(o, "name", json_object_new_string(name));
@@ -596,8 +596,8 @@ static struct json_object *baseline_params(struct cluster_call *cc, struct membe
 }
 
 static struct json_object *cmd_registry_params(struct cmd_daemon *d, const struct cm_vector **vecs,
-                                        const struct cm_snapshot **snaps, const char **names, size_t n, bool groups,
-                                        struct rr_holes *holes, bool *verdicts, cm_error *err)
+                                               const struct cm_snapshot **snaps, const char **names, size_t n, bool groups,
+                                               struct rr_holes *holes, bool *verdicts, cm_error *err)
 {
     struct cluster_call cc = {.d = d, .op = OP_BASELINE, .self = true, .groups = groups};
     struct members m = {.vecs = vecs, .snaps = snaps, .names = names, .n = n};
