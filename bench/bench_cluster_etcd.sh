@@ -167,7 +167,8 @@ for n in $sizes; do
   t0=$(ms_now) # what one poll costs here (a CLI process and jq)
   reg revision >/dev/null
   poll=$(($(ms_now) - t0))
-  bms=$("$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline | jq '.parameters.registry.baseline_ms')
+  # the render of that revision (a reply carries the render before its own: read it fresh)
+  bms=$(reg baseline_ms)
   echo "   one host changed: put -> first answer at its revision ${upd} ms (polled; one poll costs ${poll} ms here); the daemon's recompute + encode ${bms} ms"
   kill -TERM "$fp"; wait "$fp" 2>/dev/null || true
 done

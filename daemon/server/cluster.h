@@ -16,6 +16,21 @@ struct cluster_blob {
     int64_t mod_revision; /* of snapshots/CONTENT */
     struct cm_snapshot *snap; /* without host name and time */
     struct cm_vector vec;
+    /* registry_reply.c: the content's index in the render numbered render_id */
+    uint64_t render_id;
+    size_t render_content;
+};
+
+/* A host's member object as registry_reply.c last encoded it, without its
+ * verdict, and what it showed (encoded again when that changes). */
+struct cluster_member_text {
+    char *json;      /* {"name":…,"address":…,"status":… without the closing brace */
+    size_t len;
+    char *name_json; /* the name as a JSON string: lists of hosts */
+    size_t name_len;
+    enum cmd_member_status status;
+    time_t fetched, at; /* an age is shown as of `at` */
+    char *error;
 };
 
 struct cluster_host {
@@ -32,6 +47,7 @@ struct cluster_host {
     /* what the methods see: shallow views of the blob under this host's name */
     struct cm_snapshot snap;
     struct cmd_peer peer;
+    struct cluster_member_text text;
 };
 
 struct cluster_view {
@@ -51,6 +67,9 @@ void cluster_view_free(struct cluster_view *v);
 /* Does any host record point at this content? (pins hold their model themselves) */
 bool cluster_blob_referenced(const struct cluster_view *v, const struct cluster_blob *b);
 time_t cluster_host_silent_since(const struct cluster_host *h);
+/* What GetBaseline shows for a host with a record: live, silent, or missing
+ * (its snapshot is not in the registry). */
+enum cmd_member_status cluster_host_status(const struct cluster_host *h);
 
 /* the registry's form of a snapshot and the key it is stored under:
  * "sha256:" over exactly the stored text (cluster_digest.c) */
@@ -82,10 +101,13 @@ void cmd_cluster_unpin(struct cmd_daemon *d, const char *name, cmd_cluster_done 
 void cmd_cluster_forget(struct cmd_daemon *d, const char *name, cmd_cluster_done done, void *userdata);
 
 /* The GetBaseline reply over the whole registry, kept encoded between
- * changes (slot: groups or not). */
+ * changes (slot: groups or not; registry_reply.c). */
+struct registry_render;
 struct cmd_cluster_reply {
     char *data;
-    size_t len;
+    size_t len, cap;
+    struct registry_render *render; /* what the next render reuses */
+    void (*render_free)(struct registry_render *r); /* set with it (cluster_etcd.c frees it on shutdown) */
     uint64_t version;  /* view version it was computed at */
     uint64_t rendered_us;
     bool has_silent;   /* its ages go stale: render again after a second */
@@ -93,7 +115,7 @@ struct cmd_cluster_reply {
 struct cmd_cluster_reply *cmd_cluster_reply_slot(struct cmd_daemon *d, bool groups);
 uint64_t cmd_cluster_version(struct cmd_daemon *d); /* changes with anything a reply shows */
 void cmd_cluster_note_render(struct cmd_daemon *d, double ms); /* Registry.baseline_ms */
-/* methods.c: computes the whole-registry GetBaseline reply into its slot */
+/* registry_reply.c: computes the whole-registry GetBaseline reply into its slot */
 void cmd_cluster_baseline_refresh(struct cmd_daemon *d);
 
 #endif

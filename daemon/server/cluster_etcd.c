@@ -834,8 +834,12 @@ void cmd_cluster_free(struct cmd_daemon *d)
     cluster_view_free(&cl->view);
     sd_event_source_disable_unref(cl->tick);
     sd_event_source_disable_unref(cl->refresh);
-    for (int i = 0; i < 2; i++)
-        free(cl->replies[i].data);
+    for (int i = 0; i < 2; i++) {
+        struct cmd_cluster_reply *r = &cl->replies[i];
+        if (r->render)
+            r->render_free(r->render);
+        free(r->data);
+    }
     free(cl->prefix);
     free(cl->error);
     free(cl);

@@ -66,6 +66,9 @@ static void host_free(struct cluster_host *h)
     free(h->updated);
     free(h->silent_since);
     free(h->peer.last_error);
+    free(h->text.json);
+    free(h->text.name_json);
+    free(h->text.error);
     free(h);
 }
 
@@ -86,6 +89,11 @@ time_t cluster_host_silent_since(const struct cluster_host *h)
     if (h->silent_since && strptime(h->silent_since, "%Y-%m-%dT%H:%M:%SZ", &tm))
         return timegm(&tm);
     return h->seen_silent;
+}
+
+enum cmd_member_status cluster_host_status(const struct cluster_host *h)
+{
+    return !h->peer.have_vec ? CMD_MISSING : h->live ? CMD_LIVE : CMD_SILENT;
 }
 
 /* The host as the methods see it: the shared snapshot and vector under the

@@ -150,6 +150,9 @@ struct cmd_daemon {
      * methods.c by name: each part depends only on the ones below it. */
     cmd_method_lookup method_lookup;
     void (*baseline_changed)(struct cmd_daemon *d); /* the registry changed: re-render GetBaseline */
+    /* methods.c's parts of GetBaseline's reply, for registry_reply.c (which
+     * methods.c calls: the layers stay one way) */
+    const struct cmd_baseline_parts *baseline_parts;
     void (*host_refreshed)(struct cmd_daemon *d);   /* state.c installed a refresh: drop replies, tell the registry */
     void (*priv_answered)(struct cmd_daemon *d);    /* privilege.c: a group lookup answered (server.c) */
     struct cmd_config cfg;

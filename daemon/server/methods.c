@@ -13,6 +13,7 @@
 #include "cpumodel/arch.h"
 #include "daemon.h"
 #include "export.h"
+#include "registry_reply.h"
 
 #ifndef CPUMODELD_VERSION
 #define CPUMODELD_VERSION "unknown"
@@ -241,7 +242,7 @@ enum cluster_op { OP_BASELINE, OP_PIN, OP_COMPARE, OP_PLAN };
 
 struct cluster_call {
     struct cmd_conn *c;
-    struct cmd_daemon *d; /* c->d, or the daemon alone for a cached registry reply */
+    struct cmd_daemon *d; /* c->d, or the daemon alone for the registry's template (cmd_registry_params) */
     enum cluster_op op;
     bool self;          /* this host takes part */
     bool groups, replace;
@@ -249,7 +250,6 @@ struct cluster_call {
     struct cm_assume assume; /* Compare: migration or boot, VMM restore behaviour */
     struct cmd_fanout *f;
     int pending; /* a registry write replies later */
-    const size_t *vidx; /* the registry: member k's verdict is the baseline's vidx[k] */
     bool *other_arch;   /* per fan-out result: a peer of another arch, left to its own group */
 };
 
@@ -369,44 +369,63 @@ static const char *status_name(enum cmd_member_status s)
     return names[s];
 }
 
-/* Member list, unreachable and stale peers (GetBaseline's bookkeeping). */
-static void add_membership(struct cluster_call *cc, const struct cm_baseline *b, struct json_object *p)
+/* One member as GetBaseline lists it, but for its verdict ("enforceable",
+ * added last by the caller): the registry's reply keeps this encoded per host
+ * (registry_reply.c).  The age is shown for a member answered from a cache
+ * or silent, as of `now`. */
+static struct json_object *cmd_member_json(const char *name, const char *address, enum cmd_member_status status,
+                                           bool from_cache, time_t fetched, time_t now, const char *error)
+{
+    struct json_object *o = json_object_new_object();
+    json_object_object_add(o, "name", json_object_new_string(name));
+    json_object_object_add(o, "address", json_object_new_string(address));
+    json_object_object_add(o, "status", json_object_new_string(status_name(status)));
+    if ((status == CMD_CACHED || status == CMD_SILENT || from_cache) && fetched)
+        json_object_object_add(o, "age_s", json_object_new_double((double)(now - fetched)));
+    if (error)
+        json_object_object_add(o, "error", json_object_new_string(error));
+    return o;
+}
+
+static void cmd_member_verdict(struct json_object *member, bool enforceable)
+{
+    json_object_object_add(member, "enforceable", json_object_new_boolean(enforceable));
+}
+
+/* Member list, unreachable and stale peers (GetBaseline's bookkeeping); the
+ * registry's reply fills them in at each render (holes). */
+static void add_membership(struct cluster_call *cc, const struct cm_baseline *b, struct json_object *p,
+                           struct rr_holes *holes)
 {
     struct cmd_daemon *d = cc->d;
+    if (holes) {
+        json_object_object_add(p, "members", rr_hole(holes, RR_MEMBERS, 0));
+        json_object_object_add(p, "unreachable", rr_hole(holes, RR_UNREACHABLE, 0));
+        json_object_object_add(p, "stale", rr_hole(holes, RR_STALE, 0));
+        json_object_object_add(p, "registry", rr_hole(holes, RR_REGISTRY, 0));
+        return;
+    }
     struct json_object *mem = json_object_new_array(), *unr = json_object_new_array(),
                        *stale = json_object_new_array();
     time_t now = time(NULL);
-    size_t k = 0; /* counted members: the registry maps member k to its representative's verdict */
     if (cc->self) {
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(cm_snapshot_name(d->host.snap)));
-        json_object_object_add(o, "address", json_object_new_string("self"));
-        json_object_object_add(o, "status", json_object_new_string("self"));
-        const struct cm_host_verdict *hv = !b ? NULL : cc->vidx ? &b->verdicts[cc->vidx[k]] : verdict_of(b, &d->host.vec);
+        struct json_object *o = cmd_member_json(cm_snapshot_name(d->host.snap), "self", CMD_SELF, false, 0, now, NULL);
+        const struct cm_host_verdict *hv = b ? verdict_of(b, &d->host.vec) : NULL;
         if (hv)
-            json_object_object_add(o, "enforceable", json_object_new_boolean(hv->enforceable));
-        k++;
+            cmd_member_verdict(o, hv->enforceable);
         json_object_array_add(mem, o);
     }
     for (size_t i = 0; i < cc->f->n; i++) {
         const struct cmd_fanout_result *r = &cc->f->res[i];
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(r->peer->name ? r->peer->name : r->peer->address));
-        json_object_object_add(o, "address", json_object_new_string(r->peer->address));
-        json_object_object_add(o, "status", json_object_new_string(status_name(r->status)));
-        if ((r->status == CMD_CACHED || r->status == CMD_SILENT || r->from_cache) && r->peer->fetched)
-            json_object_object_add(o, "age_s", json_object_new_double((double)(now - r->peer->fetched)));
-        if (r->error)
-            json_object_object_add(o, "error", json_object_new_string(r->error));
+        struct json_object *o = cmd_member_json(r->peer->name ? r->peer->name : r->peer->address, r->peer->address,
+                                                r->status, r->from_cache, r->peer->fetched, now, r->error);
         if (cc->other_arch && cc->other_arch[i]) {
             if (b) /* cannot run a model of another architecture */
-                json_object_object_add(o, "enforceable", json_object_new_boolean(0));
+                cmd_member_verdict(o, false);
         } else if (r->status != CMD_MISSING && r->peer->have_vec) {
-            const struct cm_host_verdict *hv =
-                !b ? NULL : cc->vidx ? &b->verdicts[cc->vidx[k]] : verdict_of(b, &r->peer->vec);
+            const struct cm_host_verdict *hv = b ? verdict_of(b, &r->peer->vec) : NULL;
             if (hv)
-                json_object_object_add(o, "enforceable", json_object_new_boolean(hv->enforceable));
-            k++;
+                cmd_member_verdict(o, hv->enforceable);
         }
         json_object_array_add(mem, o);
         /* a silent host (its lease ended) counts like a cached peer */
@@ -423,12 +442,14 @@ static void add_membership(struct cluster_call *cc, const struct cm_baseline *b,
 }
 
 /* Models pinned here and on a member under one name and generation but with
- * different content: never the same model, whatever the label says. */
+ * different content: never the same model, whatever the label says.  None
+ * over the whole registry (no fan-out): its hosts carry no GetHost models,
+ * the pins are the registry's own. */
 static struct json_object *model_conflicts(struct cluster_call *cc)
 {
     struct cmd_daemon *d = cc->d;
     struct json_object *arr = json_object_new_array();
-    for (size_t i = 0; i < cc->f->n; i++) {
+    for (size_t i = 0; cc->f && i < cc->f->n; i++) {
         const struct cmd_fanout_result *r = &cc->f->res[i];
         struct json_object *pm = r->peer->models;
         if (r->status == CMD_MISSING || !pm)
@@ -457,24 +478,22 @@ static struct json_object *model_conflicts(struct cluster_call *cc)
     return arr;
 }
 
-/* The members of other architectures, one baseline per architecture. */
-static struct json_object *arch_groups(struct cluster_call *cc)
+/* Members of other architectures than the baseline's, one baseline per
+ * architecture (in the order of their first member). */
+static struct json_object *cmd_arch_groups(struct cmd_peer *const *peers, size_t n)
 {
     struct json_object *arr = json_object_new_array();
-    if (!cc->other_arch || !cc->f) /* the registry's view: no fan-out results */
-        return arr;
-    size_t n = cc->f->n;
     bool *done = cm_xcalloc(n + 1, sizeof(bool));
     const struct cm_vector **vecs = cm_xcalloc(n + 1, sizeof(*vecs));
     for (size_t i = 0; i < n; i++) {
-        if (!cc->other_arch[i] || done[i])
+        if (done[i])
             continue;
-        enum cm_arch arch = cc->f->res[i].peer->snap->arch;
+        enum cm_arch arch = peers[i]->snap->arch;
         struct json_object *names = json_object_new_array();
         size_t k = 0;
         for (size_t j = i; j < n; j++) {
-            struct cmd_peer *p = cc->f->res[j].peer;
-            if (cc->other_arch[j] && !done[j] && p->snap->arch == arch) {
+            struct cmd_peer *p = peers[j];
+            if (!done[j] && p->snap->arch == arch) {
                 done[j] = true;
                 vecs[k++] = &p->vec;
                 json_object_array_add(names, json_object_new_string(p->name ? p->name : p->address));
@@ -497,6 +516,18 @@ static struct json_object *arch_groups(struct cluster_call *cc)
     }
     free(vecs);
     free(done);
+    return arr;
+}
+
+static struct json_object *arch_groups(struct cluster_call *cc)
+{
+    size_t n = cc->f ? cc->f->n : 0, k = 0;
+    struct cmd_peer **peers = cm_xcalloc(n + 1, sizeof(*peers));
+    for (size_t i = 0; cc->other_arch && i < n; i++)
+        if (cc->other_arch[i])
+            peers[k++] = cc->f->res[i].peer;
+    struct json_object *arr = cmd_arch_groups(peers, k);
+    free(peers);
     return arr;
 }
 
@@ -533,9 +564,11 @@ static struct json_object *pinned_status(struct cmd_daemon *d, const struct memb
     return arr;
 }
 
-/* GetBaseline's reply: the parameters, or NULL with the error's message. */
+/* GetBaseline's reply: the parameters, or NULL with the error's message.
+ * With holes (the whole registry), the parts that change with any one host
+ * are left for registry_reply.c, and verdicts (m->n) gets each member's. */
 static struct json_object *baseline_params(struct cluster_call *cc, struct members *m, struct cmd_daemon *d,
-                                           cm_error *err)
+                                           struct rr_holes *holes, bool *verdicts, cm_error *err)
 {
     struct cm_baseline b;
     if (!m->n) {
@@ -552,12 +585,23 @@ static struct json_object *baseline_params(struct cluster_call *cc, struct membe
     struct json_object *p = json_object_new_object();
     json_object_object_add(p, "baseline", bj);
     json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
-    add_membership(cc, &b, p);
-    json_object_object_add(p, "arch_groups", arch_groups(cc));
+    add_membership(cc, &b, p, holes);
+    json_object_object_add(p, "arch_groups", holes ? rr_hole(holes, RR_ARCH_GROUPS, 0) : arch_groups(cc));
     json_object_object_add(p, "pinned", pinned_status(d, m));
     json_object_object_add(p, "model_conflicts", model_conflicts(cc));
+    for (size_t i = 0; verdicts && i < m->n; i++)
+        verdicts[i] = b.verdicts[i].enforceable; /* b.hosts is m, in its order */
     cm_baseline_free(&b);
     return p;
+}
+
+static struct json_object *cmd_registry_params(struct cmd_daemon *d, const struct cm_vector **vecs,
+                                               const struct cm_snapshot **snaps, const char **names, size_t n, bool groups,
+                                               struct rr_holes *holes, bool *verdicts, cm_error *err)
+{
+    struct cluster_call cc = {.d = d, .op = OP_BASELINE, .self = true, .groups = groups};
+    struct members m = {.vecs = vecs, .snaps = snaps, .names = names, .n = n};
+    return baseline_params(&cc, &m, d, holes, verdicts, err);
 }
 
 static void finish_baseline(struct cluster_call *cc, struct members *m)
@@ -566,7 +610,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
     cm_error err = {0};
     struct cm_baseline b;
     if (cc->op == OP_BASELINE) {
-        struct json_object *p = baseline_params(cc, m, c->d, &err);
+        struct json_object *p = baseline_params(cc, m, c->d, NULL, NULL, &err);
         if (!p)
             cmd_error_msg(c, CMD_IFACE ".NegotiationFailed", "message", err.msg);
         else
@@ -592,7 +636,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
             w->ok_params = json_object_new_object();
             json_object_object_add(w->ok_params, "enforceable_everywhere",
                                     json_object_new_boolean(b.enforceable_everywhere));
-            add_membership(cc, NULL, w->ok_params);
+            add_membership(cc, NULL, w->ok_params, NULL);
             cmd_cluster_pin(c->d, cc->name, model, cc->replace, on_registry_write, w);
             cc->pending = registry_write_started(w);
         }
@@ -616,7 +660,7 @@ static void finish_baseline(struct cluster_call *cc, struct members *m)
             struct json_object *p = json_object_new_object();
             json_object_object_add(p, "info", cmd_model_info(pm));
             json_object_object_add(p, "enforceable_everywhere", json_object_new_boolean(b.enforceable_everywhere));
-            add_membership(cc, NULL, p);
+            add_membership(cc, NULL, p, NULL);
             cmd_reply(c, p);
         }
     } else { /* OP_PLAN over the live baseline */
@@ -734,7 +778,7 @@ static struct cmd_fanout *registry_members(struct cmd_daemon *d, const char *con
         if (!h || !h->content || !strcmp(h->name, me))
             continue;
         peers[n] = &h->peer;
-        st[n++] = !h->peer.have_vec ? CMD_MISSING : h->live ? CMD_LIVE : CMD_SILENT;
+        st[n++] = cluster_host_status(h);
     }
     struct cmd_fanout *f = cmd_fanout_static(d, peers, st, n);
     free(peers);
@@ -776,164 +820,6 @@ static struct cmd_fanout *registry_select(struct cmd_conn *c, struct vl_call *ca
         names[k++] = s;
     }
     return registry_members(d, names, k);
-}
-
-/* Hosts of one hardware generation share one snapshot content, so one
- * vector: the baseline is computed over one representative per content (the
- * first in member order) and every host gets its representative's verdict.
- * Exact, not an estimate: the merge is idempotent and a verdict depends on
- * the vector alone.  10,000 hosts of a few generations cost a few merges. */
-struct content_groups {
-    struct members reps;
-    size_t *vidx;               /* counted member -> representative */
-    struct json_object **names; /* per representative: every host with its content */
-};
-
-static const void *member_key(struct cmd_daemon *d, const struct cm_vector *v)
-{
-    /* this host's own vector is its own, unless the registry holds the
-     * same content for it */
-    if (v == &d->host.vec) {
-        struct cluster_host *me = cluster_view_host(cmd_cluster_view(d), cm_snapshot_name(d->host.snap));
-        if (me && me->blob) {
-            char mine[CM_DIGEST_LEN];
-            cm_vector_digest(&d->host.vec, mine);
-            if (me->digest && !strcmp(me->digest, mine))
-                return me->blob->vec.val;
-        }
-        return v;
-    }
-    return v->val; /* shared by every host of one content (cluster_view.c host_bind) */
-}
-
-static void content_groups_build(struct cmd_daemon *d, const struct members *all, struct content_groups *g)
-{
-    size_t n = all->n, cap = 1;
-    while (cap < 2 * n + 2)
-        cap <<= 1;
-    const void **keys = cm_xcalloc(cap, sizeof(*keys));
-    size_t *slot_rep = cm_xcalloc(cap, sizeof(*slot_rep));
-    g->vidx = cm_xcalloc(n ? n : 1, sizeof(*g->vidx));
-    g->reps.vecs = cm_xcalloc(n ? n : 1, sizeof(*g->reps.vecs));
-    g->reps.snaps = cm_xcalloc(n ? n : 1, sizeof(*g->reps.snaps));
-    g->reps.names = cm_xcalloc(n ? n : 1, sizeof(*g->reps.names));
-    g->names = cm_xcalloc(n ? n : 1, sizeof(*g->names));
-    g->reps.n = 0;
-    for (size_t k = 0; k < n; k++) {
-        const void *key = member_key(d, all->vecs[k]);
-        size_t h = ((uintptr_t)key >> 4) & (cap - 1);
-        while (keys[h] && keys[h] != key)
-            h = (h + 1) & (cap - 1);
-        if (!keys[h]) {
-            keys[h] = key;
-            slot_rep[h] = g->reps.n;
-            g->reps.vecs[g->reps.n] = all->vecs[k];
-            g->reps.snaps[g->reps.n] = all->snaps[k];
-            g->reps.names[g->reps.n] = all->names[k];
-            g->names[g->reps.n++] = json_object_new_array();
-        }
-        g->vidx[k] = slot_rep[h];
-        json_object_array_add(g->names[slot_rep[h]], json_object_new_string(all->names[k]));
-    }
-    free(keys);
-    free(slot_rep);
-}
-
-static void content_groups_free(struct content_groups *g)
-{
-    for (size_t i = 0; i < g->reps.n; i++)
-        json_object_put(g->names[i]);
-    free(g->names);
-    free(g->vidx);
-    members_free(&g->reps);
-}
-
-/* Names every host behind a representative: baseline.hosts[i].same_content,
- * and the pinned models' failing hosts. */
-static void content_groups_expand(const struct content_groups *g, struct json_object *p)
-{
-    struct json_object *bl, *hosts, *pinned;
-    if (json_object_object_get_ex(p, "baseline", &bl) && json_object_object_get_ex(bl, "hosts", &hosts))
-        for (size_t i = 0; i < json_object_array_length(hosts) && i < g->reps.n; i++)
-            if (json_object_array_length(g->names[i]) > 1)
-                json_object_object_add(json_object_array_get_idx(hosts, i), "same_content",
-                                       json_object_get(g->names[i]));
-    if (!json_object_object_get_ex(p, "pinned", &pinned))
-        return;
-    for (size_t k = 0; k < json_object_array_length(pinned); k++) {
-        struct json_object *fh, *all;
-        if (!json_object_object_get_ex(json_object_array_get_idx(pinned, k), "failing_hosts", &fh))
-            continue;
-        all = json_object_new_array();
-        for (size_t j = 0; j < json_object_array_length(fh); j++) {
-            const char *name = json_object_get_string(json_object_array_get_idx(fh, j));
-            for (size_t i = 0; i < g->reps.n; i++)
-                if (!strcmp(g->reps.names[i], name))
-                    for (size_t x = 0; x < json_object_array_length(g->names[i]); x++)
-                        json_object_array_add(all, json_object_get(json_object_array_get_idx(g->names[i], x)));
-        }
-        json_object_object_add(json_object_array_get_idx(pinned, k), "failing_hosts", all);
-    }
-}
-
-/* The whole-registry GetBaseline reply, encoded once per change. */
-static void registry_baseline_render(struct cmd_daemon *d, bool groups)
-{
-    struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct cluster_call cc = {.d = d, .op = OP_BASELINE, .self = true, .groups = groups};
-    cc.f = registry_members(d, NULL, 0);
-    struct members all;
-    members_collect(&cc, &all);
-    struct content_groups g = {0};
-    content_groups_build(d, &all, &g);
-    cc.vidx = g.vidx;
-    cm_error err = {0};
-    struct json_object *p = baseline_params(&cc, &g.reps, d, &err);
-    if (p)
-        content_groups_expand(&g, p);
-    content_groups_free(&g);
-    members_free(&all);
-    free(slot->data);
-    if (p)
-        slot->data = vl_encode_reply(p, false, &slot->len);
-    else {
-        struct json_object *e = json_object_new_object();
-        json_object_object_add(e, "message", json_object_new_string(err.msg));
-        slot->data = vl_encode_error(CMD_IFACE ".NegotiationFailed", e, &slot->len);
-    }
-    slot->has_silent = false;
-    for (size_t i = 0; i < cc.f->n; i++)
-        slot->has_silent |= cc.f->res[i].status == CMD_SILENT;
-    cmd_fanout_free(cc.f);
-    free(cc.other_arch);
-    slot->version = cmd_cluster_version(d);
-    uint64_t now = 0;
-    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    slot->rendered_us = now;
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    cmd_cluster_note_render(d, (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
-}
-
-void cmd_cluster_baseline_refresh(struct cmd_daemon *d)
-{
-    registry_baseline_render(d, true);
-}
-
-/* Answers from the encoded reply; renders again only after a change (or
- * after a second when silent hosts' ages are shown). */
-static void registry_baseline_reply(struct cmd_conn *c, bool groups)
-{
-    struct cmd_daemon *d = c->d;
-    struct cmd_cluster_reply *slot = cmd_cluster_reply_slot(d, groups);
-    uint64_t now = 0;
-    sd_event_now(d->event, CLOCK_MONOTONIC, &now);
-    if (!slot->data || slot->version != cmd_cluster_version(d) ||
-        (slot->has_silent && now - slot->rendered_us >= 1000000))
-        registry_baseline_render(d, groups);
-    cmd_reply_raw(c, slot->data, slot->len);
 }
 
 /* Selects members from the "peers" parameter: configured addresses, peer
@@ -1036,7 +922,7 @@ static int m_get_baseline(struct cmd_conn *c, struct vl_call *call)
     if (c->d->cluster && (!json_object_object_get_ex(call->params, "peers", &sel) || !sel)) {
         bool groups = cc->groups;
         cluster_free(cc);
-        registry_baseline_reply(c, groups);
+        cmd_reply_registry_baseline(c, groups);
         return 0;
     }
     return start_cluster(c, call, cc, false);
@@ -1206,6 +1092,14 @@ static int m_export(struct cmd_conn *c, struct vl_call *call)
     cm_snapshot_free(given);
     return 0;
 }
+
+/* What registry_reply.c builds the registry's reply from (serve.c wires it). */
+const struct cmd_baseline_parts cmd_baseline_parts = {
+    .member_json = cmd_member_json,
+    .member_verdict = cmd_member_verdict,
+    .arch_groups = cmd_arch_groups,
+    .registry_params = cmd_registry_params,
+};
 
 /* ---- the table ------------------------------------------------------------ */
 

@@ -21,6 +21,7 @@
 #include "serve.h"
 #include "cluster.h"
 #include "daemon.h"
+#include "registry_reply.h"
 
 static void usage(FILE *f)
 {
@@ -282,6 +283,7 @@ int cmd_serve(int argc, char **argv)
     d.method_lookup = cmd_method_find;
     d.host_refreshed = host_refreshed;
     d.baseline_changed = cmd_cluster_baseline_refresh;
+    d.baseline_parts = &cmd_baseline_parts;
     if (cmd_mkdir_p(d.cfg.state_dir, 0750, &err) < 0 || check_state_dir(d.cfg.state_dir, &err) < 0 ||
         first_refresh(&d, &err) < 0 || cmd_models_load(&d, &err) < 0) {
         if (err.msg[0])
