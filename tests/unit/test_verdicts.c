@@ -148,38 +148,12 @@ static void check_set(struct tl_set *s, const char *what)
     ck_assert_uint_gt(t.blocked, 0);
 }
 
-START_TEST(arm64_dumps)
+/* One loop iteration per fleet (tl_set_fleet). */
+START_TEST(fleet)
 {
     struct tl_set s;
-    tl_set_dumps(&s, tl_arm64_fixtures, 6, 0);
-    check_set(&s, "arm64 dumps");
-    tl_set_free(&s);
-}
-END_TEST
-
-START_TEST(arm64_dumps_as_6_12)
-{
-    struct tl_set s;
-    tl_set_dumps(&s, tl_arm64_fixtures, 6, CM_KVER(6, 12));
-    check_set(&s, "arm64 dumps on 6.12");
-    tl_set_free(&s);
-}
-END_TEST
-
-START_TEST(x86_dumps)
-{
-    struct tl_set s;
-    tl_set_dumps(&s, tl_x86_fixtures, 12, 0);
-    check_set(&s, "x86_64 dumps");
-    tl_set_free(&s);
-}
-END_TEST
-
-START_TEST(riscv64_lab)
-{
-    struct tl_set s;
-    tl_set_riscv(&s);
-    check_set(&s, "riscv64 lab snapshots");
+    const char *what = tl_set_fleet(&s, _i);
+    check_set(&s, what);
     tl_set_free(&s);
 }
 END_TEST
@@ -190,10 +164,7 @@ int main(void)
     Suite *s = suite_create("verdicts");
     TCase *tc = tcase_create("fast_equals_text");
     tcase_set_timeout(tc, 600);
-    tcase_add_test(tc, arm64_dumps);
-    tcase_add_test(tc, arm64_dumps_as_6_12);
-    tcase_add_test(tc, x86_dumps);
-    tcase_add_test(tc, riscv64_lab);
+    tcase_add_loop_test(tc, fleet, 0, TL_FLEETS);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

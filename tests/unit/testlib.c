@@ -128,6 +128,16 @@ void tl_set_riscv(struct tl_set *s)
     s->n = 4;
 }
 
+const char *tl_set_fleet(struct tl_set *s, int which)
+{
+    switch (which) {
+    case 0: tl_set_dumps(s, tl_arm64_fixtures, 6, 0); return "arm64 dumps";
+    case 1: tl_set_dumps(s, tl_arm64_fixtures, 6, CM_KVER(6, 12)); return "arm64 dumps on 6.12";
+    case 2: tl_set_dumps(s, tl_x86_fixtures, 12, 0); return "x86_64 dumps";
+    default: tl_set_riscv(s); return "riscv64 lab snapshots";
+    }
+}
+
 void tl_set_free(struct tl_set *s)
 {
     for (size_t i = 0; i < s->n; i++) {

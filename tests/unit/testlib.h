@@ -39,6 +39,11 @@ void tl_set_dumps(struct tl_set *s, const char *const *names, size_t n, cm_kver 
 /* The four riscv64 lab snapshots (tests/fixtures/riscv64). */
 void tl_set_riscv(struct tl_set *s);
 void tl_set_free(struct tl_set *s);
+/* The four sets every fleet-level test runs over, by index (0 arm64 dumps,
+ * 1 the same as Linux 6.12 hosts, 2 x86_64 dumps, 3 riscv64 lab snapshots);
+ * returns the set's description. */
+#define TL_FLEETS 4
+const char *tl_set_fleet(struct tl_set *s, int which);
 
 /* Runs the suite; returns the process exit status (0 all passed). */
 int tl_run(Suite *s);
