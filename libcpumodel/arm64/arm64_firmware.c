@@ -60,7 +60,7 @@ const struct cm_custom_policy cm_arm64_psci_policy = {"PSCI_VERSION", psci_merge
 static bool wa_merge(uint64_t a, uint64_t b, uint64_t *out)
 {
     *out = a < b ? a : b;
-    return a <= 2 && b <= 2;
+    return (a <= 2 && b <= 2) || a == b; /* an unknown level is common only with itself */
 }
 
 static bool wa_provides(uint64_t host, uint64_t want)
@@ -95,7 +95,7 @@ static bool wa2_merge(uint64_t a, uint64_t b, uint64_t *out)
     uint64_t ma, mb;
     *out = a;
     if (!a64_wa2_mapped(a, &ma) || !a64_wa2_mapped(b, &mb))
-        return false;
+        return a == b; /* an unknown state is common only with itself */
     if (ma != mb)
         *out = ma < mb ? a : b;
     else

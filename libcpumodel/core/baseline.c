@@ -124,22 +124,18 @@ static char *why_new_group(const struct cm_baseline *b, size_t h)
  * Verdicts without text; a kind's hosts after its first skip the groups
  * that rejected it while those have not changed (a fleet of 10,000 hosts of
  * a few kinds costs a few tries per kind, not per host). */
-static void compute_groups(struct cm_baseline *b)
+static void compute_groups(struct cm_baseline *b, const struct cm_kinds *kinds)
 {
     size_t n = b->nhosts;
     size_t *order = cm_xmalloc(n * sizeof(size_t));
     for (size_t i = 0; i < n; i++)
         order[i] = i;
     qsort_r(order, n, sizeof(size_t), by_name, (void *)b->hosts);
-    uint32_t *kind_of = NULL;
-    size_t *first_of = NULL, nkinds = 0;
+    const uint32_t *kind_of = kinds->kind_of;
     struct kind_memo *memo = NULL;
-    if (n < UINT32_MAX) {
-        kind_of = cm_xmalloc(n * sizeof(*kind_of));
-        first_of = cm_xmalloc(n * sizeof(*first_of));
-        nkinds = cm_vector_kinds(b->hosts, n, kind_of, first_of);
-        memo = cm_xmalloc((nkinds ? nkinds : 1) * sizeof(*memo));
-        for (size_t k = 0; k < nkinds; k++)
+    if (kind_of) {
+        memo = cm_xmalloc((kinds->n ? kinds->n : 1) * sizeof(*memo));
+        for (size_t k = 0; k < kinds->n; k++)
             memo[k].group = SIZE_MAX;
     }
     struct group_state *gs = cm_xcalloc(n, sizeof(*gs));
@@ -194,8 +190,6 @@ static void compute_groups(struct cm_baseline *b)
     }
     free(gs);
     free(memo);
-    free(kind_of);
-    free(first_of);
     free(order);
 }
 
@@ -211,14 +205,19 @@ int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flag
     memset(out, 0, sizeof(*out));
     out->nhosts = n;
     out->hosts = hosts;
-    if (cm_merge(hosts, n, &out->model, &out->incompat, &out->notes, err) < 0)
+    /* the kinds of host, found once for the merge, the verdicts and the groups */
+    struct cm_kinds kinds;
+    cm_kinds_find(hosts, n, &kinds);
+    if (cm_merge_kinds(hosts, n, &kinds, &out->model, &out->incompat, &out->notes, err) < 0) {
+        cm_kinds_free(&kinds);
         return -1;
+    }
     out->assume.reading = CM_READ_MIGRATION;
     out->assume.restore = flags & CM_BL_PLAN_AWARE ? CM_RESTORE_PLAN_AWARE : CM_RESTORE_ALL;
     out->verdicts = cm_xcalloc(n, sizeof(*out->verdicts));
     out->enforceable_everywhere = out->incompat.n == 0;
     if (flags & CM_BL_LAZY)
-        cm_verdicts(&out->model, hosts, n, &out->assume, out->verdicts);
+        cm_verdicts_kinds(&out->model, hosts, n, &kinds, &out->assume, out->verdicts);
     for (size_t h = 0; h < n && (flags & CM_BL_LAZY); h++)
         out->enforceable_everywhere &= out->verdicts[h].enforceable;
     for (size_t h = 0; h < n && !(flags & CM_BL_LAZY); h++) {
@@ -228,7 +227,8 @@ int cm_baseline_ex(const struct cm_vector *const *hosts, size_t n, unsigned flag
         out->enforceable_everywhere &= out->verdicts[h].enforceable;
     }
     if ((flags & CM_BL_GROUPS) && !out->enforceable_everywhere)
-        compute_groups(out);
+        compute_groups(out, &kinds);
+    cm_kinds_free(&kinds);
     return 0;
 }
 

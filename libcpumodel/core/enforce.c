@@ -137,9 +137,11 @@ static bool check_field(struct pass *p, size_t i, uint64_t hval, const struct cm
     strip_prefix(&why, &whybuf, w->name, f->name);
     cm_buf_free(&whybuf);
     const char *sep = why.s ? ": " : "", *txt = why.s ? why.s : "";
-    char hb[128], wb[128]; /* the two values in words (arm64 field meanings, x86 vendors) */
-    cm_value_text(ops, w, f, have, hb, sizeof(hb));
-    cm_value_text(ops, w, f, want, wb, sizeof(wb));
+    char hb[128] = "", wb[128] = ""; /* the two values in words (arm64 field meanings, x86 vendors), */
+    if (p->reasons) {                 /* for text only: a text-free verdict never reads them */
+        cm_value_text(ops, w, f, have, hb, sizeof(hb));
+        cm_value_text(ops, w, f, want, wb, sizeof(wb));
+    }
     bool ok = true;
     switch (e) {
     case CM_ENF_SAME:

@@ -58,9 +58,7 @@ static void note_unlisted(struct cm_reasons *notes, const struct cm_vector *cons
  * else (EXACT, EQUAL, IDENTITY, CUSTOM, wider numbers) stays field by field. */
 struct lanes {
     uint64_t min_u, min_s, max_u, and_m, or_m;
-    bool slow;    /* some field needs the per-field path */
-    bool absorbs; /* every field is a semilattice meet that never fails (no EQUAL, no CUSTOM): folding a
-                     value already folded changes nothing, and reports nothing */
+    bool slow; /* some field needs the per-field path */
 };
 
 enum lane { LANE_SLOW, LANE_KEEP, LANE_MIN_U, LANE_MIN_S, LANE_MAX_U, LANE_AND, LANE_OR };
@@ -91,12 +89,9 @@ static enum lane field_lane(const struct cm_field *f)
 static void word_lanes(const struct cm_word *w, struct lanes *l)
 {
     memset(l, 0, sizeof(*l));
-    l->absorbs = true;
     for (uint16_t fi = 0; fi < w->nfields; fi++) {
         const struct cm_field *f = &w->fields[fi];
         uint64_t m = cm_field_mask(f);
-        if (f->policy == CM_POL_EQUAL || f->policy == CM_POL_CUSTOM)
-            l->absorbs = false;
         switch (field_lane(f)) {
         case LANE_SLOW: l->slow = true; break;
         case LANE_KEEP: break;
@@ -149,16 +144,19 @@ static inline uint64_t fold_lanes(const struct lanes *l, uint64_t val, uint64_t 
 
 /* Folds host h into the accumulated word `slot` of out (host-major order:
  * each host's values are read contiguously, which is what keeps 10,000 hosts
- * in cache budget).  `raw` holds the raw bits still agreed on. */
-/* The word differs (hv != out->val[slot], both valued): the caller's loop
- * keeps the equal case, by far the most common one, free of this. */
-static __attribute__((noinline)) void fold_word(const struct cm_vector *const *hosts, size_t h, size_t slot,
+ * in cache budget).  `raw` holds the raw bits still agreed on.  The word
+ * differs (hv != out->val[slot], both valued): the caller's loop keeps the
+ * equal case, by far the most common one, free of this.  Returns false when
+ * a field had no common value (reported in incompat): folding the same value
+ * again would report again. */
+static __attribute__((noinline)) bool fold_word(const struct cm_vector *const *hosts, size_t h, size_t slot,
                                                 const struct lanes *l, struct cm_vector *out, uint64_t *raw,
                                                 struct cm_reasons *incompat, struct cm_reasons *notes)
 {
     const struct cm_arch_ops *ops = hosts[0]->ops;
     const struct cm_word *w = &ops->words[slot];
     uint64_t val = out->val[slot], hv = hosts[h]->val[slot];
+    bool clean = true;
     *raw &= hv; /* raw bits: kept where every host sets them */
     val = fold_lanes(l, val, hv);
     for (uint16_t fi = 0; l->slow && fi < w->nfields; fi++) {
@@ -170,21 +168,25 @@ static __attribute__((noinline)) void fold_word(const struct cm_vector *const *h
             val = cm_field_put(f, val, m);
             continue;
         }
-        char at[128], bt[128]; /* values in words: vendors by name, field meanings */
-        cm_value_text(ops, w, f, a, at, sizeof(at));
-        cm_value_text(ops, w, f, b, bt, sizeof(bt));
+        char at[128] = "", bt[128] = ""; /* values in words (vendors by name, field meanings), for text */
+        if (incompat || notes) {
+            cm_value_text(ops, w, f, a, at, sizeof(at));
+            cm_value_text(ops, w, f, b, bt, sizeof(bt));
+        }
         if (f->policy == CM_POL_IDENTITY) {
             cm_reason_addf(notes, CM_SEV_WARNING, hosts[h]->name, ops, w->id, f->name, true, b, a, "identity",
                            "%s.%s differs (%s has %s, %s has %s); the model carries no value for it", w->name,
                            f->name, hosts[0]->name, at, hosts[h]->name, bt);
-            out->novalue[slot] = 1;
-            return;
+            out->novalue[slot] = 1; /* the word is out of the fold for good */
+            return true;
         }
+        clean = false;
         cm_reason_addf(incompat, CM_SEV_ERROR, hosts[h]->name, ops, w->id, f->name, true, b, a, cm_policy_name(f),
                        "%s.%s has no common value: %s has %s, %s has %s (policy %s)", w->name, f->name,
                        hosts[0]->name, at, hosts[h]->name, bt, cm_policy_name(f));
     }
     out->val[slot] = val;
+    return clean;
 }
 
 /* Words KVM derives per VM from other registers (arm64 WA2 follows SSBS):
@@ -351,8 +353,17 @@ static void merge_reg_lists(const struct cm_vector *const *hosts, size_t n, stru
     free(dep_slots);
 }
 
+/* Below this many hosts finding kinds costs more than it saves. */
+#define MERGE_KINDS_MIN 16
+
 int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *out, struct cm_reasons *incompat,
              struct cm_reasons *notes, cm_error *err)
+{
+    return cm_merge_kinds(hosts, n, NULL, out, incompat, notes, err);
+}
+
+int cm_merge_kinds(const struct cm_vector *const *hosts, size_t n, const struct cm_kinds *kinds,
+                   struct cm_vector *out, struct cm_reasons *incompat, struct cm_reasons *notes, cm_error *err)
 {
     if (n == 0)
         return cm_fail(err, CM_E_INPUT, "baseline needs at least one host");
@@ -364,6 +375,22 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
                            "group by architecture)",
                            hosts[0]->name, cm_arch_name(ops->arch), hosts[h]->name,
                            cm_arch_name(hosts[h]->ops->arch));
+    struct cm_kinds own = {0};
+    if (!kinds && n >= MERGE_KINDS_MIN) {
+        cm_kinds_find(hosts, n, &own);
+        kinds = &own;
+    }
+    /* One host per kind: everything that is a function of the set of hosts
+     * (every pass below but the fold, whose reports name hosts) runs over
+     * these. */
+    const struct cm_vector **reps = (const struct cm_vector **)hosts;
+    size_t nreps = n;
+    if (kinds && kinds->kind_of) {
+        nreps = kinds->n;
+        reps = cm_xmalloc(nreps * sizeof(*reps));
+        for (size_t k = 0; k < nreps; k++)
+            reps[k] = hosts[kinds->first_of[k]];
+    }
 
     cm_vector_init(out, ops, "baseline");
     out->is_model = true;
@@ -371,8 +398,8 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     out->has_vcpu_features = true;
     out->vcpu_features = ~0u;
     out->host_flags = hosts[0]->host_flags;
-    for (size_t h = 0; h < n; h++) {
-        const struct cm_vector *v = hosts[h];
+    for (size_t h = 0; h < nreps; h++) {
+        const struct cm_vector *v = reps[h];
         if (v->kver && (!out->kver || cm_kver_cmp(v->kver, out->kver) < 0))
             out->kver = v->kver;
         if (v->has_vcpu_features)
@@ -388,12 +415,12 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     /* Words every host reports; the others leave the model (noted). */
     size_t nw = ops->nwords;
     uint32_t *have = cm_xcalloc(nw, sizeof(uint32_t));
-    for (size_t h = 0; h < n; h++)
+    for (size_t h = 0; h < nreps; h++)
         for (size_t slot = 0; slot < nw; slot++)
-            have[slot] += hosts[h]->present[slot] != 0;
+            have[slot] += reps[h]->present[slot] != 0;
     uint64_t *raw = cm_xcalloc(nw, sizeof(uint64_t));
     for (size_t slot = 0; slot < nw; slot++) {
-        if (have[slot] != n) {
+        if (have[slot] != nreps) {
             if (have[slot] && notes)
                 note_unlisted(notes, hosts, n, slot);
             continue;
@@ -410,19 +437,26 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     /* Host-major: each host's values are read contiguously, which keeps
      * 10,000 hosts within the cache budget.  A word equal to the running value
      * (merge(a, a) == a under every policy) costs one compare, and so does a
-     * value this word already folded in: the meet absorbs it for good
-     * ((m ⊓ a) ⊓ a = m ⊓ a, and stays absorbed as m moves down), so a fleet of
-     * a few kinds of machine folds each distinct value once.  The last
-     * ABSORBED values per word are remembered. */
+     * value this word already folded in without a report: every policy
+     * absorbs it for good (field.h: a value that merged once keeps merging
+     * without changing the result), so a fleet of a few kinds of machine
+     * folds each distinct value once.  The last ABSORBED values per word are
+     * remembered.  A host of a kind already folded without a report brings
+     * only such values and is skipped whole; a kind that had a report is
+     * folded again, so each of its hosts is reported as before. */
 #define ABSORBED 4
     uint64_t (*absorbed)[ABSORBED] = cm_xmalloc(nw * sizeof(*absorbed));
     uint8_t *next_absorbed = cm_xcalloc(nw, 1);
     for (size_t slot = 0; slot < nw; slot++)
         for (int k = 0; k < ABSORBED; k++)
             absorbed[slot][k] = out->val[slot];
+    const uint32_t *kind_of = kinds ? kinds->kind_of : NULL;
+    uint8_t *reported = kind_of ? cm_xcalloc(kinds->n ? kinds->n : 1, 1) : NULL;
     uint8_t *restrict op = out->present, *restrict onv = out->novalue;
     uint64_t *restrict ov = out->val;
     for (size_t h = 1; h < n; h++) {
+        if (kind_of && !reported[kind_of[h]] && !cm_kinds_first(kinds, h))
+            continue;
         const uint64_t *hv = hosts[h]->val;
         const uint8_t *hnv = hosts[h]->novalue;
         for (size_t slot = 0; slot < nw; slot++) {
@@ -436,12 +470,15 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
             if (x == ov[slot])
                 continue;
             const uint64_t *seen = absorbed[slot];
-            if (lanes[slot].absorbs && (x == seen[0] || x == seen[1] || x == seen[2] || x == seen[3]))
+            if (x == seen[0] || x == seen[1] || x == seen[2] || x == seen[3])
                 continue;
-            fold_word(hosts, h, slot, &lanes[slot], out, &raw[slot], incompat, notes);
-            absorbed[slot][next_absorbed[slot]++ % ABSORBED] = x;
+            if (fold_word(hosts, h, slot, &lanes[slot], out, &raw[slot], incompat, notes))
+                absorbed[slot][next_absorbed[slot]++ % ABSORBED] = x;
+            else if (reported)
+                reported[kind_of[h]] = 1;
         }
     }
+    free(reported);
     free(absorbed);
     free(next_absorbed);
     free(lanes);
@@ -455,11 +492,13 @@ int cm_merge(const struct cm_vector *const *hosts, size_t n, struct cm_vector *o
     }
     free(raw);
     free(have);
-    pin_words(hosts, n, out);
-    merge_groups(hosts, n, out);
-    remerge_derived(hosts, n, out);
-
-    merge_reg_lists(hosts, n, out);
+    pin_words(reps, nreps, out);
+    merge_groups(reps, nreps, out);
+    remerge_derived(reps, nreps, out);
+    merge_reg_lists(reps, nreps, out);
+    if (reps != (const struct cm_vector **)hosts)
+        free(reps);
+    cm_kinds_free(&own);
     return 0;
 }
 

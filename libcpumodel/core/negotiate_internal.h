@@ -46,4 +46,29 @@ bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b);
  * long); returns how many kinds.  At most 2^32 - 1 hosts. */
 size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of);
 
+/* The kinds of one fleet, found once and shared by its merge, verdicts and
+ * groups.  kind_of NULL: not found (a handful of hosts, or more than 2^32 - 1):
+ * every host counts as a kind of its own. */
+struct cm_kinds {
+    uint32_t *kind_of;
+    size_t *first_of;
+    size_t n;
+};
+void cm_kinds_find(const struct cm_vector *const *hosts, size_t n, struct cm_kinds *k);
+void cm_kinds_free(struct cm_kinds *k);
+/* Is host h the first of its kind (always, without kinds)? */
+static inline bool cm_kinds_first(const struct cm_kinds *k, size_t h)
+{
+    return !k || !k->kind_of || k->first_of[k->kind_of[h]] == h;
+}
+
+/* cm_merge and cm_verdicts over kinds already found (NULL: find them).  A
+ * host of a kind already folded adds nothing to the model (the merge is
+ * idempotent), so only the fields whose merge can report something are
+ * folded again for it, in host order, and the reports stay per host. */
+int cm_merge_kinds(const struct cm_vector *const *hosts, size_t n, const struct cm_kinds *kinds,
+                   struct cm_vector *out, struct cm_reasons *incompat, struct cm_reasons *notes, cm_error *err);
+void cm_verdicts_kinds(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
+                       const struct cm_kinds *kinds, const struct cm_assume *assume, struct cm_host_verdict *out);
+
 #endif

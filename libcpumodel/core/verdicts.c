@@ -14,45 +14,56 @@
 
 #include "negotiate_internal.h"
 
-static uint64_t mix(uint64_t h, uint64_t x)
+/* One lane of the hash: a multiply per 64-bit input.  Eight lanes are
+ * independent chains, so the multiplies overlap and a host of ~100 words
+ * hashes at about the speed it is read. */
+static inline uint64_t lane(uint64_t l, uint64_t x)
 {
-    h ^= x + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    return h * 0xff51afd7ed558ccdULL;
+    return (l ^ x) * 0x9e3779b97f4a7c15ULL;
 }
 
-static uint64_t bytes_hash(uint64_t h, const uint8_t *b, size_t n)
+static inline uint64_t rotl(uint64_t x, unsigned r)
 {
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        uint64_t x;
-        memcpy(&x, b + i, 8);
-        h = mix(h, x);
-    }
-    uint64_t tail = 0;
-    memcpy(&tail, b + i, n - i);
-    return mix(h, tail);
+    return r ? x << r | x >> (64 - r) : x;
 }
 
-/* Over what differs between kinds cheaply; equality below decides.  Four
- * independent lanes over the values, so the multiplies overlap. */
+/* Over what differs between kinds cheaply; equality (cm_vector_same_kind)
+ * decides, so a collision costs a compare, never a wrong kind.  present and
+ * novalue are 0/1 bytes: eight of each go in as one word. */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v)
 {
-    size_t n = v->ops->nwords;
-    uint64_t h = mix((uintptr_t)v->ops, v->kver);
-    h = mix(h, (uint64_t)v->vcpu_features << 2 | (uint64_t)v->has_vcpu_features << 1 | v->is_model);
-    h = mix(h, v->host_flags);
-    h = mix(h, v->nregs);
-    h = mix(h, (uintptr_t)v->snap);
-    uint64_t l[4] = {h, h ^ 1, h ^ 2, h ^ 3};
-    size_t i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++)
-            l[k] = (l[k] ^ v->val[i + k]) * 0x9e3779b97f4a7c15ULL;
+    size_t n = v->ops->nwords, i = 0;
+    uint64_t l[8] = {(uintptr_t)v->ops,
+                     v->kver,
+                     (uint64_t)v->vcpu_features << 2 | (uint64_t)v->has_vcpu_features << 1 | v->is_model,
+                     v->host_flags,
+                     v->nregs,
+                     (uintptr_t)v->snap,
+                     0x243f6a8885a308d3ULL,
+                     0x13198a2e03707344ULL};
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            l[k] = lane(l[k], v->val[i + k]);
     for (; i < n; i++)
-        l[0] = (l[0] ^ v->val[i]) * 0x9e3779b97f4a7c15ULL;
-    h = mix(mix(mix(mix(h, l[0]), l[1]), l[2]), l[3]);
-    h = bytes_hash(h, v->present, n);
-    return bytes_hash(h, v->novalue, n);
+        l[i & 7] = lane(l[i & 7], v->val[i]);
+    for (i = 0; i + 8 <= n; i += 8) {
+        uint64_t p, q;
+        memcpy(&p, v->present + i, 8);
+        memcpy(&q, v->novalue + i, 8);
+        l[(i >> 3) & 7] = lane(l[(i >> 3) & 7], p ^ q << 1);
+    }
+    for (; i < n; i++)
+        l[i & 7] = lane(l[i & 7], (uint64_t)v->present[i] << 8 | v->novalue[i]);
+    uint64_t h = n;
+    for (int k = 0; k < 8; k++)
+        h ^= rotl(l[k], 8 * (unsigned)k);
+    /* the lanes carry differences mostly in their high bits; the table
+     * indexes by the low ones (murmur3's finaliser spreads them) */
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ h >> 33;
 }
 
 /* Every input of the enforcement rule equal (see the top of the file). */
@@ -132,24 +143,45 @@ size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t 
     return nkinds;
 }
 
-void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
-                 const struct cm_assume *assume, struct cm_host_verdict *out)
+void cm_kinds_find(const struct cm_vector *const *hosts, size_t n, struct cm_kinds *k)
 {
-    if (n >= UINT32_MAX) { /* beyond 4 billion hosts: the rule per host */
+    memset(k, 0, sizeof(*k));
+    if (n >= UINT32_MAX)
+        return;
+    k->kind_of = cm_xmalloc((n ? n : 1) * sizeof(*k->kind_of));
+    k->first_of = cm_xmalloc((n ? n : 1) * sizeof(*k->first_of));
+    k->n = cm_vector_kinds(hosts, n, k->kind_of, k->first_of);
+}
+
+void cm_kinds_free(struct cm_kinds *k)
+{
+    free(k->kind_of);
+    free(k->first_of);
+    memset(k, 0, sizeof(*k));
+}
+
+void cm_verdicts_kinds(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
+                       const struct cm_kinds *kinds, const struct cm_assume *assume, struct cm_host_verdict *out)
+{
+    if (!kinds || !kinds->kind_of) { /* beyond 4 billion hosts: the rule per host */
         for (size_t h = 0; h < n; h++)
             out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
         return;
     }
-    uint32_t *kind_of = cm_xmalloc((n ? n : 1) * sizeof(*kind_of));
-    size_t *first_of = cm_xmalloc((n ? n : 1) * sizeof(*first_of));
-    size_t nkinds = cm_vector_kinds(hosts, n, kind_of, first_of);
-    for (size_t k = 0; k < nkinds; k++) {
-        size_t h = first_of[k];
+    for (size_t k = 0; k < kinds->n; k++) {
+        size_t h = kinds->first_of[k];
         out[h].enforceable = cm_enforce_verdict(model, hosts[h], assume, &out[h].block);
     }
     for (size_t h = 0; h < n; h++)
-        if (first_of[kind_of[h]] != h)
-            out[h] = out[first_of[kind_of[h]]];
-    free(kind_of);
-    free(first_of);
+        if (!cm_kinds_first(kinds, h))
+            out[h] = out[kinds->first_of[kinds->kind_of[h]]];
+}
+
+void cm_verdicts(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,
+                 const struct cm_assume *assume, struct cm_host_verdict *out)
+{
+    struct cm_kinds k;
+    cm_kinds_find(hosts, n, &k);
+    cm_verdicts_kinds(model, hosts, n, &k, assume, out);
+    cm_kinds_free(&k);
 }

@@ -33,7 +33,13 @@ enum cm_policy {
 
 struct cm_custom_policy {
     const char *name;
-    /* Common value of a and b; false when there is none (then the field is incompatible). */
+    /* Common value of a and b; false when there is none (then the field is
+     * incompatible and a is kept).  Required, as of every built-in policy:
+     * merge(a, a) gives a, and a value that merged once keeps merging without
+     * changing what it merges into: merge(a, b) = m succeeding, then m moved
+     * on by more merges (failed ones keep it) to m', merge(m', b) succeeds
+     * and gives m'.  The merge counts on it to fold each value once
+     * (tests/unit/test_custom_policies.c checks every custom policy). */
     bool (*merge)(uint64_t a, uint64_t b, uint64_t *out);
     /* Can a host whose own value is `host` give a guest the value `want`? */
     bool (*provides)(uint64_t host, uint64_t want);
