@@ -383,6 +383,12 @@ static void print_baseline_human(const struct cm_baseline *b, const struct host_
                                                       : "VMMs restoring every saved register (restore-all)");
 
     size_t *idx = cm_xmalloc(b->nhosts * sizeof(size_t));
+    /* the bits some host has otherwise than the first, per word, in one pass over the hosts: a
+     * field no host differs in limits nothing, and is not scanned host by host */
+    uint64_t *differ = cm_xcalloc(ops->nwords, sizeof(uint64_t));
+    for (size_t h = 1; h < b->nhosts; h++)
+        for (size_t i = 0; i < ops->nwords; i++)
+            differ[i] |= b->hosts[h]->val[i] ^ b->hosts[0]->val[i];
     printf("%-20s %-16s %-24s %s\n", "REGISTER", "FIELD", "MODEL", all ? "LIMITED BY / VALUE" : "LIMITED BY");
     size_t shown = 0;
     for (size_t i = 0; i < ops->nwords; i++) {
@@ -391,6 +397,8 @@ static void print_baseline_human(const struct cm_baseline *b, const struct host_
         const struct cm_word *w = &ops->words[i];
         for (uint16_t fi = 0; fi < w->nfields; fi++) {
             const struct cm_field *f = &w->fields[fi];
+            if (!all && !(differ[i] & cm_field_mask(f)))
+                continue;
             size_t k = cm_limited_by(b->hosts, b->nhosts, m, i, f, idx);
             if (!k && !all)
                 continue;
@@ -417,6 +425,8 @@ static void print_baseline_human(const struct cm_baseline *b, const struct host_
     if (!shown)
         printf("(every field is equal on all hosts)\n");
     free(idx);
+    free(differ);
+    cli_timing("verdict, model and limited-by table printed (the first screen)");
 
     print_hosts(b, v, names);
     if (b->incompat.n) {
@@ -473,6 +483,7 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
                      (o->assume.restore == CM_RESTORE_PLAN_AWARE ? CM_BL_PLAN_AWARE : 0);
     if (cm_baseline_ex((const struct cm_vector *const *)vecs, n, flags, &b, &err) < 0)
         return cli_fail(&err);
+    cli_timing("baseline of %zu hosts (model, verdicts%s)", n, b.ngroups ? ", groups" : "");
     int rc = b.enforceable_everywhere ? CM_EXIT_OK : CM_EXIT_INCOMPATIBLE;
     if (o->json) {
         struct json_object *j = cm_baseline_to_json(&b, &err);
@@ -498,6 +509,7 @@ static int baseline_of(struct cm_vector *const *vecs, size_t n, const struct opt
             printf("\nModel written to %s, digest %s\n", out, ms->digest);
         cm_snapshot_free(ms);
     }
+    cli_timing("report printed");
     cm_baseline_free(&b);
     return rc;
 }
@@ -553,6 +565,7 @@ int cmd_baseline(int argc, char **argv)
                         "architecture.\n");
         rc = CM_EXIT_USAGE;
     }
+    cli_timing("read %zu inputs", n);
     size_t nv = 0;
     for (; !rc && nv < n; nv++) {
         cm_error err = {0};
@@ -561,6 +574,7 @@ int cmd_baseline(int argc, char **argv)
             break;
         }
     }
+    cli_timing("decoded %zu hosts", nv);
     if (!rc) {
         {
             struct json_object *jarr = json_object_new_array();

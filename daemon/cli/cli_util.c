@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -173,6 +175,34 @@ struct json_object *cli_json_wrap(const char *name, struct json_object *obj)
     }
     json_object_put(obj);
     return j;
+}
+
+static double timing_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double timing_start = -1;
+
+void cli_timing_start(void)
+{
+    timing_start = timing_ms();
+}
+
+void cli_timing(const char *what, ...)
+{
+    const char *on = getenv("CPUMODELD_TIMING");
+    if (!on || !*on)
+        return;
+    fflush(stdout); /* what was printed before this mark is out before the mark says so */
+    va_list ap;
+    va_start(ap, what);
+    fprintf(stderr, "cpumodeld: timing: ");
+    vfprintf(stderr, what, ap);
+    va_end(ap);
+    fprintf(stderr, " at %.1f ms\n", timing_ms() - (timing_start < 0 ? timing_ms() : timing_start));
 }
 
 const char *cli_color(FILE *f, const char *esc)

@@ -37,6 +37,11 @@ int cli_write_json(const char *cmd, const char *path, struct json_object *doc);
 struct json_object *cli_json_doc(const char *name);
 /* `obj`'s members after {"schema": "cpumodel.NAME/1"} (takes obj's reference). */
 struct json_object *cli_json_wrap(const char *name, struct json_object *obj);
+/* With CPUMODELD_TIMING set, "cpumodeld: timing: WHAT at N.N ms" on stderr (N since
+ * cli_timing_start(), which main() calls first): where a command spends its time, for an
+ * operator or a bench.  Standard output is flushed first, so a mark follows what it times. */
+void cli_timing_start(void);
+void cli_timing(const char *what, ...) __attribute__((format(printf, 1, 2)));
 /* Colour on a terminal unless NO_COLOR is set (https://no-color.org): the escape or "". */
 const char *cli_color(FILE *f, const char *esc);
 #define CLI_RED "\033[31;1m"

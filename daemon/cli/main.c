@@ -277,6 +277,7 @@ static int unknown_command(const char *name)
 
 int main(int argc, char **argv)
 {
+    cli_timing_start();
     cli_set_usage(usage_lines); /* the commands' usage errors print their lines from the table above */
     if (argc < 2) {
         usage(stderr);

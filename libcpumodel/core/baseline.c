@@ -39,10 +39,15 @@ struct group_state {
 
 /* What a kind learnt when one of its hosts was placed: the group it joined
  * and the sum of the earlier groups' versions then.  While that sum holds,
- * every earlier group still rejects the kind (versions only grow). */
+ * every earlier group still rejects the kind (versions only grow).  While
+ * the group it joined also keeps the version it had after the join, the
+ * kind's next host joins it too, leaving its model as it is (the merge is
+ * idempotent: the model already holds the kind's values, and the kind's
+ * verdict under that model was taken). */
 struct kind_memo {
     size_t group; /* SIZE_MAX: not placed yet */
     uint64_t stamp;
+    uint64_t joined; /* the group's version after the kind's last host joined it */
 };
 
 /* Merges the group's model with host `extra` (the merge is associative, so
@@ -124,6 +129,12 @@ static char *why_new_group(const struct cm_baseline *b, size_t h)
  * Verdicts without text; a kind's hosts after its first skip the groups
  * that rejected it while those have not changed (a fleet of 10,000 hosts of
  * a few kinds costs a few tries per kind, not per host). */
+/* The group a kind's earlier host joined (SIZE_MAX: none yet, or no memo). */
+static size_t km_group(const struct kind_memo *km)
+{
+    return km ? km->group : SIZE_MAX;
+}
+
 static void compute_groups(struct cm_baseline *b, const struct cm_kinds *kinds)
 {
     size_t n = b->nhosts;
@@ -151,6 +162,12 @@ static void compute_groups(struct cm_baseline *b, const struct cm_kinds *kinds)
                 start = km->group;
         }
         size_t placed = SIZE_MAX;
+        if (start == km_group(km) && start < b->ngroups && gs[start].version == km->joined) {
+            struct cm_group *grp = &b->groups[start];
+            grp->members = cm_xrealloc(grp->members, (grp->nmembers + 1) * sizeof(size_t));
+            grp->members[grp->nmembers++] = h;
+            placed = start;
+        }
         for (size_t g = start; g < b->ngroups && placed == SIZE_MAX; g++) {
             struct cm_group *grp = &b->groups[g];
             struct cm_vector model;
@@ -186,6 +203,7 @@ static void compute_groups(struct cm_baseline *b, const struct cm_kinds *kinds)
             km->stamp = 0;
             for (size_t g = 0; g < placed; g++)
                 km->stamp += gs[g].version;
+            km->joined = gs[placed].version;
         }
     }
     free(gs);

@@ -298,3 +298,76 @@ const char *cm_snapshot_name(const struct cm_snapshot *s)
         return s->source;
     return "(unnamed)";
 }
+
+static bool same_str(const char *a, const char *b)
+{
+    return a == b || (a && b && !strcmp(a, b));
+}
+
+/* A field added to struct cm_snapshot must be placed on one side of this
+ * comparison: compared below, or named as descriptive in the header.  The
+ * size check makes the addition fail here until it is (LP64 builds). */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct cm_snapshot) == 344,
+               "struct cm_snapshot changed: decide whether cm_snapshot_same_content compares the new field");
+
+bool cm_snapshot_same_content(const struct cm_snapshot *a, const struct cm_snapshot *b)
+{
+    if (a == b)
+        return true;
+    if (!a || !b)
+        return false;
+    /* not compared (descriptive): host, source, created, probe_ms; and the
+     * add_* helpers' capacities.  Everything else is. */
+    if (a->arch != b->arch || a->kind != b->kind || a->kver != b->kver || a->api_version != b->api_version ||
+        a->partial != b->partial || a->has_vcpu_features != b->has_vcpu_features ||
+        a->vcpu_features != b->vcpu_features || a->preferred_target != b->preferred_target ||
+        a->ncaps != b->ncaps || a->nregs != b->nregs || a->nwords != b->nwords || a->ncpuid != b->ncpuid ||
+        a->ncpuid_emulated != b->ncpuid_emulated || a->nmsrs != b->nmsrs ||
+        a->nmsr_index_list != b->nmsr_index_list || a->nmembers != b->nmembers || a->nfacts != b->nfacts ||
+        !a->writable_masks != !b->writable_masks)
+        return false;
+    if (!same_str(a->kernel, b->kernel) || !same_str(a->cpu, b->cpu) || !same_str(a->microcode, b->microcode) ||
+        !same_str(a->bios, b->bios) || !same_str(a->digest, b->digest))
+        return false;
+    for (size_t i = 0; i < a->ncaps; i++)
+        if (a->caps[i].id != b->caps[i].id || a->caps[i].sys != b->caps[i].sys || a->caps[i].vm != b->caps[i].vm ||
+            a->caps[i].has_vm != b->caps[i].has_vm)
+            return false;
+    /* registers: ids, flags and values (the same layout, as two files of one
+     * kind read alike, compares the value words at once; struct cm_reg is
+     * two words without padding, so equal entries compare equal bytewise) */
+    _Static_assert(sizeof(struct cm_reg) == 16, "struct cm_reg has padding: compare it field by field");
+    bool same_layout = !a->nregs || !memcmp(a->regs, b->regs, a->nregs * sizeof(*a->regs));
+    for (size_t i = 0; !same_layout && i < a->nregs; i++) {
+        if (a->regs[i].id != b->regs[i].id || a->regs[i].flags != b->regs[i].flags)
+            return false;
+    }
+    if (same_layout) {
+        if (a->nwords && memcmp(a->words, b->words, a->nwords * sizeof(*a->words)))
+            return false;
+    } else {
+        for (size_t i = 0; i < a->nregs; i++)
+            if (memcmp(a->words + a->regs[i].off, b->words + b->regs[i].off,
+                       cm_reg_words(a->regs[i].id) * sizeof(*a->words)))
+                return false;
+    }
+    if (a->writable_masks && memcmp(a->writable_masks, b->writable_masks, CM_ARM64_MASKS_LEN * sizeof(uint64_t)))
+        return false;
+    /* CPUID entries are seven uint32_t: no padding to compare */
+    if ((a->ncpuid && memcmp(a->cpuid, b->cpuid, a->ncpuid * sizeof(*a->cpuid))) ||
+        (a->ncpuid_emulated &&
+         memcmp(a->cpuid_emulated, b->cpuid_emulated, a->ncpuid_emulated * sizeof(*a->cpuid_emulated))) ||
+        (a->nmsr_index_list &&
+         memcmp(a->msr_index_list, b->msr_index_list, a->nmsr_index_list * sizeof(*a->msr_index_list))))
+        return false;
+    for (size_t i = 0; i < a->nmsrs; i++)
+        if (a->msrs[i].index != b->msrs[i].index || a->msrs[i].value != b->msrs[i].value)
+            return false;
+    for (size_t i = 0; i < a->nmembers; i++)
+        if (!same_str(a->members[i], b->members[i]))
+            return false;
+    for (size_t i = 0; i < a->nfacts; i++)
+        if (a->facts[i].value != b->facts[i].value || !same_str(a->facts[i].name, b->facts[i].name))
+            return false;
+    return true;
+}

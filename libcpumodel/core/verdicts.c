@@ -4,7 +4,8 @@
  * enforcement rule's (cm_enforce_verdict: the same function the text path
  * runs, with no reasons wanted), memoised per kind of host: two hosts whose
  * every input to the rule is equal (values, listed words, register list,
- * kernel, init features, masks, arch facts, snapshot) get one evaluation.
+ * kernel, init features, masks, arch facts, the snapshot's content: all but
+ * its names and dates, cm_snapshot_same_content) get one evaluation.
  * A fleet is made of few kinds (CPU model x stepping x firmware x kernel),
  * so 10,000 hosts cost a hash of each host's values plus one rule per kind.
  * The name is not an input: it only appears in text.
@@ -38,7 +39,7 @@ uint64_t cm_vector_kind_hash(const struct cm_vector *v)
                      (uint64_t)v->vcpu_features << 2 | (uint64_t)v->has_vcpu_features << 1 | v->is_model,
                      v->host_flags,
                      v->nregs,
-                     (uintptr_t)v->snap,
+                     0x452821e638d01377ULL, /* not the snapshot: hosts read from two files can be one kind */
                      0x243f6a8885a308d3ULL,
                      0x13198a2e03707344ULL};
     for (; i + 8 <= n; i += 8)
@@ -71,7 +72,7 @@ bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b)
 {
     if (a->ops != b->ops || a->is_model != b->is_model || a->kver != b->kver ||
         a->has_vcpu_features != b->has_vcpu_features || a->vcpu_features != b->vcpu_features ||
-        a->host_flags != b->host_flags || a->snap != b->snap || a->nregs != b->nregs)
+        a->host_flags != b->host_flags || a->nregs != b->nregs)
         return false;
     if (!a->masks != !b->masks ||
         (a->masks && a->masks != b->masks && memcmp(a->masks, b->masks, CM_ARM64_MASKS_LEN * sizeof(uint64_t))))
@@ -80,7 +81,11 @@ bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b)
     if (memcmp(a->val, b->val, n * sizeof(uint64_t)) || memcmp(a->present, b->present, n) ||
         memcmp(a->novalue, b->novalue, n))
         return false;
-    return a->reg_ids == b->reg_ids || !memcmp(a->reg_ids, b->reg_ids, a->nregs * sizeof(uint64_t));
+    if (a->reg_ids != b->reg_ids && memcmp(a->reg_ids, b->reg_ids, a->nregs * sizeof(uint64_t)))
+        return false;
+    /* the rule reads the snapshot too (facts, register values): equal in
+     * content, not only the same object (every file its own) */
+    return cm_snapshot_same_content(a->snap, b->snap);
 }
 
 /* Open addressing over the kinds seen so far: 1 + index of a kind's first

@@ -63,21 +63,56 @@ static void check_one(const struct cm_vector *model, const struct cm_vector *hos
     cm_reasons_free(&all);
 }
 
-/* Every host of the set, each twice more under another name (one copy
- * sharing the register list, one with its own): the memo must give each
- * copy the verdict its own evaluation gives. */
+/* The host's snapshot as another file of the same kind would read: its own
+ * object, another name, source and time; with `flip`, also one fact the
+ * rule reads changed (arm64: whether KVM took a lowered ID register; other
+ * arches: a fact of their own added), so the content differs. */
+static struct cm_snapshot *other_file(const struct cm_snapshot *s, int k, bool flip)
+{
+    struct cm_snapshot *d = cm_snapshot_dup(s);
+    char name[64];
+    snprintf(name, sizeof(name), "%s-file%d", s->host ? s->host : "host", k);
+    cm_snapshot_set_str(&d->host, name);
+    cm_snapshot_set_str(&d->source, "file:elsewhere.json");
+    cm_snapshot_set_str(&d->created, "2031-01-01T00:00:00Z");
+    d->probe_ms = 12.5;
+    ck_assert(cm_snapshot_same_content(s, d));
+    if (flip) {
+        cm_error err = {0};
+        const struct cm_fact *f = cm_snapshot_find_fact(d, CM_FACT_ARM64_WRITABLE_ID_REGS);
+        if (f)
+            ((struct cm_fact *)f)->value = !f->value;
+        else
+            ck_assert_int_eq(cm_snapshot_add_fact(d, s->arch == CM_ARCH_ARM64 ? CM_FACT_ARM64_WRITABLE_ID_REGS
+                                                                               : "test.other_content",
+                                                  1, &err),
+                             0);
+        ck_assert(!cm_snapshot_same_content(s, d));
+    }
+    return d;
+}
+
+/* Every host of the set, each four times more under another name: one copy
+ * sharing the register list, one with its own, one read from another file of
+ * the same content, one whose file differs in a fact the rule reads.  The
+ * memo must give each copy the verdict its own evaluation gives (and shares
+ * it across files only when their content is equal). */
+#define COPIES 4
 static void check_model(const struct cm_vector *model, struct tl_set *s, const struct cm_assume *a, struct tally *t)
 {
-    struct cm_vector copies[2 * TL_SET_MAX];
-    const struct cm_vector *fleet[3 * TL_SET_MAX];
+    struct cm_vector copies[COPIES * TL_SET_MAX];
+    struct cm_snapshot *files[COPIES * TL_SET_MAX] = {0};
+    const struct cm_vector *fleet[(COPIES + 1) * TL_SET_MAX];
     size_t n = 0;
     for (size_t i = 0; i < s->n; i++) {
         fleet[n++] = &s->vec[i];
-        for (int c = 0; c < 2; c++) {
-            struct cm_vector *v = &copies[2 * i + c];
+        for (int c = 0; c < COPIES; c++) {
+            struct cm_vector *v = &copies[COPIES * i + c];
             cm_vector_copy(v, &s->vec[i]);
-            if (c)
+            if (c == 1)
                 cm_vector_share_regs(v, &s->vec[i]);
+            if (c >= 2 && s->vec[i].snap)
+                v->snap = files[COPIES * i + c] = other_file(s->vec[i].snap, c, c == 3);
             free(v->name);
             v->name = cm_xasprintf("%s-copy%d", s->vec[i].name, c);
             fleet[n++] = v;
@@ -92,8 +127,10 @@ static void check_model(const struct cm_vector *model, struct tl_set *s, const s
         check_one(model, fleet[h], a, &fast[h], t);
     }
     free(fast);
-    for (size_t i = 0; i < 2 * s->n; i++)
+    for (size_t i = 0; i < COPIES * s->n; i++) {
         cm_vector_free(&copies[i]);
+        cm_snapshot_free(files[i]);
+    }
 }
 
 /* A lazy baseline against a full one over the same members. */
@@ -158,6 +195,52 @@ START_TEST(fleet)
 }
 END_TEST
 
+/* Two files of one kind share a verdict only when equal in everything the
+ * rule may read: every change below (a register value, the kernel, a
+ * capability, a CPUID entry, an MSR) makes the content differ. */
+START_TEST(snapshot_content)
+{
+    struct cm_snapshot *arm = tl_load("ARM_NEOVERSE_N1_6.1"), *x86 = tl_load("AMD_MILAN_6.1");
+    struct cm_snapshot *base[2] = {arm, x86};
+    for (int b = 0; b < 2; b++) {
+        const struct cm_snapshot *s = base[b];
+        for (int change = 0; change < 5; change++) {
+            struct cm_snapshot *d = other_file(s, change, false);
+            bool changed = true;
+            switch (change) {
+            case 0:
+                ck_assert_uint_gt(d->nwords, 0);
+                d->words[d->nwords / 2] ^= 1;
+                break;
+            case 1:
+                cm_snapshot_set_str(&d->kernel, "9.9.9-test");
+                break;
+            case 2:
+                if ((changed = d->ncaps > 0))
+                    d->caps[0].sys++;
+                break;
+            case 3:
+                if ((changed = d->ncpuid > 0))
+                    d->cpuid[d->ncpuid - 1].ecx ^= 1u << 5;
+                break;
+            case 4:
+                if ((changed = d->nmsrs > 0))
+                    d->msrs[0].value ^= 1;
+                break;
+            }
+            if (changed)
+                ck_assert_msg(!cm_snapshot_same_content(s, d), "%s: change %d not seen", s->host, change);
+            cm_snapshot_free(d);
+        }
+    }
+    ck_assert(!cm_snapshot_same_content(arm, x86));
+    ck_assert(!cm_snapshot_same_content(arm, NULL));
+    ck_assert(cm_snapshot_same_content(NULL, NULL));
+    cm_snapshot_free(arm);
+    cm_snapshot_free(x86);
+}
+END_TEST
+
 int main(void)
 {
     tl_require_fixtures();
@@ -165,6 +248,7 @@ int main(void)
     TCase *tc = tcase_create("fast_equals_text");
     tcase_set_timeout(tc, 600);
     tcase_add_loop_test(tc, fleet, 0, TL_FLEETS);
+    tcase_add_test(tc, snapshot_content);
     suite_add_tcase(s, tc);
     return tl_run(s);
 }

@@ -168,6 +168,10 @@ void cm_snapshot_free(struct cm_snapshot *s);
 static inline void cm_snapshot_freep(struct cm_snapshot **s) { cm_snapshot_free(*s); }
 #define _cleanup_snapshot_ __attribute__((cleanup(cm_snapshot_freep)))
 struct cm_snapshot *cm_snapshot_dup(const struct cm_snapshot *s);
+/* Equal in everything a rule may read: every field but the host name, the
+ * source, the creation time and the probe's duration (two hosts of one kind
+ * read from two files).  NULL equals only NULL. */
+bool cm_snapshot_same_content(const struct cm_snapshot *a, const struct cm_snapshot *b);
 
 void cm_snapshot_set_str(char **field, const char *value); /* frees the old value */
 
