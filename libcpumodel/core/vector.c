@@ -111,6 +111,62 @@ int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm
     return 0;
 }
 
+/* Over what tells contents apart cheaply (register values and counts);
+ * cm_snapshot_same_content decides. */
+static uint64_t content_hash(const struct cm_snapshot *s)
+{
+    uint64_t l[4] = {s->arch, s->nregs, s->nfacts, s->kver};
+    size_t i = 0;
+    for (; i + 4 <= s->nwords; i += 4)
+        for (int k = 0; k < 4; k++)
+            l[k] = (l[k] ^ s->words[i + k]) * 0x9e3779b97f4a7c15ULL;
+    for (; i < s->nwords; i++)
+        l[0] = (l[0] ^ s->words[i]) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = l[0] ^ (l[1] << 16 | l[1] >> 48) ^ (l[2] << 32 | l[2] >> 32) ^ (l[3] << 48 | l[3] >> 16);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    return h ^ h >> 33;
+}
+
+size_t cm_vectors_from_snapshots(const struct cm_snapshot *const *snaps, size_t n, struct cm_vector *vecs,
+                                 cm_error *err)
+{
+    /* open addressing: 1 + index of the first snapshot of a content */
+    size_t cap = 16;
+    while (cap < 2 * n)
+        cap *= 2;
+    size_t *first = cm_xcalloc(cap, sizeof(size_t));
+    uint64_t *hash = cm_xmalloc(cap * sizeof(uint64_t));
+    size_t made = 0;
+    for (; made < n; made++) {
+        const struct cm_snapshot *s = snaps[made];
+        uint64_t h = content_hash(s);
+        size_t slot = h & (cap - 1);
+        for (; first[slot]; slot = (slot + 1) & (cap - 1))
+            if (hash[slot] == h && cm_snapshot_same_content(snaps[first[slot] - 1], s))
+                break;
+        if (!first[slot]) {
+            if (cm_vector_from_snapshot(s, &vecs[made], err) < 0)
+                break;
+            first[slot] = made + 1;
+            hash[slot] = h;
+            continue;
+        }
+        /* the same content decodes to the same vector: only the name and the
+         * snapshot it points back to are this host's */
+        const struct cm_vector *twin = &vecs[first[slot] - 1];
+        struct cm_vector *v = &vecs[made];
+        cm_vector_copy(v, twin);
+        cm_vector_share_regs(v, twin);
+        free(v->name);
+        v->name = cm_xstrdup(cm_snapshot_name(s));
+        v->snap = s;
+    }
+    free(first);
+    free(hash);
+    return made;
+}
+
 bool cm_ids_has(const uint64_t *ids, size_t n, uint64_t id)
 {
     size_t lo = 0, hi = n;

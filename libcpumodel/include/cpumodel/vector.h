@@ -42,6 +42,14 @@ struct cm_vector {
 /* Decodes a snapshot with its arch's driver.  Fails on an unknown arch or
  * a snapshot the driver rejects (the error names the host). */
 int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm_error *err);
+/* cm_vector_from_snapshot for snaps[0..n) into vecs[0..n), each content once:
+ * a snapshot equal in content to an earlier one (cm_snapshot_same_content:
+ * another host's file of the same kind) gets the earlier vector's copy under
+ * its own name and snapshot, borrowing its register list (free all of vecs
+ * together).  Returns how many vectors it made: n, or fewer with err set by
+ * the first snapshot that failed (vecs[returned] is not made). */
+size_t cm_vectors_from_snapshots(const struct cm_snapshot *const *snaps, size_t n, struct cm_vector *vecs,
+                                 cm_error *err);
 void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const char *name);
 void cm_vector_copy(struct cm_vector *dst, const struct cm_vector *src);
 void cm_vector_free(struct cm_vector *v);
