@@ -37,8 +37,16 @@ struct pass {
     size_t nassumed;             /* writes allowed on an assumption (the driver said why) */
     char *assumed;               /* the first one's reason */
     size_t nerrors;              /* errors found by this pass (text or not) */
+    size_t max_errors;           /* stop once this many are found (0: find all) */
     struct cm_block *block;      /* the first of them, may be NULL */
 };
+
+/* A first-reason pass has found what it reports (fields of one register
+ * included: a host is reported by its first error, not its first register's). */
+static bool enough(const struct pass *p)
+{
+    return p->max_errors && p->nerrors >= p->max_errors;
+}
 
 /* Every error of the rule goes through here, text or not: the count decides
  * when a first-reason pass stops and the first one is what blocks.  Rule and
@@ -231,12 +239,12 @@ static bool check_word(struct pass *p, size_t i)
         return true;
     bool ok = true;
     uint64_t diff = hval ^ model->val[i];
-    for (uint16_t fi = 0; fi < w->nfields; fi++)
+    for (uint16_t fi = 0; fi < w->nfields && !(!ok && enough(p)); fi++)
         if (diff & cm_field_mask(&w->fields[fi])) /* an equal field passes (check_field's first test) */
             ok &= check_field(p, i, hval, &w->fields[fi]);
     uint64_t rawm = cm_word_raw_mask(w);
     uint64_t hraw = hval & rawm, mraw = model->val[i] & rawm;
-    if (hraw != mraw) {
+    if (hraw != mraw && !(!ok && enough(p))) {
         struct cm_buf why = {0};
         uint32_t feat = 0;
         enum cm_enforce e = ops->enforce ? ops->enforce(host, i, NULL, hraw, mraw, why_for(p, &why), &feat)
@@ -263,13 +271,14 @@ static bool check_words(struct pass *p, size_t max_errors)
 {
     bool ok = true;
     p->nerrors = 0; /* a second pass (init features left out) starts the verdict again */
+    p->max_errors = max_errors;
     if (p->block)
         memset(p->block, 0, sizeof(*p->block));
     if (p->target)
         memcpy(p->target, p->host->val, p->host->ops->nwords * sizeof(uint64_t));
     for (size_t i = 0; i < p->host->ops->nwords; i++) {
         ok &= check_word(p, i);
-        if (!ok && max_errors && p->nerrors >= max_errors)
+        if (!ok && enough(p))
             break;
     }
     return ok;
@@ -355,7 +364,7 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     /* (a) the model's registers the host does not list: a guest saved under
      * the model carries them */
     const struct cm_snapshot *msnap = model->snap;
-    for (size_t r = 0; r < model->nregs && !(verdict_only && !ok); r++) {
+    for (size_t r = 0; r < model->nregs && !(!ok && (verdict_only || enough(p))); r++) {
         uint64_t id = model->reg_ids[r];
         if (cm_ids_has(eff, neff, id))
             continue;
@@ -379,7 +388,7 @@ static bool check_registers(struct pass *p, const struct cm_vector *after, unsig
     /* (b) the host's registers the model does not list: a guest started here
      * would save them and another member could not restore them */
     size_t extra = 0, xcap = 0;
-    for (size_t r = 0; r < host->nregs && !(verdict_only && !ok); r++) {
+    for (size_t r = 0; r < host->nregs && !(!ok && (verdict_only || enough(p))); r++) {
         uint64_t id = host->reg_ids[r];
         if (cm_vector_has_reg(model, id))
             continue;

@@ -11,7 +11,7 @@
  * (members and not), also in fleets with repeated kinds under other names:
  *   - the fast verdict equals the text path's, first-reason and full;
  *   - the blocking field is the text path's first error (rule, register,
- *     field, values);
+ *     field, values), and a first-reason pass reports that one error only;
  *   - a lazy baseline has the verdicts of a full one, and its on-demand
  *     reasons are the full one's reasons.
  */
@@ -52,6 +52,10 @@ static void check_one(const struct cm_vector *model, const struct cm_vector *hos
             if (first.v[k].sev == CM_SEV_ERROR)
                 r = &first.v[k];
         ck_assert_msg(r, "%s on %s: not enforceable without an error reason", model->name, host->name);
+        size_t errors = 0; /* a first-reason pass reports one error: the first, not its register's all */
+        for (size_t k = 0; k < first.n; k++)
+            errors += first.v[k].sev == CM_SEV_ERROR;
+        ck_assert_msg(errors == 1, "%s on %s: first-reason pass gave %zu errors", model->name, host->name, errors);
         const struct cm_block *b = &fast->block;
         ck_assert_msg(same_str(b->rule, r->rule) && b->reg == r->reg && same_str(b->field, r->field) &&
                           b->has_values == r->has_values && b->have == r->have && b->want == r->want,
