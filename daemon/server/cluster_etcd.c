@@ -287,8 +287,7 @@ static void register_put(struct cmd_cluster *cl, bool with_content)
         set_unreachable(cl, "cannot render this host's snapshot");
         return;
     }
-    char digest[CM_DIGEST_LEN];
-    cm_vector_digest(&d->host.vec, digest);
+    const char *digest = d->host.digest;
     struct cluster_host *h = cluster_view_host(&cl->view, me);
     _cleanup_free_ char *now = iso_now();
     struct json_object *ok = json_object_new_array();

@@ -318,8 +318,7 @@ static uint64_t render_count;
 static struct cluster_blob *self_blob(struct cmd_daemon *d, struct registry_render *r)
 {
     struct cluster_host *me = cluster_view_host(cmd_cluster_view(d), cm_snapshot_name(d->host.snap));
-    char mine[CM_DIGEST_LEN];
-    cm_vector_digest(&d->host.vec, mine);
+    const char *mine = d->host.digest;
     snprintf(r->self_id, sizeof(r->self_id), "self:%s", mine);
     return me && me->blob && me->digest && !strcmp(me->digest, mine) ? me->blob : NULL;
 }
