@@ -8,15 +8,15 @@
  * the baseline over one representative per content, its verdicts, the pins'
  * status — depends only on the contents, their representatives and the
  * pinned models: a handful of vectors.  So a render is
- *   1. one pass over the view's hosts, already in name order: the contents
- *      and their names, the unreachable and stale lists;
+ *   1. one pass over the view's hosts (their rows, below), already in name
+ *      order: the contents and their names, the unreachable and stale lists;
  *   2. the template — the reply encoded by methods.c with holes where the
  *      per-host parts go — made again only when its signature (contents,
  *      representatives, which contents have company, pinned models) moved;
  *   3. the template's text with the holes filled into the slot's buffer; a
  *      member's object is encoded once and again only when what it shows
  *      changed (status, age, error), its verdict spliced in from its
- *      content's.
+ *      content's, and kept with those of its run.
  * The host records are scattered over the heap, and reading 10,000 of them
  * cost more than the rest of a render: what the pass needs of each host is
  * kept in a row (an array in the view's order, names in one buffer), and
@@ -25,9 +25,9 @@
  * again; hosts added or removed (a new layout) make all of them again.
  * One host changed costs its own encoding, its run's, one pass over the
  * rows and one copy of the reply; a new content or representative also the
- * baseline over the representatives.  The reply is the one a full render gives: the
- * template comes from the functions that answer static peers, and
- * test_cluster_etcd_incremental.sh compares it with a fresh daemon's. */
+ * baseline over the representatives.  The reply is the one a full render
+ * gives: the template comes from the functions that answer static peers,
+ * and test_cluster_etcd_incremental.sh compares it with a fresh daemon's. */
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
 #include <stdint.h>
