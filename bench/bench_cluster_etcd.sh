@@ -13,6 +13,10 @@
 # Beside it, in the same run: the static-peer baseline over 50 peer daemons
 # (the fan-out the registry replaces; bench_daemon.sh goes to 500).
 # usage: bench/bench_cluster_etcd.sh [BUILD_DIR]   (bench/run.sh passes build-bench)
+# env: BENCH_HOSTS (sizes, default "1000 10000"), BENCH_SECONDS (steady state),
+#      BENCH_CHANGES (changes of one host, default 1: min/median/max beside),
+#      BENCH_STATIC=no (skip the static peers), BENCH_PERF=FILE (perf record -g
+#      of the daemon during the changes, into FILE.N)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
@@ -155,24 +159,39 @@ for n in $sizes; do
     "$B" --socket "$T/fresh.sock" --clients "$c" --seconds "$secs" --warmup 0.5 --pid "$fp" \
       --method io.cpumodeld.GetBaseline --params '{}' | grep -v 'vs targets' | sed 's/^/     /'
   done
-  # one host changes
-  rev=$(change_one bench-00000)
-  t0=$(ms_now)
-  for _ in $(seq 3000); do
-    [ "$(reg revision)" -ge "$rev" ] && break
-    sleep 0.005
+  # one host changes (BENCH_CHANGES times, back and forth between two contents)
+  bmss=()
+  perfpid=
+  if [ -n "${BENCH_PERF:-}" ]; then # a profile of the daemon while hosts change: perf record -g into $BENCH_PERF.N
+    perf record -g -o "$BENCH_PERF.$n" -p "$fp" >/dev/null 2>&1 &
+    perfpid=$!
+    sleep 1
+  fi
+  for _ in $(seq "${BENCH_CHANGES:-1}"); do
+    rev=$(change_one bench-00000)
+    t0=$(ms_now)
+    for _ in $(seq 3000); do
+      [ "$(reg revision)" -ge "$rev" ] && break
+      sleep 0.005
+    done
+    "$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline >/dev/null
+    upd=$(($(ms_now) - t0))
+    t0=$(ms_now) # what one poll costs here (a CLI process and jq)
+    reg revision >/dev/null
+    poll=$(($(ms_now) - t0))
+    # the render of that revision (a reply carries the render before its own: read it fresh)
+    bms=$(reg baseline_ms)
+    bmss+=("$bms")
   done
-  "$D" query --socket "$T/fresh.sock" --call io.cpumodeld.GetBaseline >/dev/null
-  upd=$(($(ms_now) - t0))
-  t0=$(ms_now) # what one poll costs here (a CLI process and jq)
-  reg revision >/dev/null
-  poll=$(($(ms_now) - t0))
-  # the render of that revision (a reply carries the render before its own: read it fresh)
-  bms=$(reg baseline_ms)
+  [ -z "$perfpid" ] || { kill -INT "$perfpid"; wait "$perfpid" 2>/dev/null || true; }
   echo "   one host changed: put -> first answer at its revision ${upd} ms (polled; one poll costs ${poll} ms here); the daemon's recompute + encode ${bms} ms"
+  if [ "${#bmss[@]}" -gt 1 ]; then
+    printf '%s\n' "${bmss[@]}" | sort -g | awk '{v[NR]=$1} END {printf "     recompute + encode over %d changes: min %.3f  median %.3f  max %.3f ms\n", NR, v[1], v[int((NR+1)/2)], v[NR]}'
+  fi
   kill -TERM "$fp"; wait "$fp" 2>/dev/null || true
 done
 
+[ "${BENCH_STATIC:-yes}" = yes ] || exit 0
 echo "-- static peers, the same run: GetBaseline over 50 peer daemons on loopback (the fan-out the registry replaces)"
 addrs=()
 for i in $(seq 0 49); do

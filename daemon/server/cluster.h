@@ -56,6 +56,15 @@ struct cluster_view {
     struct cluster_blob **blobs;
     size_t nblobs, bcap;
     uint64_t version; /* bumped on every change that alters a baseline */
+    size_t nlive;     /* hosts whose liveness key exists */
+    /* What changed, for registry_reply.c to redo only that: `layout` is new
+     * whenever hosts are added or removed (their indexes move); `touched`
+     * lists by index the hosts changed in place since (repeats allowed).
+     * Layouts are numbered across views, so a view replaced by a resync
+     * never passes for the one it replaced. */
+    uint64_t layout;
+    size_t *touched;
+    size_t ntouched, tcap;
 };
 
 struct cluster_host *cluster_view_host(struct cluster_view *v, const char *name);

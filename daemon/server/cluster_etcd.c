@@ -287,8 +287,7 @@ static void register_put(struct cmd_cluster *cl, bool with_content)
         set_unreachable(cl, "cannot render this host's snapshot");
         return;
     }
-    char digest[CM_DIGEST_LEN];
-    cm_vector_digest(&d->host.vec, digest);
+    const char *digest = d->host.digest;
     struct cluster_host *h = cluster_view_host(&cl->view, me);
     _cleanup_free_ char *now = iso_now();
     struct json_object *ok = json_object_new_array();
@@ -897,11 +896,8 @@ struct json_object *cmd_cluster_status(struct cmd_daemon *d)
     json_object_object_add(o, "unreachable_since", cl->reachable ? NULL : json_object_new_string(since));
     json_object_object_add(o, "revision", json_object_new_int64(cl->revision));
     json_object_object_add(o, "error", cl->reachable || !cl->error ? NULL : json_object_new_string(cl->error));
-    size_t live = 0;
-    for (size_t i = 0; i < cl->view.nhosts; i++)
-        live += cl->view.hosts[i]->live;
     json_object_object_add(o, "hosts", json_object_new_int64((int64_t)cl->view.nhosts));
-    json_object_object_add(o, "live", json_object_new_int64((int64_t)live));
+    json_object_object_add(o, "live", json_object_new_int64((int64_t)cl->view.nlive));
     json_object_object_add(o, "baseline_ms", json_object_new_double(cl->baseline_ms));
     return o;
 }

@@ -16,6 +16,15 @@
 
 #include "cluster.h"
 
+/* Layouts of every view, in the order they were made (see cluster.h). */
+static uint64_t layouts;
+
+static void relayout(struct cluster_view *v)
+{
+    v->layout = ++layouts;
+    v->ntouched = 0;
+}
+
 static size_t host_pos(const struct cluster_view *v, const char *name, bool *found)
 {
     size_t lo = 0, hi = v->nhosts;
@@ -42,6 +51,22 @@ struct cluster_host *cluster_view_host(struct cluster_view *v, const char *name)
     return found ? v->hosts[i] : NULL;
 }
 
+/* A host changed in place: its index joins the list since the layout (a
+ * list grown that long is cheaper to replace with a new layout). */
+static void touch(struct cluster_view *v, const char *name)
+{
+    bool found;
+    size_t i = host_pos(v, name, &found);
+    if (!found)
+        return;
+    if (v->ntouched >= 4096 + v->nhosts) {
+        relayout(v);
+        return;
+    }
+    cm_grow(&v->touched, &v->tcap, v->ntouched + 1, sizeof(*v->touched));
+    v->touched[v->ntouched++] = i;
+}
+
 static struct cluster_host *host_get(struct cluster_view *v, const char *name)
 {
     bool found;
@@ -54,6 +79,7 @@ static struct cluster_host *host_get(struct cluster_view *v, const char *name)
     h->name = cm_xstrdup(name);
     v->hosts[i] = h;
     v->nhosts++;
+    relayout(v);
     return h;
 }
 
@@ -78,9 +104,11 @@ static void host_remove(struct cluster_view *v, const char *name)
     size_t i = host_pos(v, name, &found);
     if (!found)
         return;
+    v->nlive -= v->hosts[i]->live;
     host_free(v->hosts[i]);
     memmove(&v->hosts[i], &v->hosts[i + 1], (v->nhosts - i - 1) * sizeof(*v->hosts));
     v->nhosts--;
+    relayout(v);
 }
 
 time_t cluster_host_silent_since(const struct cluster_host *h)
@@ -165,6 +193,7 @@ static void blob_remove(struct cluster_view *v, const char *content)
             if (v->hosts[j]->blob == b) {
                 v->hosts[j]->blob = NULL;
                 host_bind(v->hosts[j]);
+                touch(v, v->hosts[j]->name);
             }
         blob_free(b);
         v->blobs[i] = v->blobs[--v->nblobs];
@@ -203,6 +232,7 @@ static int apply_blob(struct cluster_view *v, const char *content, const char *v
         if (!h->blob && h->content && !strcmp(h->content, content)) {
             h->blob = b;
             host_bind(h);
+            touch(v, h->name);
         }
     }
     return 0;
@@ -229,6 +259,7 @@ static int apply_host(struct cluster_view *v, const char *name, const char *valu
             h->blob = NULL;
             h->mod_revision = 0;
             host_bind(h);
+            touch(v, name);
         } else
             host_remove(v, name);
         return 0;
@@ -250,6 +281,7 @@ static int apply_host(struct cluster_view *v, const char *name, const char *valu
     h->mod_revision = rev;
     h->blob = blob_find(v, content);
     host_bind(h);
+    touch(v, name);
     json_object_put(o);
     return 0;
 }
@@ -259,6 +291,8 @@ static void apply_live(struct cluster_view *v, const char *name, bool live)
     struct cluster_host *h = live ? host_get(v, name) : cluster_view_host(v, name);
     if (!h)
         return;
+    if (live != h->live)
+        v->nlive = live ? v->nlive + 1 : v->nlive - 1;
     h->live = live;
     if (!live) {
         h->seen_silent = time(NULL);
@@ -268,6 +302,7 @@ static void apply_live(struct cluster_view *v, const char *name, bool live)
         }
     }
     host_bind(h);
+    touch(v, name);
 }
 
 static int apply_model(struct cmd_daemon *d, const char *name, const char *value, size_t len, int64_t rev,
@@ -335,5 +370,6 @@ void cluster_view_free(struct cluster_view *v)
         blob_free(v->blobs[i]);
     free(v->hosts);
     free(v->blobs);
+    free(v->touched);
     memset(v, 0, sizeof(*v));
 }

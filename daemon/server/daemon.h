@@ -86,6 +86,7 @@ struct cmd_host {
     struct cm_snapshot *snap;
     struct cm_vector vec;
     bool have_vec;
+    char digest[CM_DIGEST_LEN]; /* vec's (cpumodel/digest.h), made with it: what the registry knows it by */
     struct json_object *drift; /* Drift */
     char *text;                /* the snapshot as the refresh child sent it: an equal one is not decoded again */
     size_t text_len;

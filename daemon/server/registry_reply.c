@@ -8,20 +8,26 @@
  * the baseline over one representative per content, its verdicts, the pins'
  * status — depends only on the contents, their representatives and the
  * pinned models: a handful of vectors.  So a render is
- *   1. one pass over the view's hosts, already in name order: the contents
- *      and their names, the unreachable and stale lists;
+ *   1. one pass over the view's hosts (their rows, below), already in name
+ *      order: the contents and their names, the unreachable and stale lists;
  *   2. the template — the reply encoded by methods.c with holes where the
  *      per-host parts go — made again only when its signature (contents,
  *      representatives, which contents have company, pinned models) moved;
  *   3. the template's text with the holes filled into the slot's buffer; a
  *      member's object is encoded once and again only when what it shows
  *      changed (status, age, error), its verdict spliced in from its
- *      content's.
- * One host added, changed or removed costs its own encoding, one pass and
- * one copy of the reply; a new content or representative also the baseline
- * over the representatives.  The reply is the one a full render gives: the
- * template comes from the functions that answer static peers, and
- * test_cluster_etcd_incremental.sh compares it with a fresh daemon's. */
+ *      content's, and kept with those of its run.
+ * The host records are scattered over the heap, and reading 10,000 of them
+ * cost more than the rest of a render: what the pass needs of each host is
+ * kept in a row (an array in the view's order, names in one buffer), and
+ * the members are kept encoded in runs of BLOCK hosts.  The view says which
+ * hosts changed since (cluster.h, `touched`): their rows and runs are made
+ * again; hosts added or removed (a new layout) make all of them again.
+ * One host changed costs its own encoding, its run's, one pass over the
+ * rows and one copy of the reply; a new content or representative also the
+ * baseline over the representatives.  The reply is the one a full render
+ * gives: the template comes from the functions that answer static peers,
+ * and test_cluster_etcd_incremental.sh compares it with a fresh daemon's. */
 #include <json-c/json.h>
 #include <json-c/printbuf.h>
 #include <stdint.h>
@@ -75,6 +81,25 @@ struct content {
     struct buf names; /* every host with it, in name order */
 };
 
+/* A host of the view as the pass needs it (see the top). */
+struct row {
+    struct cluster_blob *blob; /* its content, when it has a vector */
+    size_t name_off;           /* its name as JSON, in registry_render.names */
+    size_t name_len;
+    enum cmd_member_status status;
+    enum cm_arch arch;
+    bool shown; /* it has a record */
+};
+
+/* The members of BLOCK consecutive hosts of the view, encoded. */
+#define BLOCK 64
+struct block {
+    struct buf text; /* ",{member}" for each shown host but this one's own record */
+    bool dirty;      /* a host or a verdict in it changed */
+    bool aged;       /* a member shows an age, as of `at` */
+    time_t at;
+};
+
 struct hole_at {
     size_t off; /* in the template's text */
     enum rr_hole kind;
@@ -104,6 +129,17 @@ struct registry_render {
     struct cmd_peer **other_arch;
     size_t nother, ocap;
     struct buf next_sig;
+    /* the view's hosts, as of its layout and its first ntouched changes since */
+    struct row *rows;
+    size_t nrows, rcap;
+    struct buf names;
+    uint64_t layout;
+    size_t ntouched;
+    bool have_rows;
+    struct block *blocks;
+    size_t nblocks, bcap;
+    size_t self_row; /* this host's own record, not listed as a member; SIZE_MAX: none */
+    enum cm_arch arch; /* this host's: the members' verdicts depend on it */
 };
 
 /* ---- holes ---------------------------------------------------------------- */
@@ -149,6 +185,75 @@ struct json_object *rr_hole(struct rr_holes *hz, enum rr_hole kind, size_t arg)
     struct json_object *a = json_object_new_array();
     json_object_array_add(a, hole_node(hz->r, kind, arg));
     return a;
+}
+
+/* ---- rows and runs, kept with the view ------------------------------------ */
+
+static void row_set(struct row *row, const struct cluster_host *h)
+{
+    row->shown = h->content != NULL;
+    row->status = cluster_host_status(h);
+    row->blob = h->peer.have_vec ? h->blob : NULL;
+    row->arch = h->snap.arch;
+}
+
+static void name_json(struct cluster_host *h);
+
+static void blocks_dirty(struct registry_render *r)
+{
+    for (size_t b = 0; b < r->nblocks; b++)
+        r->blocks[b].dirty = true;
+}
+
+/* Every row and run again: hosts were added or removed. */
+static void rows_rebuild(struct registry_render *r, struct cluster_view *v)
+{
+    cm_grow(&r->rows, &r->rcap, v->nhosts + 1, sizeof(*r->rows));
+    r->names.len = 0;
+    for (size_t i = 0; i < v->nhosts; i++) {
+        struct cluster_host *h = v->hosts[i];
+        name_json(h);
+        r->rows[i].name_off = r->names.len;
+        r->rows[i].name_len = h->text.name_len;
+        put(&r->names, h->text.name_json, h->text.name_len);
+        row_set(&r->rows[i], h);
+    }
+    r->nrows = v->nhosts;
+    size_t had = r->bcap;
+    r->nblocks = (r->nrows + BLOCK - 1) / BLOCK;
+    cm_grow(&r->blocks, &r->bcap, r->nblocks + 1, sizeof(*r->blocks));
+    memset(&r->blocks[had], 0, (r->bcap - had) * sizeof(*r->blocks)); /* no text buffer yet */
+    blocks_dirty(r);
+    r->layout = v->layout;
+    r->ntouched = v->ntouched;
+    r->have_rows = true;
+}
+
+/* The rows as the view is now: the hosts it changed in place since, or all. */
+static void rows_update(struct registry_render *r, struct cluster_view *v)
+{
+    if (!r->have_rows || r->layout != v->layout) {
+        rows_rebuild(r, v);
+        return;
+    }
+    for (size_t k = r->ntouched; k < v->ntouched; k++) {
+        size_t i = v->touched[k];
+        row_set(&r->rows[i], v->hosts[i]);
+        r->blocks[i / BLOCK].dirty = true;
+    }
+    r->ntouched = v->ntouched;
+}
+
+/* This host's record is left out of the members (it is listed as "self"). */
+static void self_row_set(struct registry_render *r, size_t row)
+{
+    if (row == r->self_row)
+        return;
+    if (r->self_row != SIZE_MAX && r->self_row < r->nrows)
+        r->blocks[r->self_row / BLOCK].dirty = true;
+    if (row != SIZE_MAX)
+        r->blocks[row / BLOCK].dirty = true;
+    r->self_row = row;
 }
 
 /* ---- the pass over the view ----------------------------------------------- */
@@ -213,8 +318,7 @@ static uint64_t render_count;
 static struct cluster_blob *self_blob(struct cmd_daemon *d, struct registry_render *r)
 {
     struct cluster_host *me = cluster_view_host(cmd_cluster_view(d), cm_snapshot_name(d->host.snap));
-    char mine[CM_DIGEST_LEN];
-    cm_vector_digest(&d->host.vec, mine);
+    const char *mine = d->host.digest;
     snprintf(r->self_id, sizeof(r->self_id), "self:%s", mine);
     return me && me->blob && me->digest && !strcmp(me->digest, mine) ? me->blob : NULL;
 }
@@ -240,6 +344,11 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
     r->ncontents = r->nother = 0;
     r->unreachable.len = r->stale.len = 0;
     *has_silent = false;
+    rows_update(r, v);
+    if (arch != r->arch) {
+        r->arch = arch;
+        blocks_dirty(r);
+    }
     struct cluster_blob *mine = self_blob(d, r);
     /* where this host sorts among the others: found once, not per host */
     size_t self_at = 0, hi = v->nhosts;
@@ -250,13 +359,9 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
         else
             hi = mid;
     }
-    struct cluster_host *my_record =
-        self_at < v->nhosts && !strcmp(v->hosts[self_at]->name, me) ? v->hosts[self_at] : NULL;
-    bool self_done = false;
-    for (size_t i = 0; i <= v->nhosts; i++) {
-        struct cluster_host *h = i < v->nhosts ? v->hosts[i] : NULL;
-        if (!self_done && i == self_at) {
-            self_done = true;
+    self_row_set(r, self_at < v->nhosts && !strcmp(v->hosts[self_at]->name, me) ? self_at : SIZE_MAX);
+    for (size_t i = 0; i <= r->nrows; i++) {
+        if (i == self_at) {
             r->self_other = !mine;
             r->self_content = mine ? blob_content(r, mine, &d->host.vec, d->host.snap, me)
                                    : content_new(r, r->self_id, &d->host.vec, d->host.snap, me);
@@ -265,28 +370,31 @@ static void pass(struct cmd_daemon *d, struct registry_render *r, bool *has_sile
             nj = encode(json_object_new_string(me), &nl);
             content_add(r, r->self_content, nj, nl);
         }
-        if (!h)
+        if (i == r->nrows)
             break;
-        if (!h->content || h == my_record)
+        struct row *row = &r->rows[i];
+        if (!row->shown || i == r->self_row)
             continue;
-        enum cmd_member_status st = cluster_host_status(h);
-        name_json(h);
+        const char *nj = r->names.p + row->name_off;
         /* a silent host (its lease ended) counts like a cached peer */
-        if (st == CMD_MISSING || st == CMD_SILENT)
-            put_item(&r->unreachable, h->text.name_json, h->text.name_len);
-        if (st == CMD_SILENT) {
-            put_item(&r->stale, h->text.name_json, h->text.name_len);
+        if (row->status == CMD_MISSING || row->status == CMD_SILENT)
+            put_item(&r->unreachable, nj, row->name_len);
+        if (row->status == CMD_SILENT) {
+            put_item(&r->stale, nj, row->name_len);
             *has_silent = true;
         }
-        if (!h->peer.have_vec)
+        if (row->status == CMD_MISSING)
             continue;
-        if (h->snap.arch != arch) { /* left to its own group (arch_groups) */
+        struct cluster_host *h = v->hosts[i];
+        if (row->arch != arch) { /* left to its own group (arch_groups) */
             cm_grow(&r->other_arch, &r->ocap, r->nother + 1, sizeof(*r->other_arch));
             r->other_arch[r->nother++] = &h->peer;
             continue;
         }
-        content_add(r, blob_content(r, h->blob, &h->peer.vec, &h->snap, h->name), h->text.name_json,
-                    h->text.name_len);
+        /* the record itself is read only for a content's first host */
+        size_t c = row->blob->render_id == render_count ? row->blob->render_content
+                                                         : blob_content(r, row->blob, &h->peer.vec, &h->snap, h->name);
+        content_add(r, c, nj, row->name_len);
     }
 }
 
@@ -388,6 +496,37 @@ static void verdict_text(struct cmd_daemon *d, bool enforceable, struct buf *b)
     put(b, s + 1, len - 1);
 }
 
+/* One run's members again: its hosts' objects (each encoded again only if
+ * what it shows changed) and their verdicts. */
+static void block_encode(struct cmd_daemon *d, struct registry_render *r, size_t b, const struct buf *yes,
+                         const struct buf *no, time_t now)
+{
+    struct cluster_view *v = cmd_cluster_view(d);
+    struct block *blk = &r->blocks[b];
+    blk->text.len = 0;
+    blk->aged = false;
+    size_t end = (b + 1) * BLOCK < r->nrows ? (b + 1) * BLOCK : r->nrows;
+    for (size_t i = b * BLOCK; i < end; i++) {
+        const struct row *row = &r->rows[i];
+        if (!row->shown || i == r->self_row)
+            continue;
+        struct cluster_host *h = v->hosts[i];
+        member_text(d, h, now);
+        blk->aged |= h->text.fetched != 0;
+        put(&blk->text, ",", 1);
+        put(&blk->text, h->text.json, h->text.len);
+        if (row->status == CMD_MISSING)
+            put(&blk->text, "}", 1);
+        else {
+            /* another architecture cannot run the model */
+            const struct buf *vt = row->arch == r->arch && r->verdicts[row->blob->render_content] ? yes : no;
+            put(&blk->text, vt->p, vt->len);
+        }
+    }
+    blk->dirty = false;
+    blk->at = now;
+}
+
 static void fill_members(struct cmd_daemon *d, struct registry_render *r, struct buf *out, time_t now)
 {
     struct buf yes = {0}, no = {0};
@@ -399,23 +538,11 @@ static void fill_members(struct cmd_daemon *d, struct registry_render *r, struct
     put(out, self, len - 1);
     const struct buf *sv = r->verdicts[r->self_content] ? &yes : &no;
     put(out, sv->p, sv->len);
-    struct cluster_view *v = cmd_cluster_view(d);
-    enum cm_arch arch = d->host.snap->arch;
-    struct cluster_host *my_record = cluster_view_host(v, me);
-    for (size_t i = 0; i < v->nhosts; i++) {
-        struct cluster_host *h = v->hosts[i];
-        if (!h->content || h == my_record)
-            continue;
-        member_text(d, h, now);
-        put(out, ",", 1);
-        put(out, h->text.json, h->text.len);
-        if (!h->peer.have_vec)
-            put(out, "}", 1);
-        else {
-            /* another architecture cannot run the model */
-            const struct buf *vt = h->snap.arch == arch && r->verdicts[h->blob->render_content] ? &yes : &no;
-            put(out, vt->p, vt->len);
-        }
+    for (size_t b = 0; b < r->nblocks; b++) {
+        struct block *blk = &r->blocks[b];
+        if (blk->dirty || (blk->aged && blk->at != now))
+            block_encode(d, r, b, &yes, &no, now);
+        put(out, blk->text.p, blk->text.len);
     }
     free(yes.p);
     free(no.p);
@@ -454,6 +581,7 @@ static void registry_render(struct cmd_daemon *d, bool groups)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!slot->render) {
         slot->render = cm_xcalloc(1, sizeof(*slot->render));
+        slot->render->self_row = SIZE_MAX;
         slot->render_free = render_free;
     }
     struct registry_render *r = slot->render;
@@ -466,6 +594,7 @@ static void registry_render(struct cmd_daemon *d, bool groups)
         r->sig = r->next_sig;
         r->next_sig = t;
         template_make(d, r, groups);
+        blocks_dirty(r); /* the verdicts may have changed */
     }
     struct buf out = {slot->data, 0, slot->cap};
     size_t at = 0;
@@ -520,6 +649,11 @@ static void render_free(struct registry_render *r)
         free(r->unreachable.p);
         free(r->stale.p);
         free(r->other_arch);
+        free(r->rows);
+        free(r->names.p);
+        for (size_t i = 0; i < r->bcap; i++)
+            free(r->blocks[i].text.p);
+        free(r->blocks);
         free(r);
     }
 }

@@ -343,6 +343,7 @@ static int refresh_install(struct cmd_daemon *d, const char *text, size_t len, c
         d->host.snap = snap;
         d->host.vec = vec;
         d->host.have_vec = true;
+        cm_vector_digest(&d->host.vec, d->host.digest);
         free(d->host.text);
         d->host.text = cm_xmalloc(slen ? slen : 1);
         memcpy(d->host.text, stext, slen);
