@@ -15,8 +15,8 @@
  * a text-free verdict per host (enforceable, and the field that blocks it:
  * CM_BL_LAZY); reason text is rendered on demand, and reasons_ms adds every
  * reason of every host rendered that way.  scan_ms, merge_ms and verdicts_ms
- * are each the mean of the same number of runs (200 below 1,000 hosts, 5
- * below 100,000, then 2) after one untimed run; verdicts_1st is that first
+ * are each the mean of the same number of runs (200 below 1,000 hosts, 20
+ * below 100,000, then 3) after one untimed run; verdicts_1st is that first
  * baseline alone (cold: its allocations fault their pages in, which a PVM
  * guest pays dearly for).
  *
@@ -147,7 +147,7 @@ static void run_row(struct cm_vector *seeds, size_t nseeds, cm_kver force_kver, 
     /* reference: one pass over every host's values (after one untimed pass,
      * as merge and verdicts below) */
     uint64_t acc = 0;
-    int reps = n < 1000 ? 200 : n < 100000 ? 5 : 2;
+    int reps = n < 1000 ? 200 : n < 100000 ? 20 : 3;
     double t0 = now_ms();
     for (int r = 0; r < reps + 1; r++) {
         if (r == 1)

@@ -29,8 +29,10 @@ static inline uint64_t rotl(uint64_t x, unsigned r)
 }
 
 /* Over what differs between kinds cheaply; equality (cm_vector_same_kind)
- * decides, so a collision costs a compare, never a wrong kind.  present and
- * novalue are 0/1 bytes: eight of each go in as one word. */
+ * decides, so a collision costs a compare, never a wrong kind.  The values
+ * only: which words a host lists (present, novalue) almost never differs
+ * between hosts whose values are all equal, and leaving them to the compare
+ * saves reading two more arrays per host (~15% of the pass). */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v)
 {
     size_t n = v->ops->nwords, i = 0;
@@ -47,14 +49,6 @@ uint64_t cm_vector_kind_hash(const struct cm_vector *v)
             l[k] = lane(l[k], v->val[i + k]);
     for (; i < n; i++)
         l[i & 7] = lane(l[i & 7], v->val[i]);
-    for (i = 0; i + 8 <= n; i += 8) {
-        uint64_t p, q;
-        memcpy(&p, v->present + i, 8);
-        memcpy(&q, v->novalue + i, 8);
-        l[(i >> 3) & 7] = lane(l[(i >> 3) & 7], p ^ q << 1);
-    }
-    for (; i < n; i++)
-        l[i & 7] = lane(l[i & 7], (uint64_t)v->present[i] << 8 | v->novalue[i]);
     uint64_t h = n;
     for (int k = 0; k < 8; k++)
         h ^= rotl(l[k], 8 * (unsigned)k);

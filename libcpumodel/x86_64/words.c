@@ -19,7 +19,7 @@
 
 #define CPUID_WORD(leaf, sub, reg, str, f)                                                                     \
     {.id = CM_X86_CPUID_ID(leaf, sub, reg), .name = (str), .fields = (f), .nfields = CM_ARRAY_SIZE(f),       \
-     .order = CM_ORDER_CONFIG, .bits = 32}
+     .order = CM_ORDER_CONFIG, .bits = 32, .flags = CM_WORDF_WRITTEN}
 #define MSR_WORD(index, str, f)                                                                                \
     {.id = CM_X86_MSR_ID(index), .name = (str), .fields = (f), .nfields = CM_ARRAY_SIZE(f),                  \
      .order = CM_ORDER_OTHER, .bits = 64}

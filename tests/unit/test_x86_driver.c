@@ -323,6 +323,55 @@ START_TEST(enforce_rules)
 }
 END_TEST
 
+/* CM_WORDF_WRITTEN is a promise about the driver (field.h): on such a word
+ * its enforce() answers WRITE for every BITMAP field the host provides and
+ * for raw bits the host has, and refuses the rest; the text-free verdict
+ * relies on it to skip those calls.  Checked here on every flagged word, for
+ * every BITMAP field and the raw bits, with values on both sides. */
+START_TEST(written_words_keep_their_promise)
+{
+    _cleanup_snapshot_ struct cm_snapshot *s = mk_host("h", 0, 0, 0);
+    struct cm_vector h;
+    decode_ok(s, &h);
+    const struct cm_arch_ops *ops = h.ops;
+    size_t flagged = 0, checked = 0;
+    for (size_t slot = 0; slot < ops->nwords; slot++) {
+        const struct cm_word *w = &ops->words[slot];
+        if (!(w->flags & CM_WORDF_WRITTEN))
+            continue;
+        flagged++;
+        ck_assert_msg(cm_x86_is_cpuid_id(w->id), "%s: only CPUID words are written whole", w->name);
+        for (uint16_t fi = 0; fi < w->nfields; fi++) {
+            const struct cm_field *f = &w->fields[fi];
+            if (f->policy != CM_POL_BITMAP)
+                continue;
+            uint64_t ones = f->width >= 64 ? ~0ULL : (1ULL << f->width) - 1;
+            const uint64_t vals[] = {0, 1, ones, ones >> 1, ones & 0x5555555555555555ULL};
+            for (size_t a = 0; a < CM_ARRAY_SIZE(vals); a++)
+                for (size_t b = 0; b < CM_ARRAY_SIZE(vals); b++) {
+                    uint64_t have = vals[a] & ones, want = vals[b] & ones;
+                    if (have == want)
+                        continue;
+                    enum cm_enforce e = ops->enforce(&h, slot, f, have, want, NULL, NULL);
+                    bool provided = !(want & ~have);
+                    ck_assert_msg(provided ? e == CM_ENF_WRITE : e == CM_ENF_NO, "%s.%s have 0x%llx want 0x%llx: %d",
+                                  w->name, f->name, (unsigned long long)have, (unsigned long long)want, e);
+                    checked++;
+                }
+        }
+        uint64_t raw = cm_word_raw_mask(w);
+        if (raw) {
+            ck_assert_int_eq(ops->enforce(&h, slot, NULL, raw, 0, NULL, NULL), CM_ENF_WRITE);
+            ck_assert_int_eq(ops->enforce(&h, slot, NULL, 0, raw & -raw, NULL, NULL), CM_ENF_NO);
+            checked += 2;
+        }
+    }
+    ck_assert_uint_gt(flagged, 20);
+    ck_assert_uint_gt(checked, 100);
+    cm_vector_free(&h);
+}
+END_TEST
+
 START_TEST(classify_rollback)
 {
     _cleanup_snapshot_ struct cm_snapshot *s = mk_host("h", 0, 0, 0);
@@ -638,6 +687,7 @@ static Suite *suite(void)
     Suite *s = suite_create("x86_driver");
     TCase *t = tcase_create("driver");
     tcase_add_test(t, id_layout);
+    tcase_add_test(t, written_words_keep_their_promise);
     tcase_add_test(t, names);
     tcase_add_test(t, table_sane);
     tcase_add_test(t, flag_table_matches_sdm);

@@ -64,6 +64,9 @@ struct cm_field {
 #define CM_WORDF_NOVALUE 0x2u  /* presence matters, value does not */
 #define CM_WORDF_DERIVED 0x4u  /* KVM derives the value per VM from other registers (arch presented()) */
 #define CM_WORDF_PINNABLE 0x8u /* some kernels cannot change it at all (arch pinned()): identity, cache geometry */
+#define CM_WORDF_WRITTEN 0x10u /* the VMM writes the whole word before the first KVM_RUN (x86 CPUID through
+                                  KVM_SET_CPUID2): the arch's enforce() answers WRITE for every BITMAP field the
+                                  host provides and for raw bits the host has (tests/unit/test_x86_driver.c) */
 
 /* plan ordering classes: KVM wants ID registers first, then firmware, then the rest */
 enum cm_order {
