@@ -125,16 +125,16 @@ static char *why_new_group(const struct cm_baseline *b, size_t h)
     return cm_buf_steal(&t);
 }
 
-/* Greedy in name order: each host joins the first group that takes it.
- * Verdicts without text; a kind's hosts after its first skip the groups
- * that rejected it while those have not changed (a fleet of 10,000 hosts of
- * a few kinds costs a few tries per kind, not per host). */
 /* The group a kind's earlier host joined (SIZE_MAX: none yet, or no memo). */
 static size_t km_group(const struct kind_memo *km)
 {
     return km ? km->group : SIZE_MAX;
 }
 
+/* Greedy in name order: each host joins the first group that takes it.
+ * Verdicts without text; a kind's hosts after its first skip the groups
+ * that rejected it while those have not changed (a fleet of 10,000 hosts of
+ * a few kinds costs a few tries per kind, not per host). */
 static void compute_groups(struct cm_baseline *b, const struct cm_kinds *kinds)
 {
     size_t n = b->nhosts;

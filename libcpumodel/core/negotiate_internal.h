@@ -36,14 +36,47 @@ size_t cm_unreported_ids(const struct cm_vector *v, char *names, size_t len);
  * with one) when it has such registers; every verdict calls it per side. */
 void cm_note_unreported(struct cm_reasons *r, const struct cm_vector *v);
 
+/* A hash over 64-bit words for the kind tables below: eight independent
+ * multiply lanes started from `head` (so the multiplies overlap and a host's
+ * ~100 words hash about as fast as they are read), folded with rotations and
+ * murmur3's finaliser (the lanes carry differences mostly in their high
+ * bits; tables index by the low ones).  Equality decides kinds; a collision
+ * costs a compare, never a wrong kind. */
+static inline uint64_t cm_hash_words(const uint64_t head[8], const uint64_t *w, size_t n)
+{
+    uint64_t l[8];
+    for (int k = 0; k < 8; k++)
+        l[k] = head[k];
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++)
+            l[k] = (l[k] ^ w[i + k]) * 0x9e3779b97f4a7c15ULL;
+    for (; i < n; i++)
+        l[i & 7] = (l[i & 7] ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+    uint64_t h = n;
+    for (unsigned k = 0; k < 8; k++)
+        h ^= k ? l[k] << (8 * k) | l[k] >> (64 - 8 * k) : l[k];
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdULL;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ULL;
+    return h ^ h >> 33;
+}
+
+/* Numbers the kinds among items 0..n-1 in order of first appearance:
+ * kind_of[i] for every item, first_of[k] the first item of kind k (both n
+ * long); returns how many kinds.  Two items are one kind when same(ctx, a,
+ * b); hash(ctx, i) must give them one hash.  At most 2^32 - 1 items. */
+size_t cm_kinds_of(size_t n, uint64_t (*hash)(const void *ctx, size_t i),
+                   bool (*same)(const void *ctx, size_t a, size_t b), const void *ctx, uint32_t *kind_of,
+                   size_t *first_of);
+
 /* Kinds of host (verdicts.c): equal kinds get one verdict.  The hash covers
  * values, listed words and the scalar facts; equality every input of the
  * enforcement rule (the register list and masks by content). */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v);
 bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b);
-/* Numbers the kinds among hosts[0..n) in order of first appearance:
- * kind_of[h] for every host, first_of[k] the first host of kind k (both n
- * long); returns how many kinds.  At most 2^32 - 1 hosts. */
+/* cm_kinds_of over hosts[0..n) by cm_vector_same_kind. */
 size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of);
 
 /* The kinds of one fleet, found once and shared by its merge, verdicts and
@@ -62,10 +95,12 @@ static inline bool cm_kinds_first(const struct cm_kinds *k, size_t h)
     return !k || !k->kind_of || k->first_of[k->kind_of[h]] == h;
 }
 
-/* cm_merge and cm_verdicts over kinds already found (NULL: find them).  A
- * host of a kind already folded adds nothing to the model (the merge is
- * idempotent), so only the fields whose merge can report something are
- * folded again for it, in host order, and the reports stay per host. */
+/* cm_merge and cm_verdicts over kinds already found.  cm_merge_kinds with
+ * NULL finds them itself (from MERGE_KINDS_MIN hosts on); cm_verdicts_kinds
+ * with NULL takes the rule host by host.  A host of a kind already folded
+ * without a report adds nothing to the model (every policy absorbs a value it
+ * merged) and is skipped; a kind that reported is folded again, host by host,
+ * so the reports stay per host. */
 int cm_merge_kinds(const struct cm_vector *const *hosts, size_t n, const struct cm_kinds *kinds,
                    struct cm_vector *out, struct cm_reasons *incompat, struct cm_reasons *notes, cm_error *err);
 void cm_verdicts_kinds(const struct cm_vector *model, const struct cm_vector *const *hosts, size_t n,

@@ -5,6 +5,7 @@
 
 #include "cpumodel/arch.h"
 #include "cpumodel/vector.h"
+#include "negotiate_internal.h"
 
 void cm_vector_init(struct cm_vector *v, const struct cm_arch_ops *ops, const char *name)
 {
@@ -111,59 +112,50 @@ int cm_vector_from_snapshot(const struct cm_snapshot *s, struct cm_vector *v, cm
     return 0;
 }
 
-/* Over what tells contents apart cheaply (register values and counts);
- * cm_snapshot_same_content decides. */
-static uint64_t content_hash(const struct cm_snapshot *s)
+/* Over what tells snapshot contents apart cheaply (register values and
+ * counts); cm_snapshot_same_content decides. */
+static uint64_t snapshot_hash(const void *snaps, size_t i)
 {
-    uint64_t l[4] = {s->arch, s->nregs, s->nfacts, s->kver};
-    size_t i = 0;
-    for (; i + 4 <= s->nwords; i += 4)
-        for (int k = 0; k < 4; k++)
-            l[k] = (l[k] ^ s->words[i + k]) * 0x9e3779b97f4a7c15ULL;
-    for (; i < s->nwords; i++)
-        l[0] = (l[0] ^ s->words[i]) * 0x9e3779b97f4a7c15ULL;
-    uint64_t h = l[0] ^ (l[1] << 16 | l[1] >> 48) ^ (l[2] << 32 | l[2] >> 32) ^ (l[3] << 48 | l[3] >> 16);
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    return h ^ h >> 33;
+    const struct cm_snapshot *s = ((const struct cm_snapshot *const *)snaps)[i];
+    const uint64_t head[8] = {s->arch, s->nregs, s->nfacts, s->kver, 0, 0, 0, 0};
+    return cm_hash_words(head, s->words, s->nwords);
+}
+
+static bool snapshot_same(const void *snaps, size_t a, size_t b)
+{
+    const struct cm_snapshot *const *s = snaps;
+    return cm_snapshot_same_content(s[a], s[b]);
 }
 
 size_t cm_vectors_from_snapshots(const struct cm_snapshot *const *snaps, size_t n, struct cm_vector *vecs,
                                  cm_error *err)
 {
-    /* open addressing: 1 + index of the first snapshot of a content */
-    size_t cap = 16;
-    while (cap < 2 * n)
-        cap *= 2;
-    size_t *first = cm_xcalloc(cap, sizeof(size_t));
-    uint64_t *hash = cm_xmalloc(cap * sizeof(uint64_t));
+    uint32_t *kind_of = NULL;
+    size_t *first_of = NULL;
+    if (n && n < UINT32_MAX) {
+        kind_of = cm_xmalloc(n * sizeof(*kind_of));
+        first_of = cm_xmalloc(n * sizeof(*first_of));
+        cm_kinds_of(n, snapshot_hash, snapshot_same, snaps, kind_of, first_of);
+    }
     size_t made = 0;
     for (; made < n; made++) {
-        const struct cm_snapshot *s = snaps[made];
-        uint64_t h = content_hash(s);
-        size_t slot = h & (cap - 1);
-        for (; first[slot]; slot = (slot + 1) & (cap - 1))
-            if (hash[slot] == h && cm_snapshot_same_content(snaps[first[slot] - 1], s))
+        size_t first = kind_of ? first_of[kind_of[made]] : made;
+        if (first == made) {
+            if (cm_vector_from_snapshot(snaps[made], &vecs[made], err) < 0)
                 break;
-        if (!first[slot]) {
-            if (cm_vector_from_snapshot(s, &vecs[made], err) < 0)
-                break;
-            first[slot] = made + 1;
-            hash[slot] = h;
             continue;
         }
         /* the same content decodes to the same vector: only the name and the
          * snapshot it points back to are this host's */
-        const struct cm_vector *twin = &vecs[first[slot] - 1];
         struct cm_vector *v = &vecs[made];
-        cm_vector_copy(v, twin);
-        cm_vector_share_regs(v, twin);
+        cm_vector_copy(v, &vecs[first]);
+        cm_vector_share_regs(v, &vecs[first]);
         free(v->name);
-        v->name = cm_xstrdup(cm_snapshot_name(s));
-        v->snap = s;
+        v->name = cm_xstrdup(cm_snapshot_name(snaps[made]));
+        v->snap = snaps[made];
     }
-    free(first);
-    free(hash);
+    free(kind_of);
+    free(first_of);
     return made;
 }
 

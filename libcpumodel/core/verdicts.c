@@ -15,50 +15,21 @@
 
 #include "negotiate_internal.h"
 
-/* One lane of the hash: a multiply per 64-bit input.  Eight lanes are
- * independent chains, so the multiplies overlap and a host of ~100 words
- * hashes at about the speed it is read. */
-static inline uint64_t lane(uint64_t l, uint64_t x)
-{
-    return (l ^ x) * 0x9e3779b97f4a7c15ULL;
-}
-
-static inline uint64_t rotl(uint64_t x, unsigned r)
-{
-    return r ? x << r | x >> (64 - r) : x;
-}
-
-/* Over what differs between kinds cheaply; equality (cm_vector_same_kind)
- * decides, so a collision costs a compare, never a wrong kind.  The values
- * only: which words a host lists (present, novalue) almost never differs
- * between hosts whose values are all equal, and leaving them to the compare
- * saves reading two more arrays per host (~15% of the pass). */
+/* Over the values only: which words a host lists (present, novalue)
+ * almost never differs between hosts whose values are all equal, and leaving
+ * it to the compare saves reading two more arrays per host (~15% of the
+ * pass).  Not the snapshot either: hosts read from two files can be one kind. */
 uint64_t cm_vector_kind_hash(const struct cm_vector *v)
 {
-    size_t n = v->ops->nwords, i = 0;
-    uint64_t l[8] = {(uintptr_t)v->ops,
-                     v->kver,
-                     (uint64_t)v->vcpu_features << 2 | (uint64_t)v->has_vcpu_features << 1 | v->is_model,
-                     v->host_flags,
-                     v->nregs,
-                     0x452821e638d01377ULL, /* not the snapshot: hosts read from two files can be one kind */
-                     0x243f6a8885a308d3ULL,
-                     0x13198a2e03707344ULL};
-    for (; i + 8 <= n; i += 8)
-        for (int k = 0; k < 8; k++)
-            l[k] = lane(l[k], v->val[i + k]);
-    for (; i < n; i++)
-        l[i & 7] = lane(l[i & 7], v->val[i]);
-    uint64_t h = n;
-    for (int k = 0; k < 8; k++)
-        h ^= rotl(l[k], 8 * (unsigned)k);
-    /* the lanes carry differences mostly in their high bits; the table
-     * indexes by the low ones (murmur3's finaliser spreads them) */
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    h *= 0xc4ceb9fe1a85ec53ULL;
-    return h ^ h >> 33;
+    const uint64_t head[8] = {(uintptr_t)v->ops,
+                              v->kver,
+                              (uint64_t)v->vcpu_features << 2 | (uint64_t)v->has_vcpu_features << 1 | v->is_model,
+                              v->host_flags,
+                              v->nregs,
+                              0x452821e638d01377ULL,
+                              0x243f6a8885a308d3ULL,
+                              0x13198a2e03707344ULL};
+    return cm_hash_words(head, v->val, v->ops->nwords);
 }
 
 /* Every input of the enforcement rule equal (see the top of the file). */
@@ -83,23 +54,13 @@ bool cm_vector_same_kind(const struct cm_vector *a, const struct cm_vector *b)
 }
 
 /* Open addressing over the kinds seen so far: 1 + index of a kind's first
- * host, and its hash.  Sized by the kinds, not the hosts (a fleet of 10,000
+ * item, and its hash.  Sized by the kinds, not the items (a fleet of 10,000
  * hosts of 50 kinds touches a few cache lines, not a table of 10,000). */
 struct kind_table {
     uint32_t *first;
     uint64_t *hash;
     size_t cap, used;
 };
-
-static uint32_t *kind_slot(const struct kind_table *t, const struct cm_vector *const *hosts,
-                           const struct cm_vector *v, uint64_t hh)
-{
-    size_t s = hh & (t->cap - 1);
-    for (; t->first[s]; s = (s + 1) & (t->cap - 1))
-        if (t->hash[s] == hh && cm_vector_same_kind(hosts[t->first[s] - 1], v))
-            break;
-    return &t->first[s];
-}
 
 static void kind_grow(struct kind_table *t)
 {
@@ -119,27 +80,48 @@ static void kind_grow(struct kind_table *t)
     *t = n;
 }
 
-size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of)
+size_t cm_kinds_of(size_t n, uint64_t (*hash)(const void *ctx, size_t i),
+                   bool (*same)(const void *ctx, size_t a, size_t b), const void *ctx, uint32_t *kind_of,
+                   size_t *first_of)
 {
     struct kind_table t = {cm_xcalloc(256, sizeof(uint32_t)), cm_xmalloc(256 * sizeof(uint64_t)), 256, 0};
     size_t nkinds = 0;
-    for (size_t h = 0; h < n; h++) {
-        uint64_t hh = cm_vector_kind_hash(hosts[h]);
-        uint32_t *first = kind_slot(&t, hosts, hosts[h], hh);
-        if (*first) {
-            kind_of[h] = kind_of[*first - 1];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t hh = hash(ctx, i);
+        size_t s = hh & (t.cap - 1);
+        for (; t.first[s]; s = (s + 1) & (t.cap - 1))
+            if (t.hash[s] == hh && same(ctx, t.first[s] - 1, i))
+                break;
+        if (t.first[s]) {
+            kind_of[i] = kind_of[t.first[s] - 1];
             continue;
         }
-        first_of[nkinds] = h;
-        kind_of[h] = (uint32_t)nkinds++;
-        *first = (uint32_t)h + 1;
-        t.hash[first - t.first] = hh;
+        first_of[nkinds] = i;
+        kind_of[i] = (uint32_t)nkinds++;
+        t.first[s] = (uint32_t)i + 1;
+        t.hash[s] = hh;
         if (++t.used * 2 > t.cap)
             kind_grow(&t);
     }
     free(t.first);
     free(t.hash);
     return nkinds;
+}
+
+static uint64_t host_hash(const void *hosts, size_t i)
+{
+    return cm_vector_kind_hash(((const struct cm_vector *const *)hosts)[i]);
+}
+
+static bool host_same(const void *hosts, size_t a, size_t b)
+{
+    const struct cm_vector *const *h = hosts;
+    return cm_vector_same_kind(h[a], h[b]);
+}
+
+size_t cm_vector_kinds(const struct cm_vector *const *hosts, size_t n, uint32_t *kind_of, size_t *first_of)
+{
+    return cm_kinds_of(n, host_hash, host_same, hosts, kind_of, first_of);
 }
 
 void cm_kinds_find(const struct cm_vector *const *hosts, size_t n, struct cm_kinds *k)
