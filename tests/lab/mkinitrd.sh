@@ -24,7 +24,7 @@ init=$outdir/lab-init-$arch
 # plumbing, snapshot container and the arch's own negotiation driver (the
 # other drivers are empty stand-ins, lab_stub_ops.c)
 files=("$src/tests/lab/lab_init.c" "$src/tests/lab/lab_lines.c" "$src/tests/lab/lab_migrate.c" "$src/tests/lab/lab_stub_ops.c")
-for f in core/error.c core/util.c core/snapshot.c core/reasons.c core/field.c core/vector.c core/regname.c \
+for f in core/error.c core/util.c core/snapshot.c core/reasons.c core/field.c core/vector.c core/kinds.c core/regname.c \
          core/arch_registry.c probe/probe_common.c probe/onereg.c $archsrc $(cd "$src/libcpumodel" && echo "$arch"/*.c); do
     files+=("$src/libcpumodel/$f")
 done
